@@ -1,0 +1,177 @@
+"""One error hierarchy for every layer; each class carries the exit code of CONTRACT section 5.
+
+Every message says what went wrong and what to do next. Messages are redacted before they are
+stored, so an error can be printed or logged anywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class DocRelayError(Exception):
+    """Base of every error docrelay raises on purpose."""
+
+    exit_code: ClassVar[int] = 1
+    type: ClassVar[str] = "internal_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        provider: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        from core.redact import redact_text
+
+        self.message = redact_text(message)
+        self.hint = redact_text(hint) if hint else None
+        self.provider = provider
+        self.status = status
+        self.request_id = request_id
+        self.details = details or {}
+        super().__init__(self.full_message)
+
+    @property
+    def full_message(self) -> str:
+        """The message followed by what to do next, as one or two sentences."""
+        if self.hint:
+            return f"{self.message.rstrip('.')}. {self.hint}"
+        return self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `error` object of the CLI's JSON envelope."""
+        out: dict[str, Any] = {
+            "type": self.type,
+            "message": self.full_message,
+            "exit_code": self.exit_code,
+        }
+        if self.provider:
+            out["provider"] = self.provider
+        if self.status is not None:
+            out["http_status"] = self.status
+        if self.request_id:
+            out["request_id"] = self.request_id
+        if self.details:
+            out["details"] = self.details
+        return out
+
+
+class InternalError(DocRelayError):
+    """A bug in docrelay; the message says so and where the log is."""
+
+
+class UsageError(DocRelayError):
+    exit_code = 2
+    type = "usage_error"
+
+
+class ConfigError(DocRelayError):
+    exit_code = 3
+    type = "config_error"
+
+
+class InputError(DocRelayError):
+    exit_code = 4
+    type = "input_error"
+
+
+class AuthError(DocRelayError):
+    exit_code = 5
+    type = "auth_error"
+
+
+class NotFoundError(DocRelayError):
+    exit_code = 6
+    type = "not_found"
+
+
+class RateLimitError(DocRelayError):
+    """Too many requests; still limited after the retries."""
+
+    exit_code = 7
+    type = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class QuotaExceededError(RateLimitError):
+    """The plan's quota is used up: retrying cannot help, so it is never retried."""
+
+    type = "quota_exceeded"
+
+
+class ServiceError(DocRelayError):
+    """The service failed (5xx after retries) or gave an answer we cannot use."""
+
+    exit_code = 8
+    type = "service_error"
+
+
+class JobFailedError(ServiceError):
+    """The service accepted the document but reported that processing failed."""
+
+    type = "job_failed"
+
+
+class NetworkError(DocRelayError):
+    """The service could not be reached: DNS, connection, proxy or TLS."""
+
+    exit_code = 9
+    type = "network_error"
+
+
+class JobTimeoutError(DocRelayError):
+    """The job did not finish in time; `job` is the handle to resume with."""
+
+    exit_code = 10
+    type = "timeout"
+
+    def __init__(self, message: str, *, job: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.job = job
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        if self.job:
+            out["job"] = self.job
+        return out
+
+
+class BatchFailedError(DocRelayError):
+    """A batch finished but some documents failed; each failure is in the batch output."""
+
+    exit_code = 11
+    type = "batch_failed"
+
+
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    1: "internal error (a bug: the message says so and where the log is)",
+    2: "usage error",
+    3: "configuration error (missing or invalid settings or credentials)",
+    4: "input error (file missing, unreadable, empty, unsupported, too large)",
+    5: "authentication or permission refused (401/403)",
+    6: "not found (model, document, job)",
+    7: "rate limit or quota exhausted",
+    8: "service error (5xx after retries, or the service reported the job failed)",
+    9: "network or TLS error",
+    10: "timeout: the job did not finish in time; the output still carries the job handle",
+    11: "batch finished, some documents failed (per-document errors in the output)",
+}
+
+
+def error_class_for_type(error_type: str | None) -> type[DocRelayError]:
+    """The error class whose `type` is `error_type` (InternalError when unknown)."""
+    stack: list[type[DocRelayError]] = [DocRelayError]
+    while stack:
+        cls = stack.pop()
+        if cls.type == error_type:
+            return cls
+        stack.extend(cls.__subclasses__())
+    return InternalError

@@ -1,0 +1,168 @@
+"""The normalized result (CONTRACT section 4) and the other shapes docrelay hands to its users.
+
+One shape for every provider: a front end never sees a provider's own format except under `raw`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+RESULT_SCHEMA_ID = "docrelay.result/1"
+JOB_PREFIX = "drjob1."
+
+Status = Literal["pending", "succeeded", "failed"]
+Box = tuple[float, float, float, float]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Candidate(_Model):
+    """One possible value of a field, as the service ranked it."""
+
+    value: str | None
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    page: int | None = Field(default=None, ge=0, description="0-based page index")
+
+
+class FieldValue(_Model):
+    """A field's best value, where it was found, and how sure the service is."""
+
+    value: str | None = Field(description="Normalized value: ISO 8601 dates, dot-decimal amounts")
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0, description="0..1, null if none given")
+    page: int | None = Field(default=None, ge=0, description="0-based page index")
+    raw_value: str | None = Field(default=None, description="The text as it stands in the document")
+    box: Box | None = Field(default=None, description="[x1, y1, x2, y2] normalized to 0..1")
+    candidates: list[Candidate] = Field(default_factory=list)
+
+    @field_validator("box")
+    @classmethod
+    def _box_in_unit_square(cls, box: Box | None) -> Box | None:
+        if box is None:
+            return None
+        clamped = tuple(min(1.0, max(0.0, round(float(c), 6))) for c in box)
+        x1, y1, x2, y2 = clamped
+        return (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+
+
+class Cell(_Model):
+    """One cell of a table row."""
+
+    value: str | None
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    page: int | None = Field(default=None, ge=0)
+    raw_value: str | None = None
+    box: Box | None = None
+
+
+TableRow = dict[str, Cell]
+
+
+class DocumentInfo(_Model):
+    source: str | None = Field(default=None, description="Path the document was read from, if any")
+    name: str
+    sha256: str | None = Field(default=None, description="SHA-256 of the content; null if it could not be read")
+    content_type: str | None = None
+    size: int | None = Field(default=None, ge=0, description="Bytes")
+    pages: int | None = Field(default=None, ge=0)
+    id: str | None = Field(default=None, description="The service's id of the uploaded document")
+
+
+class ResultError(_Model):
+    type: str
+    message: str
+
+
+class Result(_Model):
+    """The normalized prediction for one document."""
+
+    schema_: Literal["docrelay.result/1"] = Field(default=RESULT_SCHEMA_ID, alias="schema")
+    provider: str
+    model: str | None
+    status: Status
+    error: ResultError | None = None
+    document: DocumentInfo
+    prediction_id: str | None = None
+    fields: dict[str, FieldValue] = Field(default_factory=dict)
+    tables: dict[str, list[TableRow]] = Field(default_factory=dict)
+    extras: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Provider facts beyond fields and tables (human review state, credits used, ...)",
+    )
+    raw: Any = Field(default=None, description="The service's response, untouched")
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+    def field_value(self, name: str) -> str | None:
+        field = self.fields.get(name)
+        return field.value if field else None
+
+
+class JobHandle(_Model):
+    """What is needed to find a submitted job again, later and from another process."""
+
+    provider: str
+    model: str | None
+    document_id: str | None = None
+    prediction_id: str | None = None
+    profile: str | None = None
+    document: DocumentInfo
+    state: dict[str, Any] = Field(default_factory=dict, description="Provider-specific, secret-free")
+
+    def encode(self) -> str:
+        """A compact, copy-pasteable token: `drjob1.` + base64url(JSON)."""
+        payload = json.dumps(self.model_dump(mode="json"), separators=(",", ":"), sort_keys=True)
+        return JOB_PREFIX + base64.urlsafe_b64encode(payload.encode("utf-8")).decode("ascii").rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> JobHandle:
+        from core.errors import UsageError
+
+        text = token.strip()
+        try:
+            if text.startswith(JOB_PREFIX):
+                body = text[len(JOB_PREFIX) :]
+                body += "=" * (-len(body) % 4)
+                data = json.loads(base64.urlsafe_b64decode(body.encode("ascii")).decode("utf-8"))
+            else:
+                data = json.loads(text)
+                if isinstance(data, dict) and isinstance(data.get("job"), str):
+                    return cls.decode(data["job"])
+            return cls.model_validate(data)
+        except (ValueError, TypeError) as exc:
+            raise UsageError(
+                "That is not a docrelay job handle",
+                hint="Pass the `job` value printed by `docrelay submit` (it starts with 'drjob1.').",
+            ) from exc
+
+
+class ModelInfo(_Model):
+    id: str
+    name: str | None = None
+    description: str | None = None
+    provider: str
+    fields: list[str] = Field(default_factory=list)
+    extras: dict[str, Any] = Field(default_factory=dict)
+
+
+class CheckResult(_Model):
+    """One line of `docrelay doctor`; a failed check names the error type it stands for."""
+
+    name: str
+    ok: bool
+    detail: str
+    error_type: str | None = None
+
+
+def result_json_schema() -> dict[str, Any]:
+    """The published JSON Schema of the normalized result."""
+    schema = Result.model_json_schema(by_alias=True, mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://docrelay.dev/schema/result.schema.json"
+    return schema

@@ -1,0 +1,107 @@
+"""The one interface every provider implements, and what it needs from the layers below.
+
+A provider turns the generic steps (upload, start a prediction, poll, fetch the normalized
+result, list models) into one service's calls. Services (core.services) compose these steps; front
+ends only ever talk to services.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
+from core.sources import DocumentSource
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider can do; the README's capability table is generated from these."""
+
+    upload: bool = True
+    async_jobs: bool = True
+    page_selection: bool = False
+    boxes: bool = False
+    confidence: bool = False
+    line_items: bool = False
+    human_review: bool = False
+    text_analysis: bool = False
+    models_listing: bool = True
+
+
+@dataclass
+class PredictOptions:
+    """Per-call options; providers ignore what they do not support and say so in their docs."""
+
+    pages: list[int] | None = None
+    max_pages: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """The state of a job after one poll. `result` is set when the poll already fetched it."""
+
+    status: str  # "pending" | "succeeded" | "failed"
+    result: Result | None = None
+    retry_after: float | None = None
+
+
+class Provider(ABC):
+    """Base class of the providers. Subclasses set `name`, `capabilities` and `setting_names`."""
+
+    name: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+    # Settings this provider reads (CONTRACT section 3 names); those in `secret_settings` are masked.
+    setting_names: ClassVar[tuple[str, ...]] = ()
+    secret_settings: ClassVar[tuple[str, ...]] = ()
+    default_model: ClassVar[str | None] = None
+
+    def __init__(self, settings: Mapping[str, Any], *, timeout: float | None = None) -> None:
+        self.settings = dict(settings)
+        self.timeout = timeout
+
+    # -- the steps -------------------------------------------------------------------------
+    @abstractmethod
+    def upload(self, source: DocumentSource) -> DocumentInfo:
+        """Send the document; return its info with the service's `id` set."""
+
+    @abstractmethod
+    def start_prediction(
+        self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
+    ) -> JobHandle:
+        """Start predicting an uploaded document. A provider that finishes at once may keep the
+        result in the handle's `state` or recompute it on poll, as long as the handle works from
+        another process."""
+
+    @abstractmethod
+    def poll(self, job: JobHandle) -> JobStatus:
+        """One status check; never blocks for long. Waiting is the services layer's job."""
+
+    @abstractmethod
+    def fetch_result(self, job: JobHandle) -> Result:
+        """The normalized result of a finished job."""
+
+    @abstractmethod
+    def list_models(self) -> list[ModelInfo]:
+        """Models the credentials can use."""
+
+    # -- optional ----------------------------------------------------------------------------
+    def check(self) -> list[CheckResult]:
+        """Doctor checks beyond configuration: reachability, credentials, TLS."""
+        return []
+
+    def resolve_model(self, model: str | None) -> str | None:
+        """The model to use when the caller gave none, or a ConfigError naming the setting."""
+        return model or self.default_model
+
+    def close(self) -> None:
+        """Release sessions and sockets."""
+
+    def __enter__(self) -> Provider:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

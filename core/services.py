@@ -1,0 +1,319 @@
+"""Services: the steps every front end needs, composed from one provider's primitives.
+
+`Client` is the whole public surface for front ends: extract, submit, status, result, wait, batch,
+models, doctor. It resolves configuration once, builds the provider lazily, and never contains
+provider-specific code.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.config import Settings, resolve_settings
+from core.errors import DocRelayError, InputError, JobFailedError, JobTimeoutError
+from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, ResultError
+from core.providers import provider_class
+from core.providers.base import PredictOptions, Provider
+from core.sources import DocumentSource
+
+DocumentInput = str | os.PathLike[str] | bytes | DocumentSource
+
+
+@dataclass(frozen=True)
+class PollingOptions:
+    """How to wait for a job: a first delay, then intervals growing by `factor` up to `max_interval`."""
+
+    initial_delay: float = 1.0
+    factor: float = 1.5
+    max_interval: float = 15.0
+
+    def delays(self) -> Iterable[float]:
+        delay = self.initial_delay
+        while True:
+            yield delay
+            delay = min(self.max_interval, delay * self.factor)
+
+
+class Client:
+    """A configured connection to one provider.
+
+    Arguments win over the environment, which wins over the profile file (CONTRACT section 3).
+    Use it as a context manager, or call `close()`, to release network sessions.
+    """
+
+    def __init__(
+        self,
+        provider: str | None = None,
+        *,
+        profile: str | None = None,
+        timeout: float | None = None,
+        settings: Mapping[str, Any] | None = None,
+        polling: PollingOptions | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        overrides = dict(settings or {})
+        if timeout is not None:
+            overrides["timeout"] = timeout
+        self.settings: Settings = resolve_settings(provider, profile, overrides, env)
+        self.polling = polling or PollingOptions()
+        self._provider: Provider | None = None
+
+    # -- plumbing ------------------------------------------------------------------------------
+    @property
+    def provider_name(self) -> str:
+        return self.settings.provider
+
+    @property
+    def provider(self) -> Provider:
+        if self._provider is None:
+            cls = provider_class(self.settings.provider)
+            values: dict[str, Any] = dict(self.settings.values)
+            values.update(
+                timeout=self.settings.timeout,
+                ca_bundle=self.settings.ca_bundle,
+                truststore=self.settings.truststore,
+                profile=self.settings.profile,
+            )
+            self._provider = cls(values, timeout=self.settings.timeout)
+        return self._provider
+
+    def close(self) -> None:
+        if self._provider is not None:
+            self._provider.close()
+            self._provider = None
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open_source(self, document: DocumentInput, name: str | None = None) -> DocumentSource:
+        if isinstance(document, DocumentSource):
+            return document
+        return DocumentSource.open(document, name=name)
+
+    # -- one document --------------------------------------------------------------------------
+    def submit(
+        self,
+        document: DocumentInput,
+        *,
+        model: str | None = None,
+        name: str | None = None,
+        options: PredictOptions | None = None,
+    ) -> JobHandle:
+        """Upload and start a prediction; return at once with a handle to resume from."""
+        source = self.open_source(document, name)
+        provider = self.provider
+        info = provider.upload(source)
+        job = provider.start_prediction(info, source, provider.resolve_model(model), options or PredictOptions())
+        if self.settings.profile and not job.profile:
+            job = job.model_copy(update={"profile": self.settings.profile})
+        return job
+
+    def status(self, job: JobHandle | str) -> Result:
+        """One look at a job: a pending result, or the final one."""
+        handle = self._handle(job)
+        state = self.provider.poll(handle)
+        if state.status == "pending":
+            return pending_result(handle)
+        return state.result or self.provider.fetch_result(handle)
+
+    def wait(self, job: JobHandle | str, *, timeout: float | None = None) -> Result:
+        """Poll until the job finishes; JobTimeoutError (with the handle) when `timeout` runs out."""
+        handle = self._handle(job)
+        limit = self.settings.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        delays = iter(self.polling.delays())
+        while True:
+            state = self.provider.poll(handle)
+            if state.status != "pending":
+                return state.result or self.provider.fetch_result(handle)
+            delay = max(next(delays), state.retry_after or 0.0)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise JobTimeoutError(
+                    f"The job did not finish within {limit:g} s",
+                    hint="Fetch it later with `docrelay result JOB --wait`, or raise --timeout.",
+                    provider=handle.provider,
+                    job=handle.encode(),
+                )
+            time.sleep(min(delay, remaining))
+
+    def result(self, job: JobHandle | str, *, wait: bool = False, timeout: float | None = None) -> Result:
+        """The finished result; with `wait`, poll until it is ready."""
+        handle = self._handle(job)
+        if wait:
+            return self.wait(handle, timeout=timeout)
+        current = self.status(handle)
+        if current.status == "pending":
+            raise JobTimeoutError(
+                "The job is still running",
+                hint="Try again later, or add --wait to wait for it.",
+                provider=handle.provider,
+                job=handle.encode(),
+            )
+        return current
+
+    def extract(
+        self,
+        document: DocumentInput,
+        *,
+        model: str | None = None,
+        name: str | None = None,
+        timeout: float | None = None,
+        options: PredictOptions | None = None,
+    ) -> Result:
+        """Upload, predict and wait: the finished, normalized result of one document.
+
+        A job the service reports as failed raises JobFailedError.
+        """
+        job = self.submit(document, model=model, name=name, options=options)
+        result = self.wait(job, timeout=timeout)
+        raise_if_failed(result)
+        return result
+
+    # -- many documents ------------------------------------------------------------------------
+    def extract_many(
+        self,
+        documents: Iterable[DocumentInput],
+        *,
+        model: str | None = None,
+        timeout: float | None = None,
+        on_result: Callable[[Result], None] | None = None,
+    ) -> list[Result]:
+        """Extract each document; a failure becomes a failed result instead of stopping the rest."""
+        results: list[Result] = []
+        for document in documents:
+            try:
+                result = self.extract(document, model=model, timeout=timeout)
+            except DocRelayError as exc:
+                if exc.exit_code in (3, 5):  # configuration or credentials: every document would fail
+                    raise
+                result = failed_result(self.provider_name, model, document, exc)
+            results.append(result)
+            if on_result:
+                on_result(result)
+        return results
+
+    # -- service information ---------------------------------------------------------------------
+    def models(self) -> list[ModelInfo]:
+        return self.provider.list_models()
+
+    def doctor(self) -> list[CheckResult]:
+        """Configuration, credentials, network and TLS checks, each as one line."""
+        checks = [
+            CheckResult(
+                name="configuration",
+                ok=True,
+                detail=f"provider {self.settings.provider}"
+                + (f", profile {self.settings.profile}" if self.settings.profile else ""),
+            )
+        ]
+        try:
+            checks.extend(self.provider.check())
+        except DocRelayError as exc:
+            checks.append(CheckResult(name="provider", ok=False, detail=exc.full_message, error_type=exc.type))
+        return checks
+
+    def _handle(self, job: JobHandle | str) -> JobHandle:
+        handle = job if isinstance(job, JobHandle) else JobHandle.decode(job)
+        if handle.provider != self.settings.provider:
+            from core.errors import UsageError
+
+            raise UsageError(
+                f"This job belongs to provider {handle.provider!r}, not {self.settings.provider!r}",
+                hint=f"Add --provider {handle.provider} (and its profile) to the command.",
+            )
+        return handle
+
+
+def pending_result(job: JobHandle) -> Result:
+    return Result(
+        provider=job.provider,
+        model=job.model,
+        status="pending",
+        document=job.document,
+        prediction_id=job.prediction_id,
+    )
+
+
+def raise_if_failed(result: Result) -> None:
+    if result.status == "failed":
+        message = result.error.message if result.error else "the service gave no reason"
+        raise JobFailedError(
+            f"The service could not process {result.document.name}: {message}",
+            hint="Check the document; if it looks fine, try again later or contact the service.",
+            provider=result.provider,
+        )
+
+
+def failed_result(provider: str, model: str | None, document: DocumentInput, error: DocRelayError) -> Result:
+    """A failed result for a document that may never have been read."""
+    if isinstance(document, DocumentSource):
+        info = DocumentInfo(
+            source=document.source,
+            name=document.name,
+            sha256=document.sha256,
+            content_type=document.content_type,
+            size=document.size,
+        )
+    elif isinstance(document, bytes):
+        info = DocumentInfo(name="document")
+    else:
+        info = DocumentInfo(source=str(document), name=Path(document).name)
+    return Result(
+        provider=provider,
+        model=model,
+        status="failed",
+        error=ResultError(type=error.type, message=error.full_message),
+        document=info,
+    )
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]], *, pattern: str = "*", recursive: bool = True) -> list[Path]:
+    """Files named directly, plus the supported documents found in named folders, sorted and unique.
+
+    A named path that does not exist is kept, so that it is reported as a failed document.
+    """
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            walker = path.rglob(pattern) if recursive else path.glob(pattern)
+            candidates = sorted(p for p in walker if p.is_file() and _looks_like_document(p))
+        else:
+            candidates = [path]
+        for candidate in candidates:
+            key = candidate.resolve() if candidate.exists() else candidate
+            if key not in seen:
+                seen.add(key)
+                found.append(candidate)
+    if not found:
+        raise InputError(
+            "No documents found in " + ", ".join(str(p) for p in paths),
+            hint="Name PDF, JPEG, PNG, TIFF or WebP files, or folders that contain them.",
+        )
+    return found
+
+
+_DOCUMENT_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"}
+
+
+def _looks_like_document(path: Path) -> bool:
+    return path.suffix.lower() in _DOCUMENT_SUFFIXES and not path.name.startswith(".")
+
+
+def summarize(results: Iterable[Result]) -> dict[str, int]:
+    """Counts for a batch or multi-file extract: total, succeeded, failed, pending."""
+    counts = {"total": 0, "succeeded": 0, "failed": 0, "pending": 0}
+    for result in results:
+        counts["total"] += 1
+        counts[result.status] += 1
+    return counts

@@ -1,0 +1,202 @@
+"""Document sources: a path or bytes plus a name, checked before anything is sent.
+
+The content type comes from the bytes, never from the extension, and the bytes are read again on
+every attempt (never held whole for large files), so a retried upload never sends an empty body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from core.errors import InputError
+
+# Cradl's limit, the strictest of the services; a provider may set a lower one.
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+CHUNK = 1024 * 1024
+
+SUPPORTED_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/tiff", "image/webp")
+
+_EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/tiff": ".tif",
+    "image/webp": ".webp",
+}
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """The content type told by the first bytes of a file, or None if it is none we support."""
+    if head.startswith(b"%PDF-") or (b"%PDF-" in head[:1024] and not head.startswith(b"MZ")):
+        return "application/pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "image/tiff"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _describe_unknown(head: bytes) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP-based file (such as .docx or .xlsx)"
+    if head.startswith(b"MZ") or head.startswith(b"\x7fELF"):
+        return "a program, not a document"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "an old Office file (.doc/.xls)"
+    return "not a PDF, JPEG, PNG, TIFF or WebP file"
+
+
+def ascii_filename(name: str) -> str:
+    """An ASCII-safe file name for multipart uploads; the original name is kept in our own records."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    folded = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    safe = "".join(c if c.isalnum() or c in "-_. " else "_" for c in folded).strip() or "document"
+    ext_safe = "".join(c for c in ext if c.isalnum())
+    return f"{safe}.{ext_safe}" if ext_safe else safe
+
+
+@dataclass(frozen=True)
+class DocumentSource:
+    """A document to send: on disk (`path`) or in memory (`data`), with its display name.
+
+    Build with `DocumentSource.from_path()` / `from_bytes()` / `open()`: those check it.
+    """
+
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    path: Path | None = None
+    data: bytes | None = field(default=None, repr=False)
+
+    @property
+    def source(self) -> str | None:
+        return str(self.path) if self.path else None
+
+    @property
+    def upload_name(self) -> str:
+        return ascii_filename(self.name)
+
+    @classmethod
+    def open(
+        cls, value: str | os.PathLike[str] | bytes, *, name: str | None = None, max_bytes: int | None = None
+    ) -> DocumentSource:
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return cls.from_bytes(bytes(value), name=name or "document", max_bytes=max_bytes)
+        return cls.from_path(value, name=name, max_bytes=max_bytes)
+
+    @classmethod
+    def from_path(
+        cls, path: str | os.PathLike[str], *, name: str | None = None, max_bytes: int | None = None
+    ) -> DocumentSource:
+        limit = max_bytes or DEFAULT_MAX_BYTES
+        p = Path(path).expanduser()
+        shown = str(path)
+        if not p.exists():
+            raise InputError(
+                f"File not found: {shown}",
+                hint="Check the path (relative paths are read from the current folder).",
+            )
+        if p.is_dir():
+            raise InputError(
+                f"{shown} is a folder, not a file",
+                hint="Give a file, or use `docrelay batch` to process a whole folder.",
+            )
+        try:
+            size = p.stat().st_size
+            if size == 0:
+                raise InputError(f"File is empty: {shown}", hint="Check that the file was written completely.")
+            if size > limit:
+                raise InputError(
+                    f"File is too large: {shown} has {size / 1048576:.1f} MB, the limit is "
+                    f"{limit / 1048576:.0f} MB",
+                    hint="Split the document or reduce its size (e.g. lower the scan resolution).",
+                )
+            digest = hashlib.sha256()
+            with p.open("rb") as handle:
+                head = handle.read(CHUNK)
+                digest.update(head)
+                for chunk in iter(lambda: handle.read(CHUNK), b""):
+                    digest.update(chunk)
+        except PermissionError as exc:
+            raise InputError(
+                f"Cannot read {shown}: permission denied", hint="Check the file's permissions."
+            ) from exc
+        except OSError as exc:
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(f"Cannot read {shown}: {exc.strerror or exc}", hint="Check the file.") from exc
+        content_type = cls._check_type(head, shown)
+        return cls(
+            name=name or p.name,
+            content_type=content_type,
+            size=size,
+            sha256=digest.hexdigest(),
+            path=p.resolve(),
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, name: str = "document", max_bytes: int | None = None) -> DocumentSource:
+        limit = max_bytes or DEFAULT_MAX_BYTES
+        if not data:
+            raise InputError(f"Document {name!r} is empty", hint="Pass the file's content.")
+        if len(data) > limit:
+            raise InputError(
+                f"Document {name!r} is too large: {len(data) / 1048576:.1f} MB, the limit is "
+                f"{limit / 1048576:.0f} MB",
+                hint="Split the document or reduce its size.",
+            )
+        content_type = cls._check_type(data[:CHUNK], name)
+        return cls(
+            name=name,
+            content_type=content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            data=data,
+        )
+
+    @staticmethod
+    def _check_type(head: bytes, shown: str) -> str:
+        content_type = sniff_content_type(head)
+        if content_type is None:
+            raise InputError(
+                f"Unsupported file type: {shown} is {_describe_unknown(head)}",
+                hint="docrelay accepts PDF, JPEG, PNG, TIFF and WebP; save or print the document as PDF.",
+            )
+        return content_type
+
+    def read_bytes(self) -> bytes:
+        """The whole content; only for small files or engines that need it all at once."""
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        return self.path.read_bytes()
+
+    def open_stream(self) -> BinaryIO:
+        """A fresh stream from the start, for one upload attempt. The caller closes it."""
+        if self.data is not None:
+            import io
+
+            return io.BytesIO(self.data)
+        assert self.path is not None
+        return self.path.open("rb")
+
+    def iter_chunks(self, size: int = CHUNK) -> Iterator[bytes]:
+        with self.open_stream() as stream:
+            yield from iter(lambda: stream.read(size), b"")
+
+    @property
+    def extension(self) -> str:
+        return _EXTENSIONS[self.content_type]

@@ -1,0 +1,5 @@
+import sys
+
+from uipath_activity.cli import main
+
+sys.exit(main())
