@@ -22,7 +22,10 @@ DOCRELAY = str(Path(sys.executable).parent / "docrelay")
 
 CASES = {
     "docrelay --version": ([DOCRELAY, "--version"], 0.25),
-    "docrelay extract samples/invoice.pdf": ([DOCRELAY, "extract", str(REPO / "samples" / "invoice.pdf")], 1.0),
+    "docrelay extract samples/invoice.pdf": (
+        [DOCRELAY, "extract", str(REPO / "samples" / "invoice.pdf")],
+        1.0,
+    ),
 }
 
 
@@ -37,7 +40,9 @@ def time_command(argv: list[str], runs: int, env: dict[str, str]) -> list[float]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-RESULT_SCHEMA_ID = "docrelay.result/1"
+RESULT_SCHEMA_ID: Literal["docrelay.result/1"] = "docrelay.result/1"
 JOB_PREFIX = "drjob1."
 
 Status = Literal["pending", "succeeded", "failed"]
@@ -66,7 +66,9 @@ TableRow = dict[str, Cell]
 class DocumentInfo(_Model):
     source: str | None = Field(default=None, description="Path the document was read from, if any")
     name: str
-    sha256: str | None = Field(default=None, description="SHA-256 of the content; null if it could not be read")
+    sha256: str | None = Field(
+        default=None, description="SHA-256 of the content; null if it could not be read"
+    )
     content_type: str | None = None
     size: int | None = Field(default=None, ge=0, description="Bytes")
     pages: int | None = Field(default=None, ge=0)

@@ -111,7 +111,9 @@ class Client:
         source = self.open_source(document, name)
         provider = self.provider
         info = provider.upload(source)
-        job = provider.start_prediction(info, source, provider.resolve_model(model), options or PredictOptions())
+        job = provider.start_prediction(
+            info, source, provider.resolve_model(model), options or PredictOptions()
+        )
         if self.settings.profile and not job.profile:
             job = job.model_copy(update={"profile": self.settings.profile})
         return job
@@ -218,7 +220,9 @@ class Client:
         try:
             checks.extend(self.provider.check())
         except DocRelayError as exc:
-            checks.append(CheckResult(name="provider", ok=False, detail=exc.full_message, error_type=exc.type))
+            checks.append(
+                CheckResult(name="provider", ok=False, detail=exc.full_message, error_type=exc.type)
+            )
         return checks
 
     def _handle(self, job: JobHandle | str) -> JobHandle:
@@ -276,7 +280,9 @@ def failed_result(provider: str, model: str | None, document: DocumentInput, err
     )
 
 
-def expand_paths(paths: Iterable[str | os.PathLike[str]], *, pattern: str = "*", recursive: bool = True) -> list[Path]:
+def expand_paths(
+    paths: Iterable[str | os.PathLike[str]], *, pattern: str = "*", recursive: bool = True
+) -> list[Path]:
     """Files named directly, plus the supported documents found in named folders, sorted and unique.
 
     A named path that does not exist is kept, so that it is reported as a failed document.

@@ -117,7 +117,9 @@ class DocumentSource:
         try:
             size = p.stat().st_size
             if size == 0:
-                raise InputError(f"File is empty: {shown}", hint="Check that the file was written completely.")
+                raise InputError(
+                    f"File is empty: {shown}", hint="Check that the file was written completely."
+                )
             if size > limit:
                 raise InputError(
                     f"File is too large: {shown} has {size / 1048576:.1f} MB, the limit is "
@@ -148,7 +150,9 @@ class DocumentSource:
         )
 
     @classmethod
-    def from_bytes(cls, data: bytes, *, name: str = "document", max_bytes: int | None = None) -> DocumentSource:
+    def from_bytes(
+        cls, data: bytes, *, name: str = "document", max_bytes: int | None = None
+    ) -> DocumentSource:
         limit = max_bytes or DEFAULT_MAX_BYTES
         if not data:
             raise InputError(f"Document {name!r} is empty", hint="Pass the file's content.")

@@ -117,8 +117,16 @@ def test_models_and_doctor(env: dict[str, str]) -> None:
 
 def test_config_set_and_secret_never_stored_in_plain_text(env: dict[str, str], tmp_path: Path) -> None:
     assert run_docrelay("config", "set", "provider", "local", env=env).exit_code == 0
-    stored = run_docrelay("config", "set-secret", "client_secret", "--provider", "cradl", "--stdin",
-                          env=env, stdin="s3cr3t-value-123\n")
+    stored = run_docrelay(
+        "config",
+        "set-secret",
+        "client_secret",
+        "--provider",
+        "cradl",
+        "--stdin",
+        env=env,
+        stdin="s3cr3t-value-123\n",
+    )
     assert stored.exit_code == 0, stored.stdout
     config_text = (tmp_path / "config" / "docrelay.toml").read_text(encoding="utf-8")
     assert "s3cr3t-value-123" not in config_text

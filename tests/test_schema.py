@@ -14,7 +14,9 @@ from tests.cli_helpers import REPO
 
 def test_published_schema_is_current() -> None:
     proc = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "generate_docs.py"), "--check"], capture_output=True, text=True
+        [sys.executable, str(REPO / "scripts" / "generate_docs.py"), "--check"],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, f"run `python scripts/generate_docs.py`: {proc.stdout}{proc.stderr}"
 

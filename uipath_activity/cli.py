@@ -44,11 +44,18 @@ def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     group = parser.add_argument_group("global options")
     group.add_argument("--provider", default=default, help="cradl, contractfit, deepopinion or local")
     group.add_argument("--profile", default=default, help="profile in docrelay.toml")
-    group.add_argument("--output", default=default, metavar="FILE", help="also write the JSON document to FILE")
-    group.add_argument("--args-file", default=default, metavar="FILE", help="JSON file of arguments")
-    group.add_argument("--timeout", default=default, type=float, metavar="S", help="seconds to wait for a job")
     group.add_argument(
-        "--verbose", action="store_true", default=argparse.SUPPRESS if suppress else False, help="log to stderr"
+        "--output", default=default, metavar="FILE", help="also write the JSON document to FILE"
+    )
+    group.add_argument("--args-file", default=default, metavar="FILE", help="JSON file of arguments")
+    group.add_argument(
+        "--timeout", default=default, type=float, metavar="S", help="seconds to wait for a job"
+    )
+    group.add_argument(
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="log to stderr",
     )
 
 
@@ -92,12 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
     command("doctor", "check configuration, credentials, network and TLS")
 
     p = command("config", "show or change settings")
-    config_sub = p.add_subparsers(dest="config_command", metavar="ACTION", parser_class=_Parser, required=True)
+    config_sub = p.add_subparsers(
+        dest="config_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
     config_sub.add_parser("show", help="resolved settings, secrets masked", parents=[common])
     q = config_sub.add_parser("set", help="store a setting in the profile", parents=[common])
     q.add_argument("key")
     q.add_argument("value")
-    q = config_sub.add_parser("set-secret", help="store a secret in the OS credential store", parents=[common])
+    q = config_sub.add_parser(
+        "set-secret", help="store a secret in the OS credential store", parents=[common]
+    )
     q.add_argument("key")
     q.add_argument("value", nargs="?", help="the secret (prefer --stdin: command lines end up in logs)")
     q.add_argument("--stdin", action="store_true", help="read the secret from standard input")
@@ -120,8 +131,9 @@ def _args_file_tokens(path: str) -> list[str]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(
-            f"The arguments file {path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-            hint='Write one JSON object, e.g. {"command": "extract", "files": ["invoice.pdf"], "model": "invoice"}.',
+            f"The arguments file {path} is not valid JSON: {exc.msg} "
+            f"at line {exc.lineno}, column {exc.colno}",
+            hint='Write one JSON object, e.g. {"command": "extract", "files": ["invoice.pdf"]}.',
         ) from exc
     if not isinstance(data, dict):
         raise UsageError(
@@ -137,7 +149,9 @@ def _args_file_tokens(path: str) -> list[str]:
         value = data.pop(key, None)
         if value is None:
             continue
-        positionals.extend(str(v) for v in value) if isinstance(value, list) else positionals.append(str(value))
+        positionals.extend(str(v) for v in value) if isinstance(value, list) else positionals.append(
+            str(value)
+        )
     for key, value in data.items():
         option = "--" + str(key).replace("_", "-")
         if value is True:
@@ -168,7 +182,9 @@ def _expand_args_file(argv: list[str]) -> list[str]:
             from_file = _args_file_tokens(path)
             if before and not before[0].startswith("-"):
                 # A command on the command line: drop the file's copy of it.
-                command_words = [before[0]] + ([before[1]] if before[0] == "config" and len(before) > 1 else [])
+                command_words = [before[0]] + (
+                    [before[1]] if before[0] == "config" and len(before) > 1 else []
+                )
                 if from_file[: len(command_words)] == command_words:
                     from_file = from_file[len(command_words) :]
                 return command_words + from_file + before[len(command_words) :] + rest
@@ -233,7 +249,10 @@ def _cmd_batch(args: argparse.Namespace) -> tuple[Any, int]:
 
 def _cmd_models(args: argparse.Namespace) -> tuple[Any, int]:
     with _client(args) as client:
-        return {"provider": client.provider_name, "models": [m.model_dump(mode="json") for m in client.models()]}, 0
+        return {
+            "provider": client.provider_name,
+            "models": [m.model_dump(mode="json") for m in client.models()],
+        }, 0
 
 
 def _cmd_doctor(args: argparse.Namespace) -> tuple[Any, int]:
@@ -254,12 +273,15 @@ def _cmd_doctor(args: argparse.Namespace) -> tuple[Any, int]:
 
 def _cmd_config(args: argparse.Namespace) -> tuple[Any, int]:
     from core import config
+
     if args.config_command == "show":
-        settings = config.resolve_settings(args.provider, args.profile, {"timeout": args.timeout})
-        return {"file": str(config.config_file_path()), **settings.shown()}, 0
+        # Display only: keyring references are shown, not read, so a locked store cannot break `show`.
+        settings = config.resolve_settings(
+            args.provider, args.profile, {"timeout": args.timeout}, read_keyring=False
+        )
+        return settings.shown(), 0
     if args.config_command == "set":
-        path = config.set_value(args.key, args.value, profile=args.profile, provider=args.provider)
-        return {"file": str(path), "key": args.key, "profile": args.profile or "default"}, 0
+        return config.set_value(args.key, args.value, profile=args.profile, provider=args.provider), 0
     secret = args.value
     if args.stdin:
         secret = sys.stdin.readline().rstrip("\r\n")
@@ -269,8 +291,7 @@ def _cmd_config(args: argparse.Namespace) -> tuple[Any, int]:
             hint=f"Use `docrelay config set-secret {args.key} --stdin` and pipe the value in "
             "(docrelay never prompts).",
         )
-    path = config.set_secret(args.key, secret, profile=args.profile, provider=args.provider)
-    return {"file": str(path), "key": args.key, "profile": args.profile or "default", "stored_in": "keyring"}, 0
+    return config.set_secret(args.key, secret, profile=args.profile, provider=args.provider), 0
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[Any, int]]] = {
@@ -286,7 +307,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[Any, int]]] = {
 
 
 # -- output -------------------------------------------------------------------------------------
-def _envelope(command: str, started: float, data: Any = None, error: DocRelayError | None = None) -> dict[str, Any]:
+def _envelope(
+    command: str, started: float, data: Any = None, error: DocRelayError | None = None
+) -> dict[str, Any]:
     meta = {"version": __version__, "elapsed_ms": round((time.perf_counter() - started) * 1000)}
     if error is None:
         return {"ok": True, "command": command, "data": data, "meta": meta}
@@ -342,7 +365,12 @@ def _emit(document: dict[str, Any], output: Path | None) -> int:
                 f"Cannot write --output {output}: {exc.strerror or exc}",
                 hint="Choose a path in a folder you can write to; no partial file was left.",
             )
-            document = {"ok": False, "command": document["command"], "error": error.to_dict(), "meta": document["meta"]}
+            document = {
+                "ok": False,
+                "command": document["command"],
+                "error": error.to_dict(),
+                "meta": document["meta"],
+            }
             exit_code = error.exit_code
     # ASCII JSON: safe whatever code page the calling RPA tool decodes stdout with.
     sys.stdout.write(json.dumps(document, ensure_ascii=True) + "\n")
@@ -400,8 +428,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if raw in (["--version"], ["-V"]):  # fast path: no parser, no core import
         if sys.stdout.isatty():
             return _print_text(f"{PROG} {__version__}")
-        return _print_text(json.dumps({"ok": True, "command": "version", "data": {"version": __version__},
-                                       "meta": {"version": __version__, "elapsed_ms": 0}}))
+        return _print_text(
+            json.dumps(
+                {
+                    "ok": True,
+                    "command": "version",
+                    "data": {"version": __version__},
+                    "meta": {"version": __version__, "elapsed_ms": 0},
+                }
+            )
+        )
     command = "docrelay"
     output: Path | None = None
     try:
@@ -414,11 +450,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exc:  # --help printed by argparse
             return int(exc.code or 0)
         except _ArgumentError as exc:
-            raise UsageError(str(exc), hint="Run `docrelay --help` for the commands and their options.") from None
+            raise UsageError(
+                str(exc), hint="Run `docrelay --help` for the commands and their options."
+            ) from None
         if args.version:
             return _emit(_envelope("version", started, {"version": __version__}), None)
         if not args.command:
-            raise UsageError("No command given", hint="Run `docrelay --help`; e.g. `docrelay extract invoice.pdf`.")
+            raise UsageError(
+                "No command given", hint="Run `docrelay --help`; e.g. `docrelay extract invoice.pdf`."
+            )
         command = args.command if args.command != "config" else f"config {args.config_command}"
         if args.output:
             output = _check_output_path(args.output)

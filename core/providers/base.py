@@ -89,6 +89,12 @@ class Provider(ABC):
         """Models the credentials can use."""
 
     # -- optional ----------------------------------------------------------------------------
+    @classmethod
+    def fallback_settings(cls, env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+        """Settings from other tools' conventions, each as (value, origin); consulted after the
+        profile and before the defaults (Cradl reads its official SDKs' variables and files)."""
+        return {}
+
     def check(self) -> list[CheckResult]:
         """Doctor checks beyond configuration: reachability, credentials, TLS."""
         return []
@@ -97,7 +103,7 @@ class Provider(ABC):
         """The model to use when the caller gave none, or a ConfigError naming the setting."""
         return model or self.default_model
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook; providers without sockets need nothing
         """Release sessions and sockets."""
 
     def __enter__(self) -> Provider:

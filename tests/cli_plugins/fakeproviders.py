@@ -14,7 +14,11 @@ class _Base(Provider):
 
     def upload(self, source: DocumentSource) -> DocumentInfo:
         return DocumentInfo(
-            source=source.source, name=source.name, sha256=source.sha256, content_type=source.content_type, id="d1"
+            source=source.source,
+            name=source.name,
+            sha256=source.sha256,
+            content_type=source.content_type,
+            id="d1",
         )
 
     def start_prediction(
@@ -50,7 +54,9 @@ class AuthRefused(_Base):
     name = "auth-refused"
 
     def upload(self, source: DocumentSource) -> DocumentInfo:
-        raise AuthError("The service refused the credentials (401)", hint="Check client_id and client_secret.")
+        raise AuthError(
+            "The service refused the credentials (401)", hint="Check client_id and client_secret."
+        )
 
 
 class RateLimited(_Base):

@@ -5,5 +5,13 @@ This lets CLI tests reach every exit code through the real `docrelay` program, w
 
 from core.providers import register
 
-for _name in ("crashing", "never-done", "auth-refused", "rate-limited", "service-down", "unreachable", "job-fails"):
+for _name in (
+    "crashing",
+    "never-done",
+    "auth-refused",
+    "rate-limited",
+    "service-down",
+    "unreachable",
+    "job-fails",
+):
     register(_name, "tests.cli_plugins.fakeproviders:" + "".join(p.title() for p in _name.split("-")))

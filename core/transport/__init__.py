@@ -1,0 +1,159 @@
+"""The HTTP transport under every remote provider: one `HttpClient` per provider client.
+
+Like azure-core's pipeline, but smaller: each concern is a small object the client composes —
+`Timeouts`, a `RetryPolicy`, an `AuthStrategy`, TLS trust (`ca_bundle` / `use_truststore`), an optional
+shared `Limiter`, and an optional `classify` hook. Failures come out as core.errors classes.
+
+How a provider builds its client (settings are the CONTRACT section 3 names)::
+
+    from core.errors import QuotaExceededError
+    from core.transport import HttpClient, RateLimiter, RetryPolicy, TokenAuth, IssuedToken
+
+    def classify(response):                       # optional: per-service exceptions to the rules
+        if response.status_code == 429 and "Limit Exceeded" in response.text:
+            return QuotaExceededError("The monthly quota is used up", hint="...")   # raised, never retried
+        return None                               # None: standard handling (or RETRY / DO_NOT_RETRY)
+
+    api = HttpClient(
+        settings["api_url"],                      # base_url; request paths are relative to it
+        provider="cradl",                         # named in every error message
+        auth=MyTokenAuth(...),                    # or BearerToken(token), HeaderApiKey(key, header=,
+                                                  #    prefix=), BasicAuth(user, password); None: none
+        timeout=settings.get("timeout"),          # one number = read timeout; (connect, read); Timeouts()
+        ca_bundle=settings.get("ca_bundle"),      # DOCRELAY_CA_BUNDLE; a missing file is a ConfigError
+        use_truststore=settings.get("truststore", False),   # DOCRELAY_TRUSTSTORE=1: the OS trust store
+        retry=RetryPolicy(max_attempts=5, deadline=180),     # optional; these are the defaults
+        limiter=shared_limiter,                   # optional; one RateLimiter(rate) per provider, shared
+        classify=classify,
+    )
+    with api:
+        doc = api.request_json("POST", "/documents", json={"name": name})          # not retried unless safe
+        api.put(doc["fileUrl"], body=source.open_stream, send_auth=True,            # body factory: a fresh
+                headers={"Content-Type": source.content_type},                      # stream per attempt
+                read_timeout=scaled_read_timeout(source.size))
+
+A token endpoint gets its own client that shares the TLS and retry settings::
+
+    class MyTokenAuth(TokenAuth):
+        def __init__(self, token_client: HttpClient, client_id: str, client_secret: str) -> None:
+            super().__init__(margin=60)
+            register_secret(client_secret)
+            self.http, self.client_id, self.client_secret = token_client, client_id, client_secret
+
+        def fetch_token(self) -> IssuedToken:
+            reply = self.http.request_json("POST", "", data={...}, idempotent=True)
+            return IssuedToken(reply["access_token"], expires_in=reply.get("expires_in"))
+
+    auth = MyTokenAuth(api.sibling(settings["auth_url"]), ...)   # or build the token client first
+
+Importing this package is cheap; `requests` is imported when an HttpClient is created.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.transport.auth import (
+        AuthStrategy,
+        BasicAuth,
+        BearerToken,
+        HeaderApiKey,
+        IssuedToken,
+        NoAuth,
+        TokenAuth,
+        jwt_expiry,
+    )
+    from core.transport.client import (
+        USER_AGENT,
+        BodyFactory,
+        FilesFactory,
+        HttpClient,
+        Timeouts,
+        install_log_redaction,
+        scaled_read_timeout,
+    )
+    from core.transport.failures import describe_target, safe_url, service_message
+    from core.transport.ratelimit import Limiter, RateLimiter
+    from core.transport.retry import (
+        DO_NOT_RETRY,
+        RETRY,
+        Classification,
+        Classifier,
+        RetryDecision,
+        RetryPolicy,
+        parse_retry_after,
+    )
+    from core.transport.tls import TLS_HINT, validate_ca_bundle
+
+_LAZY = {
+    "AuthStrategy": "auth",
+    "BasicAuth": "auth",
+    "BearerToken": "auth",
+    "HeaderApiKey": "auth",
+    "IssuedToken": "auth",
+    "NoAuth": "auth",
+    "TokenAuth": "auth",
+    "jwt_expiry": "auth",
+    "USER_AGENT": "client",
+    "BodyFactory": "client",
+    "FilesFactory": "client",
+    "HttpClient": "client",
+    "Timeouts": "client",
+    "install_log_redaction": "client",
+    "scaled_read_timeout": "client",
+    "describe_target": "failures",
+    "safe_url": "failures",
+    "service_message": "failures",
+    "Limiter": "ratelimit",
+    "RateLimiter": "ratelimit",
+    "DO_NOT_RETRY": "retry",
+    "RETRY": "retry",
+    "Classification": "retry",
+    "Classifier": "retry",
+    "RetryDecision": "retry",
+    "RetryPolicy": "retry",
+    "parse_retry_after": "retry",
+    "TLS_HINT": "tls",
+    "validate_ca_bundle": "tls",
+}
+
+__all__ = [
+    "DO_NOT_RETRY",
+    "RETRY",
+    "TLS_HINT",
+    "USER_AGENT",
+    "AuthStrategy",
+    "BasicAuth",
+    "BearerToken",
+    "BodyFactory",
+    "Classification",
+    "Classifier",
+    "FilesFactory",
+    "HeaderApiKey",
+    "HttpClient",
+    "IssuedToken",
+    "Limiter",
+    "NoAuth",
+    "RateLimiter",
+    "RetryDecision",
+    "RetryPolicy",
+    "Timeouts",
+    "TokenAuth",
+    "describe_target",
+    "install_log_redaction",
+    "jwt_expiry",
+    "parse_retry_after",
+    "safe_url",
+    "scaled_read_timeout",
+    "service_message",
+    "validate_ca_bundle",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"core.transport.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'core.transport' has no attribute {name!r}")
