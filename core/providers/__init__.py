@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 # name -> "module:Class"; later providers add one line here and nothing elsewhere.
 _REGISTRY: dict[str, str] = {
     "local": "core.providers.local:LocalProvider",
+    "cradl": "core.providers.cradl:CradlProvider",
 }
 
 DEFAULT_PROVIDER = "local"

@@ -8,11 +8,11 @@ ends only ever talk to services.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
+from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, Review
 from core.sources import DocumentSource
 
 
@@ -38,6 +38,38 @@ class PredictOptions:
     pages: list[int] | None = None
     max_pages: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        pages: str | Sequence[int] | None = None,
+        max_pages: int | None = None,
+        options: Iterable[str] = (),
+    ) -> PredictOptions:
+        """From user text: pages as "0,1,-1" (0-based; negative counts from the end), options as KEY=VALUE."""
+        from core.errors import UsageError
+
+        page_list: list[int] | None = None
+        if isinstance(pages, str):
+            try:
+                page_list = [int(p) for p in pages.replace(" ", "").split(",") if p]
+            except ValueError:
+                raise UsageError(
+                    f"Pages must be whole numbers separated by commas, not {pages!r}",
+                    hint="E.g. --pages 0,1,-1 (0 is the first page, -1 the last).",
+                ) from None
+        elif pages is not None:
+            page_list = [int(p) for p in pages]
+        extra: dict[str, Any] = {}
+        for option in options:
+            key, sep, value = option.partition("=")
+            if not sep or not key.strip():
+                raise UsageError(
+                    f"Option {option!r} is not KEY=VALUE", hint="E.g. --option strategy=BEST_N_PAGES."
+                )
+            extra[key.strip().replace("-", "_")] = value.strip()
+        return cls(pages=page_list or None, max_pages=max_pages, extra=extra)
 
 
 @dataclass(frozen=True)
@@ -102,6 +134,32 @@ class Provider(ABC):
     def resolve_model(self, model: str | None) -> str | None:
         """The model to use when the caller gave none, or a ConfigError naming the setting."""
         return model or self.default_model
+
+    # -- human review: providers with review workflows override these -------------------------
+    def start_review(self, document: DocumentInfo, workflow: str, title: str | None = None) -> Review:
+        """Send an uploaded document through a human-review workflow."""
+        raise self._no_reviews()
+
+    def get_review(self, review_id: str) -> Review:
+        raise self._no_reviews()
+
+    def list_reviews(
+        self, workflow: str, status: str | None = None, limit: int | None = None
+    ) -> list[Review]:
+        raise self._no_reviews()
+
+    def complete_review(self, review_id: str) -> Review:
+        """Mark a finished review as consumed, so that it is not picked up again."""
+        raise self._no_reviews()
+
+    def _no_reviews(self) -> Exception:
+        from core.errors import UsageError
+
+        return UsageError(
+            f"Provider {self.name} has no human-review workflows",
+            hint="Use --provider cradl for review workflows.",
+            provider=self.name,
+        )
 
     def close(self) -> None:  # noqa: B027 - optional hook; providers without sockets need nothing
         """Release sessions and sockets."""

@@ -7,7 +7,8 @@ shared `Limiter`, and an optional `classify` hook. Failures come out as core.err
 How a provider builds its client (settings are the CONTRACT section 3 names)::
 
     from core.errors import QuotaExceededError
-    from core.transport import HttpClient, RateLimiter, RetryPolicy, TokenAuth, IssuedToken
+    from core.transport import BearerToken, HttpClient, IssuedToken, RetryPolicy, TokenAuth
+    from core.transport import scaled_read_timeout
 
     def classify(response):                       # optional: per-service exceptions to the rules
         if response.status_code == 429 and "Limit Exceeded" in response.text:
@@ -17,8 +18,8 @@ How a provider builds its client (settings are the CONTRACT section 3 names)::
     api = HttpClient(
         settings["api_url"],                      # base_url; request paths are relative to it
         provider="cradl",                         # named in every error message
-        auth=MyTokenAuth(...),                    # or BearerToken(token), HeaderApiKey(key, header=,
-                                                  #    prefix=), BasicAuth(user, password); None: none
+        auth=BearerToken(token),                  # or HeaderApiKey(key, header=, prefix=), BasicAuth(user,
+                                                  #    password), a TokenAuth (below); None: none
         timeout=settings.get("timeout"),          # one number = read timeout; (connect, read); Timeouts()
         ca_bundle=settings.get("ca_bundle"),      # DOCRELAY_CA_BUNDLE; a missing file is a ConfigError
         use_truststore=settings.get("truststore", False),   # DOCRELAY_TRUSTSTORE=1: the OS trust store
@@ -32,7 +33,14 @@ How a provider builds its client (settings are the CONTRACT section 3 names)::
                 headers={"Content-Type": source.content_type},                      # stream per attempt
                 read_timeout=scaled_read_timeout(source.size))
 
-A token endpoint gets its own client that shares the TLS and retry settings::
+Per call: `idempotent=True` lets a POST be retried like a PUT (idempotency key, token request);
+`send_auth` (default: only for base_url's host) sends credentials to another host such as a file URL;
+`ok_statuses=(404,)` returns those responses instead of raising; `deadline=` bounds one call's retries;
+`body=` / `files=` are factories, called once per attempt, so a retry never sends an empty stream.
+
+A token endpoint gets its own client with the same TLS and retry settings; the strategy only says
+how to ask for a token (caching, renewal 60 s ahead of expiry, one fetch for all threads and the
+re-authentication after a 401 come from TokenAuth)::
 
     class MyTokenAuth(TokenAuth):
         def __init__(self, token_client: HttpClient, client_id: str, client_secret: str) -> None:
@@ -41,10 +49,11 @@ A token endpoint gets its own client that shares the TLS and retry settings::
             self.http, self.client_id, self.client_secret = token_client, client_id, client_secret
 
         def fetch_token(self) -> IssuedToken:
-            reply = self.http.request_json("POST", "", data={...}, idempotent=True)
+            reply = self.http.request_json("POST", "", data={...}, idempotent=True)  # "" = the token URL
             return IssuedToken(reply["access_token"], expires_in=reply.get("expires_in"))
 
-    auth = MyTokenAuth(api.sibling(settings["auth_url"]), ...)   # or build the token client first
+    api = HttpClient(settings["api_url"], provider="cradl", ...)           # without auth first, then
+    api.auth = MyTokenAuth(api.sibling(settings["auth_url"]), client_id, client_secret)
 
 Importing this package is cheap; `requests` is imported when an HttpClient is created.
 """

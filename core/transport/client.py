@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from core._version import __version__
-from core.errors import DocRelayError, InputError, RateLimitError
+from core.errors import DocRelayError, InputError, NetworkError, RateLimitError
 from core.redact import RedactingFilter
 from core.transport.auth import AuthStrategy
 from core.transport.failures import (
@@ -31,7 +31,7 @@ from core.transport.retry import (
     is_idempotent,
     parse_retry_after,
 )
-from core.transport.tls import ssl_context_adapter, system_ssl_context, validate_ca_bundle
+from core.transport.tls import TLS_HINT, ssl_context_adapter, system_ssl_context, validate_ca_bundle
 
 if TYPE_CHECKING:
     import requests
@@ -190,6 +190,8 @@ class HttpClient:
     def url_for(self, path_or_url: str) -> str:
         if path_or_url.startswith(("https://", "http://")):
             return path_or_url
+        if not path_or_url:  # the base URL itself, e.g. a token endpoint
+            return self.base_url
         return f"{self.base_url}/{path_or_url.lstrip('/')}"
 
     # -- calls -------------------------------------------------------------------------------
@@ -310,10 +312,24 @@ class HttpClient:
                 can_retry = failure.retryable and (idempotent or not failure.sent) and attempt < max_attempts
                 wait = policy.backoff(attempt, self._rng)
                 if can_retry and self._clock() + wait <= deadline_at:
-                    log.info("%s: %s; retrying in %.2f s", self.provider, failure.error.message, wait)
+                    log.info(
+                        "%s: attempt %d failed (%s); retrying in %.2f s",
+                        self.provider,
+                        attempt,
+                        type(exc).__name__,
+                        wait,
+                    )
                     self._sleep(wait)
                     continue
                 raise failure.error from None
+            except OSError as exc:  # not wrapped by requests, e.g. a CA bundle missing from a frozen exe
+                self._log(method, full_url, type(exc).__name__, started, attempt)
+                raise NetworkError(
+                    f"Could not set up the connection for {describe_target(method, full_url)}: "
+                    f"{exc.strerror or exc}",
+                    hint=TLS_HINT,
+                    provider=self.provider,
+                ) from None
             finally:
                 for stream_handle in opened:
                     stream_handle.close()
@@ -322,6 +338,7 @@ class HttpClient:
             self._log(method, response.url or full_url, status, started, attempt, request_id_of(response))
             verdict = self.classify(response) if self.classify else None
             if isinstance(verdict, DocRelayError):
+                response.close()
                 raise self._complete(verdict, response)
             if verdict is None and (status < 400 or status in ok_statuses):
                 return response
@@ -351,7 +368,7 @@ class HttpClient:
                     self._sleep(wait)
                     continue
                 gave_up_early = True
-            raise error_for_response(
+            error = error_for_response(
                 response,
                 provider=self.provider,
                 method=method,
@@ -359,6 +376,8 @@ class HttpClient:
                 retry_after=retry_after,
                 gave_up_early=gave_up_early,
             )
+            response.close()
+            raise error
 
     # -- helpers -----------------------------------------------------------------------------
     def _pace(self, deadline_at: float, method: str, url: str) -> None:

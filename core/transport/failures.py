@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -282,7 +283,7 @@ def failure_for_exception(
             sent=False,
         )
     if isinstance(exc, requests.exceptions.ConnectTimeout) or has(u3.ConnectTimeoutError):
-        if has(u3.NameResolutionError):
+        if has(socket.gaierror):  # DNS (urllib3 1.26 and 2.x both keep the gaierror in the chain)
             message = f"Could not resolve the host name {host} ({target}){tried}"
             hint = "Check the service URL in the settings, the network connection and DNS/proxy settings"
         elif isinstance(exc, requests.exceptions.ConnectTimeout) or not has(u3.NewConnectionError):

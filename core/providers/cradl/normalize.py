@@ -162,7 +162,7 @@ def normalize_prediction(
     return Result(
         provider="cradl",
         model=_text(prediction.get("modelId")),
-        status=status,  # type: ignore[arg-type]
+        status=status,
         error=ResultError(type="job_failed", message=str(error)) if status == "failed" else None,
         document=document.model_copy(update={"id": prediction.get("documentId") or document.id}),
         prediction_id=_text(prediction.get("predictionId")),

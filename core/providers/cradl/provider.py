@@ -1,0 +1,297 @@
+"""The Cradl (Lucidtech) provider: documents, predictions, models and human-review workflows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from core.errors import ConfigError, DocRelayError, UsageError
+from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, Review
+from core.providers.base import Capabilities, JobStatus, PredictOptions, Provider
+from core.providers.cradl.api import PUBLIC_OWNER, CradlApi, classify
+from core.providers.cradl.credentials import cradl_fallbacks
+from core.providers.cradl.normalize import merge_pages, normalize_prediction
+from core.providers.cradl.reviews import review_from_execution, split_review_id
+from core.sources import DocumentSource
+from core.transport import AuthStrategy, BearerToken, HttpClient
+
+DEFAULT_API_URL = "https://api.lucidtech.ai/v1"
+DEFAULT_AUTH_URL = "https://auth.lucidtech.ai/oauth2/token"
+MAX_WALKED_PAGES = 100
+
+# PredictOptions.extra keys -> where they go in POST /predictions
+_PREPROCESS_KEYS = {
+    "auto_rotate": "autoRotate",
+    "image_quality": "imageQuality",
+    "rotation": "rotation",
+    "start_page": "startPage",
+}
+_KNOWN_EXTRA = {*_PREPROCESS_KEYS, "strategy", "n", "collapse", "output_format", "walk_pages", "async"}
+
+
+def _boolean(value: Any) -> bool:
+    return value is True or str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def prediction_body(document_id: str, model: str, options: PredictOptions) -> dict[str, Any]:
+    """The POST /predictions body for these options; unknown option names are refused."""
+    extra = dict(options.extra)
+    unknown = set(extra) - _KNOWN_EXTRA
+    if unknown:
+        raise UsageError(
+            f"Unknown Cradl prediction options: {', '.join(sorted(unknown))}",
+            hint=f"Cradl takes: {', '.join(sorted(_KNOWN_EXTRA))}.",
+            provider="cradl",
+        )
+    preprocess: dict[str, Any] = {}
+    if options.pages:
+        preprocess["pages"] = list(options.pages)
+    if options.max_pages:
+        preprocess["maxPages"] = int(options.max_pages)
+    for key, name in _PREPROCESS_KEYS.items():
+        if key in extra:
+            value = extra[key]
+            preprocess[name] = (
+                _boolean(value)
+                if key == "auto_rotate"
+                else str(value).upper()
+                if key == "image_quality"
+                else int(value)
+            )
+    strategy = str(extra.get("strategy", "BEST_FIRST")).upper()
+    postprocess: dict[str, Any] = {
+        "strategy": strategy,
+        "outputFormat": str(extra.get("output_format", "v2")),
+    }
+    if strategy == "BEST_N_PAGES":
+        postprocess["parameters"] = {
+            "n": int(extra.get("n", 3)),
+            "collapse": _boolean(extra.get("collapse", True)),
+        }
+    body: dict[str, Any] = {
+        "documentId": document_id,
+        "modelId": model,
+        "async": _boolean(extra.get("async", True)),
+        "postprocessConfig": postprocess,
+    }
+    if _boolean(extra.get("walk_pages", False)):
+        preprocess.setdefault("startPage", 0)
+    if preprocess:
+        body["preprocessConfig"] = preprocess
+    return body
+
+
+class CradlProvider(Provider):
+    name: ClassVar[str] = "cradl"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        upload=True,
+        async_jobs=True,
+        page_selection=True,
+        boxes=True,
+        confidence=True,
+        line_items=True,
+        human_review=True,
+        models_listing=True,
+    )
+    setting_names: ClassVar[tuple[str, ...]] = (
+        "client_id",
+        "client_secret",
+        "api_url",
+        "auth_url",
+        "access_token",
+    )
+    secret_settings: ClassVar[tuple[str, ...]] = ("client_secret", "access_token")
+
+    def __init__(self, settings: Mapping[str, Any], *, timeout: float | None = None) -> None:
+        super().__init__(settings, timeout=timeout)
+        self._http: HttpClient | None = None
+        self._api: CradlApi | None = None
+
+    @classmethod
+    def fallback_settings(cls, env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+        return cradl_fallbacks(env)
+
+    # -- plumbing ------------------------------------------------------------------------------
+    @property
+    def api(self) -> CradlApi:
+        if self._api is None:
+            self._http = self._build_client()
+            self._api = CradlApi(self._http)
+        return self._api
+
+    def _build_client(self) -> HttpClient:
+        settings = self.settings
+        http = HttpClient(
+            settings.get("api_url") or DEFAULT_API_URL,
+            provider="cradl",
+            ca_bundle=settings.get("ca_bundle"),
+            use_truststore=bool(settings.get("truststore")),
+            classify=classify,
+        )
+        http.auth = self._auth(http)
+        return http
+
+    def _auth(self, http: HttpClient) -> AuthStrategy:
+        token = self.settings.get("access_token")
+        if token:
+            return BearerToken(str(token))
+        client_id, client_secret = self.settings.get("client_id"), self.settings.get("client_secret")
+        if not client_id or not client_secret:
+            missing = "client_id" if not client_id else "client_secret"
+            raise ConfigError(
+                f"Cradl needs credentials: {missing} is not set",
+                hint="Set DOCRELAY_CRADL_CLIENT_ID and DOCRELAY_CRADL_CLIENT_SECRET (or "
+                "`docrelay config set client_id ... --provider cradl` and "
+                "`docrelay config set-secret client_secret --stdin --provider cradl`), "
+                "or a ready token in DOCRELAY_CRADL_ACCESS_TOKEN",
+                provider="cradl",
+            )
+        from core.providers.cradl.auth import CradlClientCredentials
+
+        token_client = http.sibling(self.settings.get("auth_url") or DEFAULT_AUTH_URL)
+        return CradlClientCredentials(token_client, str(client_id), str(client_secret))
+
+    def close(self) -> None:
+        if self._http is not None:
+            auth = self._http.auth
+            token_http = getattr(auth, "http", None)
+            if isinstance(token_http, HttpClient):
+                token_http.close()
+            self._http.close()
+        self._http = None
+        self._api = None
+
+    def resolve_model(self, model: str | None) -> str | None:
+        if not model:
+            raise UsageError(
+                "Cradl needs a model id",
+                hint="Pass --model (e.g. las:model:abc123, or a public one such as "
+                "las:organization:cradl/las:model:invoice); `docrelay models --provider cradl` lists them.",
+                provider="cradl",
+            )
+        return model
+
+    # -- the steps -----------------------------------------------------------------------------
+    def upload(self, source: DocumentSource) -> DocumentInfo:
+        document = self.api.create_document(source)
+        return DocumentInfo(
+            source=source.source,
+            name=source.name,
+            sha256=source.sha256,
+            content_type=source.content_type,
+            size=source.size,
+            id=str(document.get("documentId")),
+        )
+
+    def start_prediction(
+        self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
+    ) -> JobHandle:
+        model_id = self.resolve_model(model)
+        assert model_id is not None and document.id is not None
+        body = prediction_body(document.id, model_id, options)
+        prediction = self.api.create_prediction(body)
+        state: dict[str, Any] = {"walk": "startPage" in body.get("preprocessConfig", {})}
+        if state["walk"]:
+            state["body"] = {k: v for k, v in body.items() if k != "async"}
+        return JobHandle(
+            provider=self.name,
+            model=model_id,
+            document_id=document.id,
+            prediction_id=str(prediction.get("predictionId")),
+            document=document,
+            state=state,
+        )
+
+    def poll(self, job: JobHandle) -> JobStatus:
+        prediction = self.api.get_prediction(self._prediction_id(job))
+        status = str(prediction.get("status") or "succeeded")
+        if status not in ("succeeded", "failed"):
+            return JobStatus(status="pending")
+        return JobStatus(status=status, result=self._finish(job, prediction))
+
+    def fetch_result(self, job: JobHandle) -> Result:
+        return self._finish(job, self.api.get_prediction(self._prediction_id(job)))
+
+    def _prediction_id(self, job: JobHandle) -> str:
+        if not job.prediction_id:
+            raise UsageError("This job handle has no prediction id", hint="Submit the document again.")
+        return job.prediction_id
+
+    def _finish(self, job: JobHandle, prediction: dict[str, Any]) -> Result:
+        """Normalize; when a page walk was asked for, fetch the remaining pages first (synchronously)."""
+        pages = [prediction]
+        next_page = prediction.get("nextPage")
+        if job.state.get("walk") and prediction.get("status") != "failed":
+            body = dict(job.state.get("body") or {})
+            while isinstance(next_page, int) and len(pages) < MAX_WALKED_PAGES:
+                body["preprocessConfig"] = {**body.get("preprocessConfig", {}), "startPage": next_page}
+                page = self.api.create_prediction({**body, "async": False})
+                pages.append(page)
+                next_page = page.get("nextPage")
+        combined = dict(prediction)
+        if len(pages) > 1:
+            combined["predictions"] = merge_pages(p.get("predictions") for p in pages)
+            combined["nextPage"] = next_page
+        raw = prediction if len(pages) == 1 else {"pages": pages}
+        document = job.document.model_copy(
+            update={"pages": job.document.pages or (len(pages) if len(pages) > 1 else None)}
+        )
+        return normalize_prediction(combined, document, raw=raw)
+
+    # -- service information -------------------------------------------------------------------
+    def list_models(self) -> list[ModelInfo]:
+        found: dict[str, ModelInfo] = {}
+        for owner in (None, PUBLIC_OWNER):
+            for model in self.api.list_models(owner=owner):
+                model_id = str(model.get("modelId"))
+                found.setdefault(
+                    model_id,
+                    ModelInfo(
+                        id=model_id,
+                        name=model.get("name"),
+                        description=model.get("description"),
+                        provider=self.name,
+                        fields=sorted((model.get("fieldConfig") or {}).keys()),
+                        extras={"owner": "public" if owner else "own", "status": model.get("status")},
+                    ),
+                )
+        return list(found.values())
+
+    def check(self) -> list[CheckResult]:
+        checks: list[CheckResult] = []
+        try:
+            api = self.api
+            checks.append(CheckResult(name="credentials", ok=True, detail=self._credential_kind()))
+            next(iter(api.list_models(limit=1)), None)
+            checks.append(CheckResult(name="service", ok=True, detail=f"reached {api.http.base_url}"))
+        except DocRelayError as exc:
+            name = "credentials" if not checks else "service"
+            checks.append(CheckResult(name=name, ok=False, detail=exc.full_message, error_type=exc.type))
+        return checks
+
+    def _credential_kind(self) -> str:
+        if self.settings.get("access_token"):
+            return "a ready access token"
+        return f"client credentials for {self.settings.get('auth_url') or DEFAULT_AUTH_URL}"
+
+    # -- human review (workflows) ----------------------------------------------------------------
+    def start_review(self, document: DocumentInfo, workflow: str, title: str | None = None) -> Review:
+        assert document.id is not None
+        execution = self.api.start_execution(workflow, document.id, title or document.name)
+        return review_from_execution(execution, workflow)
+
+    def get_review(self, review_id: str) -> Review:
+        workflow, execution = split_review_id(review_id)
+        return review_from_execution(self.api.get_execution(workflow, execution), workflow)
+
+    def list_reviews(
+        self, workflow: str, status: str | None = None, limit: int | None = None
+    ) -> list[Review]:
+        return [
+            review_from_execution(e, workflow)
+            for e in self.api.list_executions(workflow, status=status, limit=limit)
+        ]
+
+    def complete_review(self, review_id: str) -> Review:
+        workflow, execution = split_review_id(review_id)
+        return review_from_execution(self.api.complete_execution(workflow, execution), workflow)
