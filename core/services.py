@@ -111,10 +111,9 @@ class Client:
         """Upload and start a prediction; return at once with a handle to resume from."""
         source = self.open_source(document, name)
         provider = self.provider
+        model_id = provider.resolve_model(model)  # before the upload: a missing model must cost nothing
         info = provider.upload(source)
-        job = provider.start_prediction(
-            info, source, provider.resolve_model(model), options or PredictOptions()
-        )
+        job = provider.start_prediction(info, source, model_id, options or PredictOptions())
         if self.settings.profile and not job.profile:
             job = job.model_copy(update={"profile": self.settings.profile})
         return job

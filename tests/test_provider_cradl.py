@@ -26,15 +26,14 @@ def emu(make_cradl_emulator: MakeEmulator) -> Iterator[CradlEmulator]:  # noqa: 
 
 
 def cradl_env(tmp_path: Path, emu: CradlEmulator, **extra: str) -> dict[str, str]:
-    return isolated_env(
-        tmp_path,
-        DOCRELAY_PROVIDER="cradl",
-        DOCRELAY_CRADL_API_URL=emu.base_url,
-        DOCRELAY_CRADL_AUTH_URL=emu.token_url,
-        DOCRELAY_CRADL_CLIENT_ID=emu.client_id,
-        DOCRELAY_CRADL_CLIENT_SECRET=emu.client_secret,
-        **extra,
-    )
+    settings = {
+        "DOCRELAY_PROVIDER": "cradl",
+        "DOCRELAY_CRADL_API_URL": emu.base_url,
+        "DOCRELAY_CRADL_AUTH_URL": emu.token_url,
+        "DOCRELAY_CRADL_CLIENT_ID": emu.client_id,
+        "DOCRELAY_CRADL_CLIENT_SECRET": emu.client_secret,
+    }
+    return isolated_env(tmp_path, **{**settings, **extra})
 
 
 def extract(env: dict[str, str], *args: str, document: Path = INVOICE) -> Run:

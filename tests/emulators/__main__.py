@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--client-secret", default=None, help="accepted client secret (cradl: test-secret)")
     parser.add_argument("--pages-per-call", type=int, default=None, help="cradl: pages per POST /predictions")
     parser.add_argument(
+        "--allow-untyped-put",
+        action="store_true",
+        default=None,
+        help="cradl: accept a file PUT without Content-Type (the official SDKs send none)",
+    )
+    parser.add_argument(
         "--engine", choices=("auto", "local", "stub"), default=None, help="cradl: prediction engine"
     )
     parser.add_argument("--no-validate", action="store_true", help="do not validate against the spec")
@@ -91,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         "client_id": args.client_id,
         "client_secret": args.client_secret,
         "pages_per_call": args.pages_per_call,
+        "allow_untyped_put": args.allow_untyped_put,
         "engine": args.engine,
     }
     options.update({k: v for k, v in extras.items() if v is not None})

@@ -240,10 +240,13 @@ class CradlProvider(Provider):
 
     # -- service information -------------------------------------------------------------------
     def list_models(self) -> list[ModelInfo]:
+        """Own models, then Cradl's public ones under the id a prediction needs (`<org>/<model>`)."""
         found: dict[str, ModelInfo] = {}
         for owner in (None, PUBLIC_OWNER):
             for model in self.api.list_models(owner=owner):
                 model_id = str(model.get("modelId"))
+                if owner and "/" not in model_id:
+                    model_id = f"{model.get('organizationId') or owner}/{model_id}"
                 found.setdefault(
                     model_id,
                     ModelInfo(

@@ -59,9 +59,12 @@ class CradlEmulator(Emulator):
         engine: str = "auto",
         models: tuple[str, ...] = ("invoice", "receipt"),
         workflows: dict[str, str] | None = None,
+        allow_untyped_put: bool = False,
         **options: Any,
     ) -> None:
         self.client_id = client_id
+        # The official SDKs PUT files with no Content-Type; benchmarks against them need this.
+        self.allow_untyped_put = allow_untyped_put
         self.client_secret = client_secret
         self.file_host = file_host
         self.pages_per_call = pages_per_call
@@ -190,7 +193,8 @@ class CradlEmulator(Emulator):
         declared = request.content_type
         problem = None
         if not declared:
-            problem = "the PUT to fileUrl needs a Content-Type header"
+            if not self.allow_untyped_put:
+                problem = "the PUT to fileUrl needs a Content-Type header"
         elif declared not in CONTENT_TYPES:
             problem = f"Content-Type {declared} is not one of {', '.join(CONTENT_TYPES)}"
         elif record.content_type and declared != record.content_type:
