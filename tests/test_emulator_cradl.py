@@ -350,6 +350,9 @@ def test_v1_and_v2_predictions_carry_the_engine_values(api: Api) -> None:
             (c["confidence"] for c in candidates), reverse=True
         )
     for table, rows in expected.tables.items():
+        if not rows:  # an empty table is left out, as Cradl does for a lines field with no lines
+            assert table not in v2["predictions"]
+            continue
         lines = v2["predictions"][table]
         assert [{col: cells[0]["value"] for col, cells in line.items()} for line in lines] == [
             {col: cell.value for col, cell in row.items()} for row in rows

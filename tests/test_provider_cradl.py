@@ -75,7 +75,9 @@ def test_values_match_the_local_engine(tmp_path: Path, emu: CradlEmulator) -> No
     env = cradl_env(tmp_path, emu)
     remote = extract(env).document["data"]
     local = run_docrelay("extract", str(INVOICE), "--provider", "local", env=env).document["data"]
-    assert {k: v["value"] for k, v in remote["fields"].items()} == {k: v["value"] for k, v in local["fields"].items()}
+    assert {k: v["value"] for k, v in remote["fields"].items()} == {
+        k: v["value"] for k, v in local["fields"].items()
+    }
     assert [{c: cell["value"] for c, cell in row.items()} for row in remote["tables"]["line_items"]] == [
         {c: cell["value"] for c, cell in row.items()} for row in local["tables"]["line_items"]
     ]
@@ -145,7 +147,9 @@ def test_ready_token_mode_makes_no_token_request(tmp_path: Path, emu: CradlEmula
 
 
 def test_form_style_token_endpoint_with_audience(tmp_path: Path, emu: CradlEmulator) -> None:
-    env = cradl_env(tmp_path, emu, DOCRELAY_CRADL_AUTH_URL=emu.token_url + "?audience=https://api.cradl.ai/v1")
+    env = cradl_env(
+        tmp_path, emu, DOCRELAY_CRADL_AUTH_URL=emu.token_url + "?audience=https://api.cradl.ai/v1"
+    )
     assert extract(env).exit_code == 0
     assert emu.requests_to("POST /oauth2/token") == 1
 
@@ -191,7 +195,9 @@ def test_missing_credentials_is_a_config_error(tmp_path: Path, emu: CradlEmulato
 # -- rate limits, quota, faults ---------------------------------------------------------------------
 def test_a_429_storm_is_ridden_out(tmp_path: Path, emu: CradlEmulator) -> None:
     emu.script_fault("POST /predictions", status=429, message="Too Many Requests", retry_after=0.2, count=3)
-    emu.script_fault("GET /predictions/{predictionId}", status=429, message="Too Many Requests", retry_after=0.2)
+    emu.script_fault(
+        "GET /predictions/{predictionId}", status=429, message="Too Many Requests", retry_after=0.2
+    )
     run = extract(cradl_env(tmp_path, emu))
     assert run.exit_code == 0, run.stdout
     assert emu.requests_to("POST /predictions") == 4
@@ -303,7 +309,11 @@ def test_models_lists_own_and_public(tmp_path: Path, emu: CradlEmulator) -> None
 
 def test_public_model_id_works(tmp_path: Path, emu: CradlEmulator) -> None:
     run = run_docrelay(
-        "extract", str(INVOICE), "--model", "las:organization:cradl/las:model:invoice", env=cradl_env(tmp_path, emu)
+        "extract",
+        str(INVOICE),
+        "--model",
+        "las:organization:cradl/las:model:invoice",
+        env=cradl_env(tmp_path, emu),
     )
     assert run.exit_code == 0, run.stdout
 
