@@ -558,13 +558,13 @@ def test_command_line_prints_ready_first_and_serves() -> None:
         process.wait(timeout=10)
 
 
-def test_command_line_refuses_services_not_written_yet() -> None:
+def test_command_line_refuses_unknown_services() -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "tests.emulators", "deepopinion"],
+        [sys.executable, "-m", "tests.emulators", "nosuchservice"],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert run.returncode == 2
-    assert "deepopinion is planned but not written yet" in run.stderr and run.stdout == ""
+    assert "nosuchservice" in run.stderr and "cradl" in run.stderr and run.stdout == ""

@@ -30,8 +30,8 @@ KEYRING_PREFIX = "keyring:"
 
 # Settings of docrelay itself, valid whatever the provider. `provider` and `profile` choose; the
 # other three may also sit in a provider's sub-table of a profile.
-GLOBAL_SETTINGS = ("provider", "profile", "timeout", "ca_bundle", "truststore")
-TUNING_SETTINGS = ("timeout", "ca_bundle", "truststore")
+GLOBAL_SETTINGS = ("provider", "profile", "timeout", "ca_bundle", "truststore", "rate_limit")
+TUNING_SETTINGS = ("timeout", "ca_bundle", "truststore", "rate_limit")
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
@@ -58,16 +58,19 @@ _STATIC: dict[str, ProviderSpec] = {
     ),
     "contractfit": ProviderSpec(
         "contractfit",
-        ("url", "api_key", "username", "password", "inbox"),
+        # auth_method: api_key | jwt | basic (unset: by the credentials given); token_prefix: the word
+        # before the JWT in Authorization, "none" for the bare token (contract.fit does not document it).
+        ("url", "api_key", "username", "password", "inbox", "auth_method", "token_prefix"),
         frozenset({"api_key", "password"}),
-        {"url": "https://cfportal.contract-p.fit/api"},
+        {"url": "https://cfportal.contract-p.fit/api", "token_prefix": "Bearer"},
     ),
     "deepopinion": ProviderSpec(
         "deepopinion",
-        ("url", "email", "password", "token", "organization", "project"),
+        ("url", "email", "password", "token", "organization", "project", "token_prefix"),
         frozenset({"password", "token"}),
         # The Studio API documentation's examples all call https://api.deepopinion.ai/...
-        {"url": "https://api.deepopinion.ai"},
+        # token_prefix: the word before the token in Authorization (as for contractfit); none: bare token.
+        {"url": "https://api.deepopinion.ai", "token_prefix": "Bearer"},
     ),
 }
 
@@ -163,6 +166,23 @@ def parse_timeout(value: Any, origin: str) -> float:
             hint="Give a positive number of seconds, e.g. 300.",
         )
     return seconds
+
+
+def parse_rate_limit(value: Any, origin: str) -> float:
+    """Requests per second to one provider (every call, polling included): a positive, finite number."""
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        rate = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        rate = math.nan
+    if not math.isfinite(rate) or rate <= 0:
+        raise ConfigError(
+            f"Invalid rate_limit {value!r} from {origin}",
+            hint="Give the requests per second allowed by the service's plan as a positive number, e.g. 10 "
+            "(or 0.5 for one request every two seconds).",
+        )
+    return rate
 
 
 def parse_bool(value: Any, name: str, origin: str) -> bool:

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 _REGISTRY: dict[str, str] = {
     "local": "core.providers.local:LocalProvider",
     "cradl": "core.providers.cradl:CradlProvider",
+    "contractfit": "core.providers.contractfit:ContractfitProvider",
+    "deepopinion": "core.providers.deepopinion:DeepopinionProvider",
 }
 
 DEFAULT_PROVIDER = "local"

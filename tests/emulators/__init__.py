@@ -23,15 +23,13 @@ from tests.emulators.faults import Faults
 # name -> "module:class"; services not listed yet are refused with a clear message.
 EMULATORS: dict[str, str] = {
     "cradl": "tests.emulators.cradl:CradlEmulator",
+    "contractfit": "tests.emulators.contractfit:ContractfitEmulator",
+    "deepopinion": "tests.emulators.deepopinion:DeepopinionEmulator",
 }
-PLANNED = ("contractfit", "deepopinion")
-
-
 def emulator_class(name: str) -> type[Emulator]:
     if name not in EMULATORS:
         known = ", ".join(sorted(EMULATORS))
-        planned = f" ({name} is planned but not written yet)" if name in PLANNED else ""
-        raise LookupError(f"no emulator named {name!r}{planned}; available: {known}")
+        raise LookupError(f"no emulator named {name!r}; available: {known}")
     module_name, _, class_name = EMULATORS[name].partition(":")
     cls: type[Emulator] = getattr(importlib.import_module(module_name), class_name)
     return cls

@@ -23,7 +23,7 @@ def _fraction(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tests.emulators", description=__doc__)
-    parser.add_argument("service", help="cradl (contractfit and deepopinion: planned)")
+    parser.add_argument("service", help="cradl, contractfit or deepopinion")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every request")
     parser.add_argument(
@@ -57,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--engine", choices=("auto", "local", "stub"), default=None, help="cradl: prediction engine"
+    )
+    parser.add_argument("--api-key", default=None, help="contractfit: accepted X-API-Key (test-api-key)")
+    parser.add_argument("--username", default=None, help="contractfit: accepted username (test-user)")
+    parser.add_argument("--password", default=None, help="contractfit: accepted password (test-password)")
+    parser.add_argument("--email", default=None, help="deepopinion: accepted login email (robot@example.com)")
+    parser.add_argument(
+        "--token-prefix", default=None, help="contractfit: word before the JWT (Bearer; '' for the bare token)"
     )
     parser.add_argument("--no-validate", action="store_true", help="do not validate against the spec")
     parser.add_argument("--verbose", "-v", action="store_true", help="log every request to stderr")
@@ -99,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         "pages_per_call": args.pages_per_call,
         "allow_untyped_put": args.allow_untyped_put,
         "engine": args.engine,
+        "api_key": args.api_key,
+        "username": args.username,
+        "password": args.password,
+        "email": args.email,
+        "token_prefix": args.token_prefix,
     }
     options.update({k: v for k, v in extras.items() if v is not None})
     try:

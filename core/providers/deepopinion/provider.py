@@ -1,0 +1,345 @@
+"""The DeepOpinion Studio provider: document extraction with a trained model, and ad-hoc text analysis.
+
+DeepOpinion extracts synchronously: `start_prediction` sends the file, waits for the answer (up to the
+job timeout) and keeps the normalized result in memory and in the result cache (store.py), so that
+`poll`/`fetch_result` - also from another process, given the job handle - return it without a call.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from core.errors import (
+    ConfigError,
+    DocRelayError,
+    InputError,
+    JobTimeoutError,
+    NetworkError,
+    NotFoundError,
+    UsageError,
+)
+from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
+from core.providers.base import Capabilities, JobStatus, PredictOptions, Provider
+from core.providers.deepopinion import store
+from core.providers.deepopinion.api import ANALYZE_BATCH, DeepopinionApi, classify
+from core.providers.deepopinion.auth import DeepopinionAuth, token_prefix
+from core.providers.deepopinion.normalize import normalize_analysis, normalize_extraction
+from core.sources import DocumentSource
+from core.transport import HttpClient
+
+log = logging.getLogger("docrelay.deepopinion")
+
+NAME = "deepopinion"
+DEFAULT_URL = "https://api.deepopinion.ai"
+DEFAULT_JOB_TIMEOUT = 300.0
+PREDICTION_PREFIX = "deepopinion:extraction:"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+KNOWN_OPTIONS = ("annotated_pages",)
+
+
+def _whole_number(value: Any) -> bool:
+    return str(value).strip().isdigit()
+
+
+def _flag(options: PredictOptions, key: str) -> bool:
+    value = str(options.extra.get(key, "false")).strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise UsageError(
+            f"Option {key}={value} is not true or false", hint=f"E.g. --option {key}=true.", provider=NAME
+        )
+    return value in _TRUE
+
+
+class DeepopinionProvider(Provider):
+    name: ClassVar[str] = NAME
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        upload=True,
+        async_jobs=False,
+        page_selection=False,
+        boxes=True,
+        confidence=True,
+        line_items=False,
+        human_review=False,
+        text_analysis=True,
+        models_listing=True,
+    )
+    setting_names: ClassVar[tuple[str, ...]] = (
+        "url",
+        "email",
+        "password",
+        "token",
+        "organization",
+        "project",
+        "token_prefix",
+    )
+    secret_settings: ClassVar[tuple[str, ...]] = ("password", "token")
+
+    def __init__(self, settings: Mapping[str, Any], *, timeout: float | None = None) -> None:
+        super().__init__(settings, timeout=timeout)
+        self._http: HttpClient | None = None
+        self._api: DeepopinionApi | None = None
+        self._results: dict[str, Result] = {}
+
+    # -- plumbing ------------------------------------------------------------------------------
+    @property
+    def api(self) -> DeepopinionApi:
+        if self._api is None:
+            self._http = self._build_client()
+            self._api = DeepopinionApi(self._http)
+        return self._api
+
+    def _build_client(self) -> HttpClient:
+        settings = self.settings
+        prefix = token_prefix(settings.get("token_prefix"))
+        http = HttpClient(
+            str(settings.get("url") or DEFAULT_URL),
+            provider=NAME,
+            ca_bundle=settings.get("ca_bundle"),
+            use_truststore=bool(settings.get("truststore")),
+            classify=classify,
+        )
+        email, password, token = settings.get("email"), settings.get("password"), settings.get("token")
+        if not token and not (email and password):
+            missing = "password" if email else "email" if password else "email and password"
+            raise ConfigError(
+                f"DeepOpinion needs credentials: {missing} not set",
+                hint="Set DOCRELAY_DEEPOPINION_EMAIL and DOCRELAY_DEEPOPINION_PASSWORD (or `docrelay config "
+                "set email ... --provider deepopinion` and `docrelay config set-secret password --stdin "
+                "--provider deepopinion`), or a ready token in DOCRELAY_DEEPOPINION_TOKEN",
+                provider=NAME,
+            )
+        login_client = http.sibling(http.base_url) if email and password else None
+        http.auth = DeepopinionAuth(
+            login_client,
+            email=str(email) if email else None,
+            password=str(password) if password else None,
+            token=str(token) if token else None,
+            prefix=prefix,
+        )
+        return http
+
+    def close(self) -> None:
+        if self._http is not None:
+            auth = self._http.auth
+            if isinstance(auth, DeepopinionAuth) and auth.http is not None:
+                auth.http.close()
+            self._http.close()
+        self._http = None
+        self._api = None
+
+    @property
+    def job_timeout(self) -> float:
+        return float(self.timeout or self.settings.get("timeout") or DEFAULT_JOB_TIMEOUT)
+
+    def _workspace(self) -> tuple[str, str]:
+        """The organization (workspace) and project ids extraction needs, checked."""
+        found: dict[str, str] = {}
+        for key in ("organization", "project"):
+            value = self.settings.get(key)
+            if not value:
+                raise ConfigError(
+                    f"DeepOpinion extraction needs the {key} id: {key} is not set",
+                    hint=f"Set DOCRELAY_DEEPOPINION_{key.upper()} (or `docrelay config set {key} ID "
+                    "--provider deepopinion`); Studio shows it in the model's API page URL",
+                    provider=NAME,
+                )
+            if not _whole_number(value):
+                raise ConfigError(
+                    f"The DeepOpinion {key} must be a numeric id, not {value!r}",
+                    hint=f"Use the number Studio shows for the {key}, e.g. 12.",
+                    provider=NAME,
+                )
+            found[key] = str(value).strip()
+        return found["organization"], found["project"]
+
+    def _model_id(self, model: str | None) -> str:
+        if not model:
+            raise UsageError(
+                "DeepOpinion needs a model id",
+                hint="Pass --model with the model's number, e.g. --model 12; "
+                "`docrelay models --provider deepopinion` lists them.",
+                provider=NAME,
+            )
+        if not _whole_number(model):
+            raise UsageError(
+                f"DeepOpinion model ids are numbers, not {model!r}",
+                hint="Pass the model's number, e.g. --model 12 (`docrelay models --provider deepopinion`).",
+                provider=NAME,
+            )
+        return str(model).strip()
+
+    def resolve_model(self, model: str | None) -> str | None:
+        model_id = self._model_id(model)
+        self._workspace()  # before anything is read or sent: missing settings must cost nothing
+        return model_id
+
+    # -- the steps -----------------------------------------------------------------------------
+    def upload(self, source: DocumentSource) -> DocumentInfo:
+        """Nothing is sent yet: DeepOpinion takes the file with the extraction call itself."""
+        return DocumentInfo(
+            source=source.source,
+            name=source.name,
+            sha256=source.sha256,
+            content_type=source.content_type,
+            size=source.size,
+        )
+
+    def start_prediction(
+        self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
+    ) -> JobHandle:
+        model_id = self._model_id(model)
+        organization, project = self._workspace()
+        self._check_options(options)
+        timeout = self.job_timeout
+        began = time.monotonic()
+        try:
+            response = self.api.extract(
+                source,
+                organization=organization,
+                project=project,
+                model=model_id,
+                annotated_pages=_flag(options, "annotated_pages"),
+                read_timeout=timeout,
+                deadline=timeout,
+            )
+        except NetworkError as exc:
+            if time.monotonic() - began < timeout:
+                raise
+            raise JobTimeoutError(
+                f"DeepOpinion did not finish extracting {source.name} within {timeout:g} s",
+                hint="Raise --timeout (DOCRELAY_TIMEOUT). DeepOpinion extracts synchronously, so there is "
+                "no job to resume: run the command again",
+                provider=NAME,
+            ) from exc
+        key = uuid.uuid4().hex
+        result = normalize_extraction(
+            response, document, model=model_id, prediction_id=PREDICTION_PREFIX + key
+        )
+        self._results[key] = result
+        stored = True
+        try:
+            store.save(key, result)
+        except OSError as exc:
+            stored = False
+            log.warning("could not keep the DeepOpinion result in %s: %s", store.cache_dir(), exc)
+        return JobHandle(
+            provider=NAME,
+            model=model_id,
+            prediction_id=result.prediction_id,
+            document=document,
+            state={"synchronous": True, "stored": stored},
+        )
+
+    def _check_options(self, options: PredictOptions) -> None:
+        if options.pages or options.max_pages:
+            raise UsageError(
+                "DeepOpinion has no page selection",
+                hint="Leave out --pages, or split the document before sending it.",
+                provider=NAME,
+            )
+        unknown = sorted(set(options.extra) - set(KNOWN_OPTIONS))
+        if unknown:
+            raise UsageError(
+                f"Unknown DeepOpinion options: {', '.join(unknown)}",
+                hint=f"DeepOpinion takes: {', '.join(KNOWN_OPTIONS)} (e.g. --option annotated_pages=true).",
+                provider=NAME,
+            )
+
+    def poll(self, job: JobHandle) -> JobStatus:
+        result = self.fetch_result(job)
+        return JobStatus(status=result.status, result=result)
+
+    def fetch_result(self, job: JobHandle) -> Result:
+        prediction_id = job.prediction_id or ""
+        if not prediction_id.startswith(PREDICTION_PREFIX):
+            raise UsageError(
+                "This job handle has no DeepOpinion extraction id", hint="Submit the document again."
+            )
+        key = prediction_id[len(PREDICTION_PREFIX) :]
+        result = self._results.get(key) or store.load(key)
+        if result is None:
+            raise NotFoundError(
+                f"The DeepOpinion result of {job.document.name} is not on this machine (any more)",
+                hint=f"DeepOpinion keeps no result to fetch again; results wait in {store.cache_dir()} for "
+                "14 days. Extract the document again.",
+                provider=NAME,
+            )
+        return result
+
+    # -- text analysis ---------------------------------------------------------------------------
+    def analyze_text(
+        self,
+        texts: Sequence[str],
+        model: str | None,
+        *,
+        split: bool = True,
+        ids: Sequence[str] | None = None,
+        document: DocumentInfo | None = None,
+    ) -> Result:
+        model_id = self._model_id(model)
+        if not texts:
+            raise InputError("No text to analyze", hint="Give at least one non-empty text.", provider=NAME)
+        organization = str(self.settings.get("organization") or "").strip() or None
+        replies = [
+            self.api.analyze(
+                texts[i : i + ANALYZE_BATCH], model=model_id, split=split, organization=organization
+            )
+            for i in range(0, len(texts), ANALYZE_BATCH)
+        ]
+        # The replies' documents, joined in order, line up with `texts` (and so with `ids`).
+        labels = list(ids) if ids is not None else [str(i) for i in range(len(texts))]
+        return normalize_analysis(replies, document or DocumentInfo(name="text"), model=model_id, ids=labels)
+
+    # -- service information ---------------------------------------------------------------------
+    def list_models(self) -> list[ModelInfo]:
+        models: list[ModelInfo] = []
+        for model in self.api.list_models():
+            if model.get("id") is None:
+                continue
+            models.append(
+                ModelInfo(
+                    id=str(model["id"]),
+                    name=model.get("display_name") or model.get("name"),
+                    description=model.get("short_description"),
+                    provider=NAME,
+                    extras={
+                        k: model.get(k)
+                        for k in ("project_id", "type", "status", "language", "name")
+                        if model.get(k) is not None
+                    },
+                )
+            )
+        return models
+
+    def check(self) -> list[CheckResult]:
+        checks: list[CheckResult] = []
+        try:
+            organization, project = self._workspace()
+            checks.append(
+                CheckResult(
+                    name="workspace", ok=True, detail=f"organization {organization}, project {project}"
+                )
+            )
+        except ConfigError as exc:
+            checks.append(
+                CheckResult(name="workspace", ok=False, detail=exc.full_message, error_type=exc.type)
+            )
+        step = "credentials"
+        try:
+            api = self.api
+            auth = api.http.auth
+            assert isinstance(auth, DeepopinionAuth)
+            auth.token()
+            how = f"logged in as {auth.email}" if auth.login_count else "a ready token"
+            checks.append(CheckResult(name="credentials", ok=True, detail=how))
+            step = "service"
+            next(iter(api.list_models(limit=1)), None)
+            checks.append(CheckResult(name="service", ok=True, detail=f"reached {api.http.base_url}"))
+        except DocRelayError as exc:
+            checks.append(CheckResult(name=step, ok=False, detail=exc.full_message, error_type=exc.type))
+        return checks
