@@ -304,18 +304,6 @@ def test_unserializable_document_leaves_the_old_file(config_path: Path) -> None:
     assert sorted(p.name for p in config_path.parent.iterdir()) == ["docrelay.toml"]
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions, not root")
-def test_read_only_folder(config_path: Path, env: dict[str, str]) -> None:
-    original = existing_file(config_path)
-    config_path.parent.chmod(0o500)
-    try:
-        with pytest.raises(ConfigError, match="Cannot write the configuration file"):
-            set_value("client_id", "new", env=env)
-    finally:
-        config_path.parent.chmod(0o700)
-    assert config_path.read_text(encoding="utf-8") == original
-
-
 # -- set_secret --------------------------------------------------------------------------------------------
 
 

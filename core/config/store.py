@@ -112,9 +112,9 @@ def select_profile(
 
 def write_config(path: Path, document: Mapping[str, Any]) -> None:
     """Replace the file in one step: a crash or error never leaves it half written. Mode 0600 on POSIX."""
-    import tempfile
-
     import tomli_w
+
+    from core.files import write_text_atomic
 
     try:
         text = tomli_w.dumps(document)
@@ -122,23 +122,9 @@ def write_config(path: Path, document: Mapping[str, Any]) -> None:
         raise InternalError(f"Cannot serialize the configuration for {path}: {exc}") from exc
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_text_atomic(path, text)  # mkstemp makes the file 0600 on POSIX: secrets stay private
     except OSError as exc:
         raise _write_error(path, exc) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            if os.name == "posix":
-                os.fchmod(handle.fileno(), 0o600)  # mkstemp does this already; say it explicitly
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except OSError as exc:
-        Path(temp_name).unlink(missing_ok=True)
-        raise _write_error(path, exc) from None
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
 
 
 def _write_error(path: Path, exc: OSError) -> ConfigError:

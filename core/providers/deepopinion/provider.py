@@ -1,7 +1,7 @@
 """The DeepOpinion Studio provider: document extraction with a trained model, and ad-hoc text analysis.
 
 DeepOpinion extracts synchronously: `start_prediction` sends the file, waits for the answer (up to the
-job timeout) and keeps the normalized result in memory and in the result cache (store.py), so that
+job timeout) and keeps the normalized result in memory and in the result cache (core.resultcache), so that
 `poll`/`fetch_result` - also from another process, given the job handle - return it without a call.
 """
 
@@ -24,16 +24,17 @@ from core.errors import (
 )
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
 from core.providers.base import Capabilities, JobStatus, PredictOptions, Provider
-from core.providers.deepopinion import store
 from core.providers.deepopinion.api import ANALYZE_BATCH, DeepopinionApi, classify
 from core.providers.deepopinion.auth import DeepopinionAuth, token_prefix
 from core.providers.deepopinion.normalize import normalize_analysis, normalize_extraction
+from core.resultcache import ResultCache
 from core.sources import DocumentSource
 from core.transport import HttpClient
 
 log = logging.getLogger("docrelay.deepopinion")
 
 NAME = "deepopinion"
+CACHE = ResultCache(NAME)
 DEFAULT_URL = "https://api.deepopinion.ai"
 DEFAULT_JOB_TIMEOUT = 300.0
 PREDICTION_PREFIX = "deepopinion:extraction:"
@@ -223,10 +224,10 @@ class DeepopinionProvider(Provider):
         self._results[key] = result
         stored = True
         try:
-            store.save(key, result)
+            CACHE.save(key, result)
         except OSError as exc:
             stored = False
-            log.warning("could not keep the DeepOpinion result in %s: %s", store.cache_dir(), exc)
+            log.warning("could not keep the DeepOpinion result in %s: %s", CACHE.folder, exc)
         return JobHandle(
             provider=NAME,
             model=model_id,
@@ -261,11 +262,11 @@ class DeepopinionProvider(Provider):
                 "This job handle has no DeepOpinion extraction id", hint="Submit the document again."
             )
         key = prediction_id[len(PREDICTION_PREFIX) :]
-        result = self._results.get(key) or store.load(key)
+        result = self._results.get(key) or CACHE.load(key)
         if result is None:
             raise NotFoundError(
                 f"The DeepOpinion result of {job.document.name} is not on this machine (any more)",
-                hint=f"DeepOpinion keeps no result to fetch again; results wait in {store.cache_dir()} for "
+                hint=f"DeepOpinion keeps no result to fetch again; results wait in {CACHE.folder} for "
                 "14 days. Extract the document again.",
                 provider=NAME,
             )

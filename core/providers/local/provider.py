@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import tempfile
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,49 +27,17 @@ from core.providers.local.engine import (
 )
 from core.providers.local.modelspec import MODEL_PATH_HINT, builtin_model_names, load_model
 from core.providers.local.textlayer import count_pages
+from core.resultcache import CACHE_ENV, ResultCache
 from core.sources import DocumentSource
 
 log = logging.getLogger(__name__)
 
-CACHE_ENV = "DOCRELAY_CACHE_DIR"
-CACHE_MAX_AGE_S = 14 * 24 * 3600
-_pruned = False
+CACHE = ResultCache("local")
 
 
 def cache_dir() -> Path:
     """Where local results are kept: $DOCRELAY_CACHE_DIR/local, else the user cache folder."""
-    base = os.environ.get(CACHE_ENV, "").strip()
-    if base:
-        return Path(base).expanduser() / "local"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("docrelay", appauthor=False)) / "local"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _prune(folder: Path) -> None:
-    """Drop results older than two weeks, once per process."""
-    global _pruned
-    if _pruned:
-        return
-    _pruned = True
-    cutoff = time.time() - CACHE_MAX_AGE_S
-    for entry in folder.glob("*.json"):
-        with contextlib.suppress(OSError):
-            if entry.stat().st_mtime < cutoff:
-                entry.unlink()
+    return CACHE.folder
 
 
 class LocalProvider(Provider):
@@ -126,10 +91,9 @@ class LocalProvider(Provider):
         assert result.prediction_id is not None
         key = result.prediction_id.rsplit(":", 1)[-1]
         self._memo[key] = result
-        path = cache_dir() / f"{key}.json"
+        path = CACHE.path(key)
         try:
-            write_atomic(path, result.model_dump_json(by_alias=True))
-            _prune(path.parent)
+            CACHE.save(key, result)
         except OSError as exc:
             if source.path is None:
                 raise ConfigError(
@@ -162,14 +126,14 @@ class LocalProvider(Provider):
         if key in self._memo:
             return self._memo[key]
         for path in self._cache_paths(job, key):
-            result = self._read_cached(path)
+            result = CACHE.load(key, path)
             if result is not None:
                 self._memo[key] = result
                 return result
         result = self._extract_again(job)
         self._memo[key] = result
         with contextlib.suppress(OSError):  # best effort: the next fetch can read it again
-            write_atomic(cache_dir() / f"{key}.json", result.model_dump_json(by_alias=True))
+            CACHE.save(key, result)
         return result
 
     def list_models(self) -> list[ModelInfo]:
@@ -217,10 +181,7 @@ class LocalProvider(Provider):
             )
         folder = cache_dir()
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            probe = folder / ".write-test"
-            write_atomic(probe, "ok")
-            probe.unlink()
+            CACHE.check_writable()
             checks.append(CheckResult(name="local cache", ok=True, detail=str(folder)))
         except OSError as exc:
             checks.append(
@@ -240,22 +201,10 @@ class LocalProvider(Provider):
         stored = job.state.get("cache_path")
         if isinstance(stored, str) and stored:
             paths.append(Path(stored))
-        current = cache_dir() / f"{key}.json"
+        current = CACHE.path(key)
         if current not in paths:
             paths.append(current)
         return paths
-
-    @staticmethod
-    def _read_cached(path: Path) -> Result | None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError:
-            return None
-        try:
-            return Result.model_validate_json(text)
-        except ValueError:
-            log.warning("ignoring a damaged local result cache file: %s", path)
-            return None
 
     def _extract_again(self, job: JobHandle) -> Result:
         source_path = job.state.get("source")
