@@ -11,6 +11,7 @@ violation is recorded; the response is sent unchanged) -> maybe drop the reply (
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 import time
 import traceback
@@ -61,9 +62,11 @@ class Emulator:
         validate: bool = True,
         validate_responses: bool = True,
         verbose: bool = False,
+        tls: ssl.SSLContext | None = None,
         **fault_settings: Any,
     ) -> None:
         self.host = host
+        self.tls = tls  # a server-side SSLContext with the certificate loaded: serve HTTPS
         self.requested_port = port
         self.seed = seed
         self.verbose = verbose
@@ -113,7 +116,7 @@ class Emulator:
     def start(self: E) -> E:
         if self._server is not None:
             return self
-        self._server = EmulatorHTTPServer(self.host, self.requested_port, self._dispatch)
+        self._server = EmulatorHTTPServer(self.host, self.requested_port, self._dispatch, self.tls)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"{self.name}-emulator"
         )
@@ -145,8 +148,12 @@ class Emulator:
         return int(self._server.server_address[1])
 
     @property
+    def scheme(self) -> str:
+        return "https" if self.tls is not None else "http"
+
+    @property
     def root_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     @property
     def base_url(self) -> str:

@@ -11,6 +11,7 @@ import contextlib
 import json
 import re
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -197,6 +198,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
         finally:
             self.server.track(self.connection, add=False)
 
+    def handle(self) -> None:
+        if isinstance(self.connection, ssl.SSLSocket):
+            # TLS handshake here, in the connection's thread; a client that rejects our certificate
+            # just ends the connection (the point of a test of certificate checks).
+            try:
+                self.connection.do_handshake()
+            except (ssl.SSLError, OSError):
+                self.close_connection = True
+                return
+        super().handle()
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the emulator logs requests itself
 
@@ -251,11 +263,22 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 256
 
-    def __init__(self, host: str, port: int, dispatch: Dispatch) -> None:
+    def __init__(
+        self, host: str, port: int, dispatch: Dispatch, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
         self.dispatch = dispatch
+        self.ssl_context = ssl_context  # HTTPS when set (server side, certificate loaded)
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__((host, port), _RequestHandler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        if self.ssl_context is not None:  # the handshake waits for the handler thread
+            connection = self.ssl_context.wrap_socket(
+                connection, server_side=True, do_handshake_on_connect=False
+            )
+        return connection, address
 
     def track(self, connection: socket.socket, *, add: bool) -> None:
         with self._connections_lock:

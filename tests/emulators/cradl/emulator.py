@@ -86,7 +86,7 @@ class CradlEmulator(Emulator):
         return next(iter(self.catalog.workflows))
 
     def file_url(self, record: DocumentRecord) -> str:
-        return f"http://{self.file_host}:{self.port}/files/{record.file_id}"
+        return f"{self.scheme}://{self.file_host}:{self.port}/files/{record.file_id}"
 
     def issue_token(self, ttl: float | None = None) -> str:
         """A valid access token without a token request (for tests that are not about auth)."""

@@ -1,0 +1,359 @@
+"""Smoke test of the built docrelay executable: run it the way an RPA tool does and check what it says.
+
+    python packaging/smoke_test.py dist/docrelay/docrelay        (Windows: dist\\docrelay\\docrelay.exe)
+
+The executable runs as a subprocess; none of docrelay's Python is imported here. Each check looks at
+the exit code and the one JSON document on stdout (and the --output file where one is asked for):
+the offline `local` provider; the Cradl emulator over HTTPS, trusted only through a throw-away CA
+given in DOCRELAY_CA_BUNDLE (and refused without it, which proves the bundled certifi store is
+found and used); a missing file (4); a wrong secret (5, never echoed); a job that outlives
+--timeout (10, with its job handle); submit then poll; the OS credential store through keyring.
+Needs the test dependencies (the emulator) and `cryptography`. Exit status 0 when every check passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from smoke_tls import TestPki, make_test_pki
+
+REPO = Path(__file__).resolve().parent.parent
+INVOICE = REPO / "samples" / "invoice.pdf"
+EXPECTED = {"invoice_number": "INV-2026-0042", "total_amount": "1836.60"}
+CRADL_MODEL = "las:model:invoice"
+WRONG_SECRET = "not-the-secret-7f3a"  # must never appear in any output
+
+
+class CheckFailed(AssertionError):
+    pass
+
+
+@dataclass
+class Run:
+    argv: list[str]
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def document(self) -> dict[str, Any]:
+        lines = [line for line in self.stdout.splitlines() if line.strip()]
+        expect(len(lines) == 1, f"expected one JSON document on stdout, got {len(lines)} lines")
+        document: dict[str, Any] = json.loads(lines[0])
+        return document
+
+    def describe(self) -> str:
+        return f"$ {' '.join(self.argv)}\nexit {self.exit_code}\nstdout: {self.stdout}\nstderr: {self.stderr}"
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+
+
+class Smoke:
+    def __init__(self, binary: Path, work: Path) -> None:
+        self.binary = binary
+        self.work = work
+        self.base_env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DOCRELAY_", "LAS_", "CRADL_", "PYTHON"))
+            and k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
+        }
+        self.base_env.update(
+            DOCRELAY_CONFIG_FILE=str(work / "config" / "docrelay.toml"),
+            DOCRELAY_CACHE_DIR=str(work / "cache"),
+            DOCRELAY_LOG_DIR=str(work / "logs"),
+        )
+        self.cradl_env: dict[str, str] = {}
+        self.last: Run | None = None
+
+    def run(self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Run:
+        argv = [str(self.binary), *args]
+        started = time.perf_counter()
+        done = subprocess.run(
+            argv,
+            env={**self.base_env, **(env or {})},
+            input=(stdin or "").encode("utf-8"),
+            capture_output=True,
+            timeout=180,
+            cwd=self.work,
+        )
+        self.last = Run(
+            argv,
+            done.returncode,
+            done.stdout.decode("utf-8", "replace"),
+            done.stderr.decode("utf-8", "replace"),
+            time.perf_counter() - started,
+        )
+        return self.last
+
+    def envelope(self, run: Run, *, exit_code: int, command: str, error_type: str | None = None) -> Any:
+        """The checked document's `data` (success) or `error` (failure)."""
+        document = run.document
+        expect(run.exit_code == exit_code, f"exit code {run.exit_code}, expected {exit_code}")
+        expect(
+            document.get("command") == command, f"command {document.get('command')!r}, expected {command!r}"
+        )
+        expect(bool(document.get("meta", {}).get("version")), "meta.version missing")
+        expect(run.stdout.isascii(), "stdout is not ASCII-escaped JSON")
+        if error_type is None:
+            expect(document.get("ok") is True, "ok is not true")
+            return document["data"]
+        expect(document.get("ok") is False, "ok is not false")
+        error: dict[str, Any] = document["error"]
+        expect(error.get("type") == error_type, f"error.type {error.get('type')!r}, expected {error_type!r}")
+        expect(error.get("exit_code") == exit_code, "error.exit_code differs from the process exit code")
+        expect(bool(error.get("message")), "error.message is empty")
+        return error
+
+
+def check_fields(result: dict[str, Any]) -> None:
+    expect(result.get("schema") == "docrelay.result/1", f"schema {result.get('schema')!r}")
+    expect(result.get("status") == "succeeded", f"status {result.get('status')!r}")
+    for name, value in EXPECTED.items():
+        found = result.get("fields", {}).get(name, {}).get("value")
+        expect(found == value, f"{name} is {found!r}, expected {value!r}")
+
+
+class CradlEmulator:
+    """`python -m tests.emulators cradl` over HTTPS, in its own process."""
+
+    def __init__(self, pki: TestPki) -> None:
+        command = [sys.executable, "-m", "tests.emulators", "cradl", "--seed", "1", "--async-delay", "0.3"]
+        command += ["--tls-cert", str(pki.server_cert), "--tls-key", str(pki.server_key)]
+        self.process = subprocess.Popen(
+            command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, args=(lines,), daemon=True).start()
+        try:
+            ready, token = lines.get(timeout=90).split(), lines.get(timeout=30).split()
+        except queue.Empty:
+            self.stop()
+            raise RuntimeError("the Cradl emulator did not print READY in time") from None
+        if ready[0] != "READY" or not ready[1].startswith("https://"):
+            self.stop()
+            raise RuntimeError(f"unexpected emulator output: {ready}")
+        self.api_url, self.token_url = ready[1], token[1]
+        self.root_url = self.api_url.rsplit("/v1", 1)[0]
+        self.context = ssl.create_default_context(cafile=str(pki.ca_cert))
+
+    def _read(self, lines: queue.Queue[str]) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            lines.put(line)
+
+    def set_faults(self, **faults: Any) -> None:
+        request = urllib.request.Request(
+            f"{self.root_url}/_emulator/faults",
+            data=json.dumps(faults).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, context=self.context, timeout=10) as response:
+            response.read()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+# -- the checks -----------------------------------------------------------------------------------
+def check_version(s: Smoke) -> None:
+    data = s.envelope(s.run("--version"), exit_code=0, command="version")
+    expect(bool(data.get("version")), "no version in data")
+
+
+def check_local_extract_non_ascii(s: Smoke) -> None:
+    folder = s.work / "Fakturaer på vent"
+    folder.mkdir(exist_ok=True)
+    document = folder / "Faktura Ærø nr 7 – 東京.pdf"
+    shutil.copy(INVOICE, document)
+    output = folder / "résultat.json"
+    run = s.run("extract", str(document), "--provider", "local", "--output", str(output))
+    result = s.envelope(run, exit_code=0, command="extract")
+    check_fields(result)
+    expect(result["document"]["name"] == document.name, "the non-ASCII file name did not survive")
+    expect(json.loads(output.read_text(encoding="utf-8")) == run.document, "--output differs from stdout")
+
+
+def check_args_file(s: Smoke) -> None:
+    output = s.work / "from-args-file.json"
+    args = {"command": "extract", "files": [str(INVOICE)], "provider": "local", "output": str(output)}
+    args_file = s.work / "args.json"
+    args_file.write_text(json.dumps(args), encoding="utf-8")
+    run = s.run("--args-file", str(args_file))
+    check_fields(s.envelope(run, exit_code=0, command="extract"))
+    expect(output.is_file(), "--output named in the arguments file was not written")
+
+
+def check_batch_folder(s: Smoke) -> None:
+    folder = s.work / "batch-in"
+    folder.mkdir(exist_ok=True)
+    for name in ("a.pdf", "b.pdf"):
+        shutil.copy(INVOICE, folder / name)
+    run = s.run("batch", str(folder), "--provider", "local", "--journal", str(s.work / "journal"), "--quiet")
+    data = s.envelope(run, exit_code=0, command="batch")
+    summary = data.get("summary", {})
+    expect(summary.get("total") == 2 and summary.get("failed") == 0, f"summary {summary}")
+
+
+def check_input_error(s: Smoke) -> None:
+    run = s.run("extract", str(s.work / "missing.pdf"), "--provider", "local")
+    error = s.envelope(run, exit_code=4, command="extract", error_type="input_error")
+    expect("missing.pdf" in error["message"], "the message does not name the missing file")
+
+
+def check_usage_error(s: Smoke) -> None:
+    s.envelope(
+        s.run("extract", "--no-such-option"), exit_code=2, command="docrelay", error_type="usage_error"
+    )
+
+
+def check_cradl_https(s: Smoke) -> None:
+    run = s.run("extract", str(INVOICE), "--provider", "cradl", "--model", CRADL_MODEL, env=s.cradl_env)
+    result = s.envelope(run, exit_code=0, command="extract")
+    check_fields(result)
+    expect(result.get("provider") == "cradl", "provider is not cradl")
+
+
+def check_cradl_untrusted_certificate(s: Smoke) -> None:
+    env = {k: v for k, v in s.cradl_env.items() if k != "DOCRELAY_CA_BUNDLE"}
+    run = s.run("extract", str(INVOICE), "--provider", "cradl", "--model", CRADL_MODEL, env=env)
+    error = s.envelope(run, exit_code=9, command="extract", error_type="network_error")
+    # A certificate refused by the bundled store, not a missing store (pitfall: frozen apps lose certifi).
+    expect("could not be verified" in error["message"], f"unexpected TLS message: {error['message']}")
+
+
+def check_cradl_wrong_secret(s: Smoke) -> None:
+    env = {**s.cradl_env, "DOCRELAY_CRADL_CLIENT_SECRET": WRONG_SECRET}
+    run = s.run("extract", str(INVOICE), "--provider", "cradl", "--model", CRADL_MODEL, env=env)
+    s.envelope(run, exit_code=5, command="extract", error_type="auth_error")
+    expect(WRONG_SECRET not in run.stdout + run.stderr, "the secret appears in the output")
+
+
+def check_cradl_submit_then_poll(s: Smoke) -> None:
+    run = s.run("submit", str(INVOICE), "--provider", "cradl", "--model", CRADL_MODEL, env=s.cradl_env)
+    job = s.envelope(run, exit_code=0, command="submit").get("job", "")
+    expect(job.startswith("drjob1."), f"job handle {job!r}")
+    run = s.run("result", job, "--wait", "--provider", "cradl", "--timeout", "60", env=s.cradl_env)
+    check_fields(s.envelope(run, exit_code=0, command="result"))
+
+
+def check_cradl_timeout(s: Smoke, emulator: CradlEmulator) -> None:
+    emulator.set_faults(async_delay=60)
+    try:
+        args = ("extract", str(INVOICE), "--provider", "cradl", "--model", CRADL_MODEL, "--timeout", "2")
+        run = s.run(*args, env=s.cradl_env)
+        error = s.envelope(run, exit_code=10, command="extract", error_type="timeout")
+        expect(str(error.get("job", "")).startswith("drjob1."), "no job handle in error.job")
+        run = s.run("status", error["job"], "--provider", "cradl", env=s.cradl_env)
+        status = s.envelope(run, exit_code=0, command="status")
+        expect(status.get("status") == "pending", f"status {status.get('status')!r}, expected pending")
+    finally:
+        emulator.set_faults(async_delay=0.3)
+
+
+def check_credential_store(s: Smoke) -> None:
+    """set-secret through keyring: Windows keeps it in Credential Manager; elsewhere the null store."""
+    args = ("config", "set-secret", "client_secret", "--provider", "cradl", "--profile", "smoke", "--stdin")
+    if os.name != "nt":  # never write into a developer's real keyring: prove the refusal path instead
+        run = s.run(*args, env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}, stdin="x\n")
+        error = s.envelope(run, exit_code=3, command="config set-secret", error_type="config_error")
+        expect("credential store" in error["message"], f"unexpected message: {error['message']}")
+        return
+    secret = s.cradl_env["DOCRELAY_CRADL_CLIENT_SECRET"]
+    run = s.run(*args, stdin=secret + "\n")
+    s.envelope(run, exit_code=0, command="config set-secret")
+    env = {k: v for k, v in s.cradl_env.items() if k != "DOCRELAY_CRADL_CLIENT_SECRET"}
+    run = s.run(
+        "extract", str(INVOICE), "--provider", "cradl", "--profile", "smoke", "--model", CRADL_MODEL, env=env
+    )
+    check_fields(s.envelope(run, exit_code=0, command="extract"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("binary", type=Path, help="the built docrelay executable")
+    args = parser.parse_args(argv)
+    binary = args.binary.resolve()
+    if not binary.is_file():
+        print(f"no executable at {binary}: build it first (python packaging/build.py)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="docrelay-smoke-") as tmp:
+        smoke = Smoke(binary, Path(tmp))
+        pki = make_test_pki(Path(tmp) / "pki")
+        emulator = CradlEmulator(pki)
+        try:
+            smoke.cradl_env = {
+                "DOCRELAY_CRADL_API_URL": emulator.api_url,
+                "DOCRELAY_CRADL_AUTH_URL": emulator.token_url,
+                "DOCRELAY_CRADL_CLIENT_ID": "test-client",
+                "DOCRELAY_CRADL_CLIENT_SECRET": "test-secret",
+                "DOCRELAY_CA_BUNDLE": str(pki.ca_cert),
+            }
+            checks: list[tuple[str, Callable[[], None]]] = [
+                ("--version", lambda: check_version(smoke)),
+                ("local extract, non-ASCII path, --output", lambda: check_local_extract_non_ascii(smoke)),
+                ("--args-file", lambda: check_args_file(smoke)),
+                ("batch of a folder with a journal", lambda: check_batch_folder(smoke)),
+                ("input error: missing file -> 4", lambda: check_input_error(smoke)),
+                ("usage error: unknown option -> 2", lambda: check_usage_error(smoke)),
+                ("cradl over HTTPS with DOCRELAY_CA_BUNDLE", lambda: check_cradl_https(smoke)),
+                ("cradl: untrusted certificate -> 9", lambda: check_cradl_untrusted_certificate(smoke)),
+                ("cradl: wrong secret -> 5, not echoed", lambda: check_cradl_wrong_secret(smoke)),
+                ("cradl: submit, then result --wait", lambda: check_cradl_submit_then_poll(smoke)),
+                ("cradl: timeout -> 10 with job handle", lambda: check_cradl_timeout(smoke, emulator)),
+                ("credential store (keyring)", lambda: check_credential_store(smoke)),
+            ]
+            return run_checks(smoke, checks)
+        finally:
+            emulator.stop()
+
+
+def run_checks(smoke: Smoke, checks: list[tuple[str, Callable[[], None]]]) -> int:
+    failures = 0
+    started = time.perf_counter()
+    for name, check in checks:
+        smoke.last = None
+        try:
+            check()
+        except (CheckFailed, KeyError, TypeError, ValueError, OSError, subprocess.SubprocessError) as exc:
+            failures += 1
+            print(f"FAIL  {name}: {type(exc).__name__}: {exc}", flush=True)
+            if smoke.last is not None:
+                print("      " + smoke.last.describe().replace("\n", "\n      "), flush=True)
+        else:
+            took = f" ({smoke.last.seconds:.2f} s last run)" if smoke.last else ""
+            print(f"ok    {name}{took}", flush=True)
+    total = time.perf_counter() - started
+    print(f"{len(checks) - failures} of {len(checks)} checks passed in {total:.1f} s ({smoke.binary})")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
