@@ -16,21 +16,13 @@ peak. Two idle baselines are printed: `docrelay --version` (imports almost nothi
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
-import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DOCRELAY = str(Path(sys.executable).parent / "docrelay")
-SDK_VENV = REPO / "bench" / ".venv-sdk"
-SDK_VERSION = "0.6.8"
-MODEL = "las:model:invoice"
+from _common import DOCRELAY, MODEL, ensure_sdk, fetch_token, start_emulator, write_pdf
 
 SDK_UPLOAD = """
 import sys
@@ -55,55 +47,6 @@ def run_measured(argv: list[str], env: dict[str, str]) -> float:
         if proc.returncode != 0:
             raise RuntimeError(f"{argv[:3]} failed: {proc.stdout[-500:]!r} {proc.stderr[-800:]!r}")
         return int(report.read().split()[-1]) / 1024
-
-
-def ensure_sdk() -> str:
-    python = SDK_VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(SDK_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"cradl=={SDK_VERSION}"], check=True)
-    return str(python)
-
-
-def write_pdf(path: Path, size: int) -> None:
-    """A PDF header followed by filler: only the upload is measured, not what the service makes of it."""
-    chunk = b"0" * (1 << 20)
-    with path.open("wb") as handle:
-        handle.write(b"%PDF-1.7\n%bench\n")
-        remaining = size - handle.tell()
-        while remaining > 0:
-            handle.write(chunk[: min(len(chunk), remaining)])
-            remaining -= len(chunk)
-
-
-def start_emulator() -> tuple[subprocess.Popen[str], str, str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.emulators", "cradl", "--allow-untyped-put", "--async-delay", "0.1"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    ready = proc.stdout.readline().split()
-    token_line = proc.stdout.readline().split()
-    if not ready or ready[0] != "READY":
-        proc.kill()
-        raise RuntimeError("the emulator did not start")
-    return proc, ready[1], token_line[1]
-
-
-def fetch_token(token_url: str) -> str:
-    basic = base64.b64encode(b"test-client:test-secret").decode()
-    request = urllib.request.Request(
-        token_url + "?grant_type=client_credentials",
-        data=b"grant_type=client_credentials",
-        headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        token: str = json.loads(response.read())["access_token"]
-        return token
 
 
 def main() -> int:

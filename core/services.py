@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.config import Settings, resolve_settings
 from core.errors import DocRelayError, InputError, JobFailedError, JobTimeoutError
@@ -20,6 +20,9 @@ from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result,
 from core.providers import provider_class
 from core.providers.base import PredictOptions, Provider
 from core.sources import DocumentSource
+
+if TYPE_CHECKING:
+    from core.batch import BatchOutcome
 
 T = TypeVar("T")
 DocumentInput = str | os.PathLike[str] | bytes | DocumentSource
@@ -79,6 +82,7 @@ class Client:
                 ca_bundle=self.settings.ca_bundle,
                 truststore=self.settings.truststore,
                 profile=self.settings.profile,
+                rate_limit=self.settings.rate_limit,
             )
             self._provider = cls(values, timeout=self.settings.timeout)
         return self._provider
@@ -267,6 +271,35 @@ class Client:
     def review_complete(self, review_id: str) -> Review:
         return self.provider.complete_review(review_id)
 
+    # -- text analysis ---------------------------------------------------------------------------
+    def analyze(
+        self,
+        paths: Iterable[str | os.PathLike[str]] = (),
+        *,
+        texts: Iterable[str] = (),
+        model: str | None = None,
+        column: str | None = None,
+        per_line: bool = False,
+        split: bool = True,
+    ) -> Result:
+        """Tag texts (given directly, or read from .txt / .csv files) with the provider's text model.
+
+        The result's `segments` table has one row per tag: document, text, span ("start-end",
+        end exclusive), class, label. See core.textinput for how files are read."""
+        from core.textinput import read_texts
+
+        provider = self.provider
+        if not provider.capabilities.text_analysis:  # its own "no text analysis" error, before any reading
+            return provider.analyze_text([], model)
+        text_input = read_texts(texts, paths, column=column, per_line=per_line)
+        return provider.analyze_text(
+            text_input.texts,
+            model or provider.default_model,
+            split=split,
+            ids=text_input.ids,
+            document=text_input.info,
+        )
+
     def _handle(self, job: JobHandle | str) -> JobHandle:
         handle = job if isinstance(job, JobHandle) else JobHandle.decode(job)
         if handle.provider != self.settings.provider:
@@ -277,6 +310,37 @@ class Client:
                 hint=f"Add --provider {handle.provider} (and its profile) to the command.",
             )
         return handle
+
+    # -- batches -------------------------------------------------------------------------------
+    def batch(
+        self,
+        documents: Iterable[DocumentInput],
+        *,
+        model: str | None = None,
+        options: PredictOptions | None = None,
+        concurrency: int | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        timeout: float | None = None,
+        on_result: Callable[[Result], None] | None = None,
+    ) -> BatchOutcome:
+        """Extract many documents concurrently, journaled: what succeeded before costs nothing, and a
+        killed run resumes without predicting anything twice. Failures become failed results; errors
+        every document would meet (configuration, credentials, quota) are raised. `on_result` is
+        called (from worker threads, one call at a time) as each document finishes. Ctrl+C stops
+        cleanly: the outcome is then `interrupted`, with unfinished documents `pending`."""
+        from core.batch import DEFAULT_CONCURRENCY, BatchEngine, Journal
+
+        with Journal(journal) as opened:
+            engine = BatchEngine(
+                self,
+                opened,
+                model=model,
+                options=options,
+                concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
+                timeout=timeout,
+                on_result=on_result,
+            )
+            return engine.run(list(documents))
 
 
 def pending_result(job: JobHandle) -> Result:

@@ -22,6 +22,7 @@ from core.config.schema import (
     env_var,
     parse_bool,
     parse_keyring_reference,
+    parse_rate_limit,
     parse_timeout,
     provider_spec,
     static_specs,
@@ -155,6 +156,9 @@ def _normalize(name: str, value: Any) -> Any:
         return int(seconds) if seconds.is_integer() else seconds
     if name == "truststore":
         return parse_bool(value, name, "the command line")
+    if name == "rate_limit":
+        rate = parse_rate_limit(value, "the command line")
+        return int(rate) if rate.is_integer() else rate
     if name == "ca_bundle":
         return check_ca_bundle(value, "the command line", Path.cwd())
     if name == "provider":

@@ -23,6 +23,7 @@ from core.config.schema import (
     known_provider_names,
     parse_bool,
     parse_keyring_reference,
+    parse_rate_limit,
     parse_timeout,
     provider_spec,
     static_specs,
@@ -51,6 +52,7 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     ca_bundle: str | None = None
     truststore: bool = False
+    rate_limit: float | None = None  # requests per second to the provider; None: no client-side pacing
     values: Mapping[str, str] = field(default_factory=dict, repr=False)
     origins: Mapping[str, str] = field(default_factory=dict, repr=False)
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
@@ -98,6 +100,7 @@ class Settings:
             "timeout": self.timeout,
             "ca_bundle": self.ca_bundle,
             "truststore": self.truststore,
+            "rate_limit": self.rate_limit,
             "settings": {
                 n: (MASK if n in self.secrets and self.values.get(n) else self.values.get(n)) for n in names
             },
@@ -178,6 +181,11 @@ def resolve_settings(
         truststore = parse_bool(found[0], "truststore", found[1])
         origins["truststore"] = found[1]
 
+    rate_limit = None
+    if found := sources.first("rate_limit"):
+        rate_limit = parse_rate_limit(*found)
+        origins["rate_limit"] = found[1]
+
     ca_bundle = None
     if found := sources.first("ca_bundle"):
         # A relative path in the profile file is relative to that file, elsewhere to the working folder.
@@ -191,6 +199,7 @@ def resolve_settings(
         timeout=timeout,
         ca_bundle=ca_bundle,
         truststore=truststore,
+        rate_limit=rate_limit,
         values=values,
         origins=origins,
         secrets=secrets,

@@ -14,6 +14,19 @@ from typing import Any, ClassVar
 
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, Review
 from core.sources import DocumentSource
+from core.transport.ratelimit import Limiter, RateLimiter
+
+DEFAULT_POOL_SIZE = 10
+# Without a rate_limit the shared limiter does no pacing worth the name; it still spreads a service's
+# Retry-After to every worker.
+_UNPACED_RATE = 1_000_000.0
+
+
+def shared_limiter(rate_limit: Any) -> Limiter:
+    """The limiter for every call of one provider instance: `rate_limit` requests per second (spaced
+    evenly, no burst, so a service-side token bucket is never overrun), or no pacing when unset."""
+    rate = float(rate_limit) if rate_limit else _UNPACED_RATE
+    return RateLimiter(rate, burst=1)
 
 
 @dataclass(frozen=True)
@@ -90,10 +103,17 @@ class Provider(ABC):
     setting_names: ClassVar[tuple[str, ...]] = ()
     secret_settings: ClassVar[tuple[str, ...]] = ()
     default_model: ClassVar[str | None] = None
+    # How many threads may call one instance at once (None: any number). A batch runs no more workers.
+    max_workers: ClassVar[int | None] = None
 
     def __init__(self, settings: Mapping[str, Any], *, timeout: float | None = None) -> None:
         self.settings = dict(settings)
         self.timeout = timeout
+        # One limiter shared by every call and every thread using this instance, polling included:
+        # remote providers pass it (and pool_size) to their HttpClient. A batch raises pool_size to its
+        # concurrency before the first call.
+        self.limiter: Limiter = shared_limiter(self.settings.get("rate_limit"))
+        self.pool_size = DEFAULT_POOL_SIZE
 
     # -- the steps -------------------------------------------------------------------------
     @abstractmethod
@@ -131,6 +151,25 @@ class Provider(ABC):
         """Doctor checks beyond configuration: reachability, credentials, TLS."""
         return []
 
+    def first_poll_delay(self, job: JobHandle, default: float) -> float:
+        """Seconds to wait before polling a job just started: `default` for a service that works
+        asynchronously, 0 when the answer is already at hand (a job that finished at once)."""
+        return default if self.capabilities.async_jobs else 0.0
+
+    # True when find_prediction can see predictions started by an earlier, interrupted call.
+    finds_predictions: ClassVar[bool] = False
+
+    def find_prediction(
+        self, document: DocumentInfo, model: str | None, options: PredictOptions
+    ) -> JobHandle | None:
+        """The prediction already started for this uploaded document (`document.id`) and model, or None.
+
+        A batch asks before predicting a document whose earlier start_prediction may have reached the
+        service without the answer reaching us (connection lost, process killed), so that a paid
+        prediction is never made twice. Providers that can list predictions override this and set
+        `finds_predictions`; the default finds nothing, so the prediction is started again."""
+        return None
+
     def resolve_model(self, model: str | None) -> str | None:
         """The model to use when the caller gave none, or a ConfigError naming the setting."""
         return model or self.default_model
@@ -158,6 +197,28 @@ class Provider(ABC):
         return UsageError(
             f"Provider {self.name} has no human-review workflows",
             hint="Use --provider cradl for review workflows.",
+            provider=self.name,
+        )
+
+    # -- text analysis: providers with text models override this ---------------------------------
+    def analyze_text(
+        self,
+        texts: Sequence[str],
+        model: str | None,
+        *,
+        split: bool = True,
+        ids: Sequence[str] | None = None,
+        document: DocumentInfo | None = None,
+    ) -> Result:
+        """Tag documents of text: a `segments` table (document, text, span, class, label).
+
+        `ids` name the texts in the table's `document` column (default: their 0-based positions);
+        `split` asks the service to cut documents into sentences; `document` describes the input."""
+        from core.errors import UsageError
+
+        raise UsageError(
+            f"Provider {self.name} has no text analysis",
+            hint="Use --provider deepopinion for text analysis.",
             provider=self.name,
         )
 

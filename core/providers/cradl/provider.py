@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from core.errors import ConfigError, DocRelayError, UsageError
@@ -18,6 +20,8 @@ from core.transport import AuthStrategy, BearerToken, HttpClient
 DEFAULT_API_URL = "https://api.lucidtech.ai/v1"
 DEFAULT_AUTH_URL = "https://auth.lucidtech.ai/oauth2/token"
 MAX_WALKED_PAGES = 100
+# find_prediction looks at most this many of a model's newest predictions.
+MAX_FIND_SCAN = 5000
 
 # PredictOptions.extra keys -> where they go in POST /predictions
 _PREPROCESS_KEYS = {
@@ -27,6 +31,20 @@ _PREPROCESS_KEYS = {
     "start_page": "startPage",
 }
 _KNOWN_EXTRA = {*_PREPROCESS_KEYS, "strategy", "n", "collapse", "output_format", "walk_pages", "async"}
+
+
+def service_time(value: Any) -> datetime | None:
+    """A Cradl timestamp (ISO 8601, `Z` or `+00:00` or `+0000`) as an aware datetime; None if unreadable."""
+    text = str(value or "").strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    elif len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit():
+        text = f"{text[:-2]}:{text[-2:]}"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _boolean(value: Any) -> bool:
@@ -106,6 +124,8 @@ class CradlProvider(Provider):
         super().__init__(settings, timeout=timeout)
         self._http: HttpClient | None = None
         self._api: CradlApi | None = None
+        self._build_lock = threading.Lock()  # batch workers share this instance: build one client only
+        self._answered: dict[str, dict[str, Any]] = {}  # finished POST /predictions answers, until polled
 
     @classmethod
     def fallback_settings(cls, env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
@@ -115,8 +135,10 @@ class CradlProvider(Provider):
     @property
     def api(self) -> CradlApi:
         if self._api is None:
-            self._http = self._build_client()
-            self._api = CradlApi(self._http)
+            with self._build_lock:
+                if self._api is None:
+                    self._http = self._build_client()
+                    self._api = CradlApi(self._http)
         return self._api
 
     def _build_client(self) -> HttpClient:
@@ -127,6 +149,8 @@ class CradlProvider(Provider):
             ca_bundle=settings.get("ca_bundle"),
             use_truststore=bool(settings.get("truststore")),
             classify=classify,
+            limiter=self.limiter,  # shared by every call and thread: uploads, predictions, polling
+            pool_size=self.pool_size,
         )
         http.auth = self._auth(http)
         return http
@@ -190,27 +214,71 @@ class CradlProvider(Provider):
         assert model_id is not None and document.id is not None
         body = prediction_body(document.id, model_id, options)
         prediction = self.api.create_prediction(body)
+        job = self._handle(document, body, prediction)
+        final = str(prediction.get("status") or "succeeded") in ("succeeded", "failed")
+        if final and prediction.get("predictions") is not None and job.prediction_id:
+            # A synchronous prediction (option async=false) came back finished: no GET needed for it.
+            self._answered[job.prediction_id] = prediction
+        return job
+
+    def first_poll_delay(self, job: JobHandle, default: float) -> float:
+        return 0.0 if job.prediction_id in self._answered else default
+
+    def _handle(self, document: DocumentInfo, body: dict[str, Any], prediction: dict[str, Any]) -> JobHandle:
         state: dict[str, Any] = {"walk": "startPage" in body.get("preprocessConfig", {})}
         if state["walk"]:
             state["body"] = {k: v for k, v in body.items() if k != "async"}
         return JobHandle(
             provider=self.name,
-            model=model_id,
+            model=str(body["modelId"]),
             document_id=document.id,
             prediction_id=str(prediction.get("predictionId")),
             document=document,
             state=state,
         )
 
+    finds_predictions: ClassVar[bool] = True
+
+    def find_prediction(
+        self, document: DocumentInfo, model: str | None, options: PredictOptions
+    ) -> JobHandle | None:
+        """The first-page prediction of this document by this model, if one exists.
+
+        Cradl lists predictions by model, newest first, but not by document. The document's own
+        `createdTime` bounds the walk: a prediction of it cannot be older, and comparing two times
+        from the service's clock is immune to skew between our clock and Cradl's.
+        """
+        model_id = self.resolve_model(model)
+        assert model_id is not None and document.id is not None
+        body = prediction_body(document.id, model_id, options)
+        created = service_time(self.api.get_document(document.id).get("createdTime"))
+        listing = self.api.list_predictions(
+            modelId=model_id, order="descending", sortBy="createdTime", limit=MAX_FIND_SCAN
+        )
+        for prediction in listing:
+            moment = service_time(prediction.get("createdTime"))
+            if created and moment and moment < created:
+                break
+            if prediction.get("documentId") != document.id:
+                continue
+            started = prediction.get("preprocessConfig") or {}
+            if int(started.get("startPage") or 0) == 0:  # not a later step of a page walk
+                return self._handle(document, body, prediction)
+        return None
+
     def poll(self, job: JobHandle) -> JobStatus:
-        prediction = self.api.get_prediction(self._prediction_id(job))
+        prediction = self._prediction(job)
         status = str(prediction.get("status") or "succeeded")
         if status not in ("succeeded", "failed"):
             return JobStatus(status="pending")
         return JobStatus(status=status, result=self._finish(job, prediction))
 
     def fetch_result(self, job: JobHandle) -> Result:
-        return self._finish(job, self.api.get_prediction(self._prediction_id(job)))
+        return self._finish(job, self._prediction(job))
+
+    def _prediction(self, job: JobHandle) -> dict[str, Any]:
+        answered = self._answered.pop(self._prediction_id(job), None)
+        return answered if answered is not None else self.api.get_prediction(self._prediction_id(job))
 
     def _prediction_id(self, job: JobHandle) -> str:
         if not job.prediction_id:

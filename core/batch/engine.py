@@ -1,0 +1,303 @@
+"""The batch engine: many documents through one provider with N worker threads, a shared rate limit
+and a journal that makes every paid call happen once.
+
+Workers share one provider instance (its HttpClient and RateLimiter are thread-safe). A worker holds a
+thread only for the length of one call: a document waiting for its next poll sits in a timer heap, so
+16 workers keep 16 calls in flight however long the service takes. Among due steps, later stages go
+first (poll > predict > upload), so documents finish in a steady stream instead of all at the end.
+
+Stopping (`stop()`, or Ctrl+C while `run()` waits): no new step starts; steps under way finish and are
+journaled; unfinished documents come back as `pending` and the next run resumes them.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.batch.inputs import DocumentInput, Prepared, prepare
+from core.batch.journal import Journal
+from core.batch.steps import POLL, DocTask, Steps, document_info
+from core.errors import DocRelayError
+from core.models import Result, ResultError
+from core.providers.base import PredictOptions, Provider
+
+log = logging.getLogger("docrelay.batch")
+
+DEFAULT_CONCURRENCY = 4
+MAX_CONCURRENCY = 64
+
+
+class BatchInterruptedError(DocRelayError):
+    """The batch was stopped (Ctrl+C) before every document finished; running it again resumes it."""
+
+    exit_code = 130
+    type = "interrupted"
+
+
+@dataclass
+class BatchOutcome:
+    """Per-input results (in input order), their counts, and whether the run was stopped early.
+
+    `summary` has the shape of core.services.summarize: total, succeeded, failed, pending (unfinished
+    documents of an interrupted run). `from_journal` counts results taken from the journal (no call)."""
+
+    results: list[Result]
+    journal: str
+    interrupted: bool = False
+    from_journal: int = 0
+    elapsed_s: float = 0.0
+    summary: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        from core.services import summarize
+
+        self.summary = summarize(self.results)
+
+
+ResultCallback = Callable[[Result], None]
+
+
+class BatchEngine:
+    def __init__(
+        self,
+        client: Any,  # core.services.Client (not imported: services imports this module lazily)
+        journal: Journal,
+        *,
+        model: str | None = None,
+        options: PredictOptions | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        timeout: float | None = None,
+        on_result: ResultCallback | None = None,
+        max_attempts: int = 5,
+    ) -> None:
+        from core.errors import UsageError
+
+        if not 1 <= concurrency <= MAX_CONCURRENCY:
+            raise UsageError(
+                f"Concurrency must be between 1 and {MAX_CONCURRENCY}, not {concurrency}",
+                hint=f"The default is {DEFAULT_CONCURRENCY}; raise it only as far as the service allows.",
+            )
+        self.client = client
+        self.journal = journal
+        self.model = model
+        self.options = options or PredictOptions()
+        self.concurrency = concurrency
+        self.timeout = timeout if timeout is not None else float(client.settings.timeout)
+        self.on_result = on_result
+        self.max_attempts = max_attempts
+        self.max_in_flight = concurrency * 16
+        self._stop = threading.Event()
+        self._cond = threading.Condition()
+        self._emit_lock = threading.Lock()
+        self._fatal: BaseException | None = None
+        self._timers: list[tuple[float, int, DocTask]] = []  # (due, seq, task): steps waiting for a time
+        self._ready: list[tuple[int, int, DocTask]] = []  # (-stage, seq, task): steps due now
+        self._waiting: deque[DocTask] = deque()  # documents not started yet
+        self._seq = itertools.count()
+        self._in_flight = 0
+        self._unfinished = 0
+
+    def stop(self) -> None:
+        """Start no new step; steps under way finish and are journaled (thread-safe, idempotent)."""
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+
+    # -- the run -------------------------------------------------------------------------------
+    def run(self, documents: Sequence[DocumentInput]) -> BatchOutcome:
+        started = time.monotonic()
+        provider = self.client.provider
+        model = provider.resolve_model(self.model)  # a missing model must cost nothing
+        provider.pool_size = max(provider.pool_size, self.concurrency + 2)
+        steps = Steps(
+            provider,
+            self.journal,
+            model=model,
+            options=self.options,
+            timeout=self.timeout,
+            polling=self.client.polling,
+            max_attempts=self.max_attempts,
+        )
+        prepared = prepare(list(documents), workers=self.concurrency)
+        results: list[Result | None] = [None] * len(prepared)
+        groups: dict[str, list[Prepared]] = {}
+        tasks: dict[str, DocTask] = {}
+        from_journal = 0
+        for item in prepared:
+            if item.source is None:
+                assert item.error is not None
+                results[item.index] = _unreadable(provider.name, model, item)
+                self._emit(results[item.index])
+                continue
+            groups.setdefault(item.source.sha256, []).append(item)
+        for sha256, items in groups.items():
+            source = items[0].source
+            assert source is not None
+            entry = self.journal.ensure(sha256, provider.name, model, source.source, source.name)
+            if entry.state == "succeeded" and entry.result is not None:
+                done = Result.model_validate(entry.result)
+                done.extras["from_journal"] = True  # no call was made for it in this run
+                from_journal += len(items)
+                self._deliver(done, items, results)
+                continue
+            task = DocTask(source=source, entry=entry)
+            steps.plan(task)
+            tasks[sha256] = task
+            self._waiting.append(task)
+        self._unfinished = len(tasks)
+        interrupted = self._work_through(steps, groups, results)
+        if self._fatal is not None:
+            raise self._fatal
+        for sha256, task in tasks.items():
+            if task.result is None:
+                for item in groups[sha256]:
+                    results[item.index] = _pending(provider.name, model, task, item)
+        final = [r for r in results if r is not None]
+        return BatchOutcome(
+            final,
+            journal=str(self.journal.path),
+            interrupted=interrupted,
+            from_journal=from_journal,
+            elapsed_s=time.monotonic() - started,
+        )
+
+    def _work_through(
+        self, steps: Steps, groups: dict[str, list[Prepared]], results: list[Result | None]
+    ) -> bool:
+        """Run the workers until every document is done, or a stop; True when stopped early."""
+        if not self._unfinished:
+            return False
+
+        def work() -> None:
+            try:
+                self._work(steps, groups, results)
+            except BaseException as exc:  # a bug, or a callback that failed: stop everything
+                log.exception("batch worker failed")
+                with self._cond:
+                    self._fatal = self._fatal or exc
+                self.stop()
+
+        count = min(self.concurrency, _max_workers(steps.provider) or self.concurrency)
+        workers = [
+            threading.Thread(target=work, name=f"docrelay-batch-{n}", daemon=True) for n in range(count)
+        ]
+        for worker in workers:
+            worker.start()
+        try:
+            for worker in workers:
+                while worker.is_alive():  # join in slices: Ctrl+C reaches only a thread that wakes up
+                    worker.join(0.2)
+        except KeyboardInterrupt:
+            log.warning("Stopping: finishing the calls under way (Ctrl+C again to quit at once)")
+            self.stop()
+            for worker in workers:  # a second Ctrl+C propagates; the journal is consistent anyway
+                while worker.is_alive():
+                    worker.join(0.2)
+        return self._unfinished > 0
+
+    def _work(self, steps: Steps, groups: dict[str, list[Prepared]], results: list[Result | None]) -> None:
+        while True:
+            task = self._next_task()
+            if task is None:
+                return
+            try:
+                delay = steps.run(task)
+            except DocRelayError as exc:  # fatal: every other document would meet it too
+                with self._cond:
+                    self._fatal = self._fatal or exc
+                self.stop()
+                return
+            if delay is None:
+                assert task.result is not None
+                self._deliver(task.result, groups[task.source.sha256], results)
+                with self._cond:
+                    self._in_flight -= 1
+                    self._unfinished -= 1
+                    self._cond.notify_all()
+            else:
+                with self._cond:
+                    if delay > 0:
+                        heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), task))
+                    else:
+                        heapq.heappush(self._ready, (-task.stage, next(self._seq), task))
+                    self._cond.notify()
+
+    def _next_task(self) -> DocTask | None:
+        """The most advanced due step, else a new document; waits for one; None when all is done."""
+        with self._cond:
+            while True:
+                if self._stop.is_set() or self._unfinished == 0:
+                    return None
+                now = time.monotonic()
+                while self._timers and self._timers[0][0] <= now:
+                    _, seq, task = heapq.heappop(self._timers)
+                    heapq.heappush(self._ready, (-task.stage, seq, task))
+                if self._ready:
+                    return heapq.heappop(self._ready)[2]
+                if self._waiting and self._in_flight < self.max_in_flight:
+                    self._in_flight += 1
+                    return self._waiting.popleft()
+                timeout = self._timers[0][0] - now if self._timers else None
+                self._cond.wait(timeout)
+
+    # -- results -------------------------------------------------------------------------------
+    def _deliver(self, result: Result, items: list[Prepared], results: list[Result | None]) -> None:
+        """The result once per input with this content, each under its own path and name."""
+        for item in items:
+            source = item.source
+            assert source is not None
+            document = result.document.model_copy(update={"source": source.source, "name": source.name})
+            own = result.model_copy(update={"document": document})
+            results[item.index] = own
+            self._emit(own)
+
+    def _emit(self, result: Result | None) -> None:
+        if self.on_result is not None and result is not None:
+            with self._emit_lock:
+                self.on_result(result)
+
+
+def _max_workers(provider: Provider) -> int | None:
+    # pdfium is not thread-safe: the local provider gets one worker even before it declares max_workers.
+    if provider.max_workers is None and provider.name == "local":
+        return 1
+    return provider.max_workers
+
+
+def _unreadable(provider: str, model: str | None, item: Prepared) -> Result:
+    """A failed result for an input that could not be read (nothing was sent, nothing journaled)."""
+    from core.models import DocumentInfo
+
+    assert item.error is not None
+    name = item.shown.replace("\\", "/").rsplit("/", 1)[-1] or item.shown
+    return Result(
+        provider=provider,
+        model=model,
+        status="failed",
+        error=ResultError(type=item.error.type, message=item.error.full_message),
+        document=DocumentInfo(source=item.shown, name=name),
+    )
+
+
+def _pending(provider: str, model: str | None, task: DocTask, item: Prepared) -> Result:
+    """Where an unfinished document stands; its journal row lets the next run resume it."""
+    assert item.source is not None
+    info = task.info if task.entry.document else document_info(item.source)
+    info = info.model_copy(update={"source": item.source.source, "name": item.source.name})
+    extras = {"journal_state": task.entry.state}
+    return Result(
+        provider=provider,
+        model=model,
+        status="pending",
+        document=info,
+        prediction_id=task.entry.prediction_id if task.stage == POLL else None,
+        extras=extras,
+    )

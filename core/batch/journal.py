@@ -1,0 +1,290 @@
+"""The batch journal: one SQLite row per document, so a batch never pays twice and survives being killed.
+
+A row is keyed by (content SHA-256, provider, model) and walks through the states
+queued -> uploading -> uploaded -> predicting -> succeeded | failed. Each state is written *before* the
+paid call it announces and the service's ids right after it, each in its own transaction, so that a
+process killed at any moment leaves a row that tells the next run what may have happened:
+
+- `uploading`: the upload may or may not have reached the service: upload again.
+- `uploaded`: the document is on the service (`document_id`): predict it.
+- `predicting` without `prediction_id`: a prediction may have been started: ask the provider
+  (`find_prediction`) before starting one.
+- `predicting` with `prediction_id`: poll it; never predict again.
+
+WAL mode with synchronous=NORMAL: a committed row survives the process being killed (SIGKILL); only a
+power cut can lose the last commits. One connection shared by the worker threads under a lock; a lock
+file keeps a second process off the same journal. No settings, tokens or other secrets are stored:
+only paths, hashes, the service's ids, job handles (secret-free by design) and results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sqlite3
+import sys
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from core.errors import UsageError
+
+SCHEMA_VERSION = 1
+JOURNAL_FILE = "journal.sqlite3"
+# Rows untouched for this long are dropped when a journal is opened (keeps the file from growing forever).
+RETENTION_DAYS = 90.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    sha256 TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    source TEXT,
+    name TEXT,
+    state TEXT NOT NULL,
+    document_id TEXT,
+    prediction_id TEXT,
+    document TEXT,
+    job TEXT,
+    result BLOB,
+    error_type TEXT,
+    error_message TEXT,
+    uploads INTEGER NOT NULL DEFAULT 0,
+    predictions INTEGER NOT NULL DEFAULT 0,
+    predict_started REAL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    PRIMARY KEY (sha256, provider, model)
+);
+CREATE INDEX IF NOT EXISTS documents_updated ON documents (updated);
+"""
+
+STATES = ("queued", "uploading", "uploaded", "predicting", "succeeded", "failed")
+
+
+def default_journal_path() -> Path:
+    """journal.sqlite3 in the user data folder (platformdirs)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("docrelay", appauthor=False)) / JOURNAL_FILE
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One journal row as the engine sees it."""
+
+    sha256: str
+    provider: str
+    model: str
+    state: str
+    document_id: str | None = None
+    prediction_id: str | None = None
+    document: str | None = None  # DocumentInfo JSON, with the service's id
+    job: str | None = None  # JobHandle JSON
+    result: dict[str, Any] | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    uploads: int = 0
+    predictions: int = 0
+    predict_started: float | None = None
+
+
+class Journal:
+    """Thread-safe access to one journal file; use as a context manager or call close()."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, retention_days: float = RETENTION_DAYS):
+        self.path = Path(path).expanduser() if path else default_journal_path()
+        if self.path.is_dir():
+            raise UsageError(
+                f"The journal {self.path} is a folder", hint="Give --journal a file name, e.g. batch.sqlite3."
+            )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock_file = _hold_lock(self.path.with_name(self.path.name + ".lock"))
+        except OSError as exc:
+            raise UsageError(
+                f"Cannot open the journal {self.path}: {exc.strerror or exc}",
+                hint="Choose a --journal path in a folder you can write to.",
+            ) from exc
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            self._lock_file.close()
+            raise UsageError(
+                f"Cannot open the journal {self.path}: {exc}",
+                hint="Choose a --journal path in a folder you can write to.",
+            ) from exc
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        try:
+            self._setup(retention_days)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise UsageError(
+                f"{self.path} is not a usable docrelay journal: {exc}",
+                hint="Give another --journal path (or delete this file to start afresh).",
+            ) from exc
+
+    def _setup(self, retention_days: float) -> None:
+        db = self._db
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"written by a newer docrelay (schema {version})")
+        db.executescript(_SCHEMA)
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        if retention_days > 0:
+            cutoff = time.time() - retention_days * 86400
+            db.execute("DELETE FROM documents WHERE updated < ?", (cutoff,))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self._db.close()
+            finally:
+                self._lock_file.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- reading -----------------------------------------------------------------------------
+    def get(self, sha256: str, provider: str, model: str | None) -> Entry | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM documents WHERE sha256=? AND provider=? AND model=?",
+                (sha256, provider, model or ""),
+            ).fetchone()
+        return _entry(row) if row else None
+
+    def counts(self) -> dict[str, int]:
+        """Rows per state (for tests and diagnostics)."""
+        with self._lock:
+            rows = self._db.execute("SELECT state, COUNT(*) FROM documents GROUP BY state").fetchall()
+        return {state: count for state, count in rows}
+
+    # -- writing: one transaction per transition ----------------------------------------------
+    def ensure(self, sha256: str, provider: str, model: str | None, source: str | None, name: str) -> Entry:
+        """The row of this document, created as `queued` if new (its source path kept up to date)."""
+        now = time.time()
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO documents (sha256, provider, model, source, name, state, created, updated) "
+                "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?) "
+                "ON CONFLICT (sha256, provider, model) DO UPDATE SET source=excluded.source, "
+                "name=excluded.name",
+                (sha256, provider, model or "", source, name, now, now),
+            )
+        entry = self.get(sha256, provider, model)
+        assert entry is not None
+        return entry
+
+    def update(self, entry: Entry, **changes: Any) -> Entry:
+        """Write `changes` (column=value; `result` as a dict) to the row and return the new entry."""
+        unknown = set(changes) - _COLUMNS
+        if unknown:
+            raise ValueError(f"unknown journal columns: {sorted(unknown)}")
+        if "state" in changes and changes["state"] not in STATES:
+            raise ValueError(f"unknown journal state {changes['state']!r}")
+        values = {k: _pack(v) if k == "result" else v for k, v in changes.items()}
+        values["updated"] = time.time()
+        assignments = ", ".join(f"{name}=?" for name in values)
+        with self._write() as db:
+            db.execute(
+                f"UPDATE documents SET {assignments} WHERE sha256=? AND provider=? AND model=?",
+                (*values.values(), entry.sha256, entry.provider, entry.model),
+            )
+        return dataclasses.replace(entry, **changes)
+
+
+_COLUMNS = {
+    "source",
+    "name",
+    "state",
+    "document_id",
+    "prediction_id",
+    "document",
+    "job",
+    "result",
+    "error_type",
+    "error_message",
+    "uploads",
+    "predictions",
+    "predict_started",
+}
+
+
+def _pack(result: dict[str, Any] | None) -> bytes | None:
+    """Results are kept compressed: raw service answers make up most of the journal's size."""
+    if result is None:
+        return None
+    return zlib.compress(json.dumps(result, separators=(",", ":")).encode("utf-8"))
+
+
+def _unpack(blob: bytes | None) -> dict[str, Any] | None:
+    if not blob:
+        return None
+    value: dict[str, Any] = json.loads(zlib.decompress(blob).decode("utf-8"))
+    return value
+
+
+def _entry(row: sqlite3.Row) -> Entry:
+    return Entry(
+        sha256=row["sha256"],
+        provider=row["provider"],
+        model=row["model"],
+        state=row["state"],
+        document_id=row["document_id"],
+        prediction_id=row["prediction_id"],
+        document=row["document"],
+        job=row["job"],
+        result=_unpack(row["result"]),
+        error_type=row["error_type"],
+        error_message=row["error_message"],
+        uploads=row["uploads"],
+        predictions=row["predictions"],
+        predict_started=row["predict_started"],
+    )
+
+
+def _hold_lock(path: Path) -> IO[bytes]:
+    """An exclusive lock on `path`, held until the returned file is closed (or the process dies)."""
+    handle = path.open("a+b")
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise UsageError(
+            f"Another docrelay batch is using the journal {path.with_suffix('')}",
+            hint="Wait for it to finish, or give this batch its own --journal file.",
+        ) from None
+    return handle

@@ -1,0 +1,271 @@
+"""One document's way through a batch, one step (one paid or polling call) at a time.
+
+Each step writes the journal before the call it announces and the service's ids right after it, so
+the row always tells a later run what may already have happened (see core.batch.journal).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from core.batch.journal import Entry, Journal
+from core.errors import (
+    AuthError,
+    ConfigError,
+    DocRelayError,
+    JobFailedError,
+    JobTimeoutError,
+    NetworkError,
+    QuotaExceededError,
+    RateLimitError,
+    ServiceError,
+)
+from core.models import DocumentInfo, JobHandle, Result, ResultError
+from core.providers.base import PredictOptions, Provider
+from core.services import PollingOptions
+from core.sources import DocumentSource
+
+log = logging.getLogger("docrelay.batch")
+
+UPLOAD, PREDICT, POLL = 1, 2, 3  # also the priority among due steps: finish documents before starting more
+
+
+def is_fatal(error: DocRelayError) -> bool:
+    """Errors that every further document would meet too: stop the batch instead of failing them all."""
+    return isinstance(error, (ConfigError, AuthError, QuotaExceededError))
+
+
+def is_transient(error: DocRelayError) -> bool:
+    """Errors a later attempt may not meet (the transport has already retried what it safely could)."""
+    if isinstance(error, (QuotaExceededError, JobFailedError)):
+        return False
+    return isinstance(error, (NetworkError, RateLimitError, ServiceError))
+
+
+def was_refused(error: DocRelayError) -> bool:
+    """The call had no effect: the service answered 4xx, or nothing was sent (settings were wrong), unlike
+    a lost connection or a 5xx after which the call may have taken effect."""
+    return isinstance(error, ConfigError) or (error.status is not None and 400 <= error.status < 500)
+
+
+@dataclass
+class DocTask:
+    """One distinct document (content x provider x model) and where it stands."""
+
+    source: DocumentSource
+    entry: Entry
+    stage: int = UPLOAD
+    attempts: int = 0  # consecutive transient failures of the current step
+    result: Result | None = None
+    job: JobHandle | None = None
+    deadline: float | None = None  # monotonic time after which polling gives up
+    delays: Iterator[float] | None = field(default=None, repr=False)
+
+    @property
+    def info(self) -> DocumentInfo:
+        if self.entry.document:
+            return DocumentInfo.model_validate_json(self.entry.document)
+        return document_info(self.source)
+
+
+def document_info(source: DocumentSource) -> DocumentInfo:
+    return DocumentInfo(
+        source=source.source,
+        name=source.name,
+        sha256=source.sha256,
+        content_type=source.content_type,
+        size=source.size,
+    )
+
+
+class Steps:
+    """Runs the steps of DocTasks against one provider; shared by every worker thread."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        journal: Journal,
+        *,
+        model: str | None,
+        options: PredictOptions,
+        timeout: float,
+        polling: PollingOptions,
+        max_attempts: int = 5,
+    ) -> None:
+        self.provider = provider
+        self.journal = journal
+        self.model = model
+        self.options = options
+        self.timeout = timeout
+        self.polling = polling
+        self.max_attempts = max_attempts
+
+    # -- where to start ----------------------------------------------------------------------
+    def plan(self, task: DocTask) -> None:
+        """Choose the first step from the journal row; a failed row is retried from the furthest point
+        that costs nothing twice."""
+        entry = task.entry
+        if entry.state == "failed":
+            if entry.job and entry.error_type not in ("job_failed", "not_found"):
+                entry = self.journal.update(entry, state="predicting")  # the job exists: poll it again
+            elif entry.document_id and entry.error_type != "not_found":
+                if entry.predict_started and not entry.job:
+                    entry = self.journal.update(entry, state="predicting")  # find it before predicting
+                else:
+                    entry = self.journal.update(
+                        entry, state="uploaded", job=None, prediction_id=None, predict_started=None
+                    )
+            else:
+                entry = self.journal.update(entry, state="queued")
+            task.entry = entry
+        if entry.state == "predicting":
+            task.stage = POLL if entry.job else PREDICT
+        elif entry.state == "uploaded":
+            task.stage = PREDICT
+        else:
+            task.stage = UPLOAD
+
+    # -- one step ----------------------------------------------------------------------------
+    def run(self, task: DocTask) -> float | None:
+        """Do the task's next step; the seconds until the one after, or None when the document is done
+        (`task.result` set). Fatal errors are raised; others fail the document or are retried."""
+        delay: float | None
+        try:
+            if task.stage == UPLOAD:
+                delay = self._upload(task)
+            elif task.stage == PREDICT:
+                delay = self._predict(task)
+            else:
+                delay = self._poll(task)
+        except DocRelayError as exc:
+            if is_fatal(exc):
+                raise
+            task.attempts += 1
+            if is_transient(exc) and task.attempts < self.max_attempts:
+                wait = min(30.0, 2.0 ** (task.attempts - 1)) * (0.5 + random.random() / 2)
+                retry_after = getattr(exc, "retry_after", None) or 0.0
+                log.info("%s: %s; trying again in %.1f s", task.source.name, exc.message, wait)
+                return max(wait, retry_after)
+            self._fail(task, exc)
+            return None
+        task.attempts = 0
+        return delay
+
+    def _upload(self, task: DocTask) -> float:
+        entry = self.journal.update(
+            task.entry,
+            state="uploading",
+            uploads=task.entry.uploads + 1,
+            document_id=None,
+            document=None,
+            job=None,
+            prediction_id=None,
+            predict_started=None,
+            error_type=None,
+            error_message=None,
+        )
+        task.entry = entry
+        try:
+            info = self.provider.upload(task.source)
+        except DocRelayError as exc:
+            if was_refused(exc):
+                task.entry = self.journal.update(entry, state="queued")
+            raise
+        task.entry = self.journal.update(
+            entry, state="uploaded", document_id=info.id, document=info.model_dump_json()
+        )
+        task.stage = PREDICT
+        return 0.0
+
+    def _predict(self, task: DocTask) -> float:
+        entry = task.entry
+        info = task.info
+        if entry.state == "predicting" and not entry.job:
+            # An earlier attempt may have reached the service without its answer reaching us.
+            found = self.provider.find_prediction(info, self.model, self.options)
+            if found is not None:
+                log.info("%s: found the prediction started earlier: %s", info.name, found.prediction_id)
+                return self._started(task, found)
+            if not self.provider.finds_predictions:
+                log.warning(
+                    "%s: an earlier prediction may have started; %s cannot look it up, so one more is made",
+                    info.name,
+                    self.provider.name,
+                )
+        entry = self.journal.update(
+            entry,
+            state="predicting",
+            predict_started=time.time(),
+            predictions=entry.predictions + 1,
+            error_type=None,
+            error_message=None,
+        )
+        task.entry = entry
+        try:
+            job = self.provider.start_prediction(info, task.source, self.model, self.options)
+        except DocRelayError as exc:
+            if was_refused(exc):  # nothing was started: no need to look for it next time
+                task.entry = self.journal.update(entry, state="uploaded", predict_started=None)
+            raise
+        return self._started(task, job)
+
+    def _started(self, task: DocTask, job: JobHandle) -> float:
+        task.entry = self.journal.update(
+            task.entry, state="predicting", prediction_id=job.prediction_id, job=job.model_dump_json()
+        )
+        task.job = job
+        task.stage = POLL
+        return self.provider.first_poll_delay(job, self._next_delay(task))
+
+    def _next_delay(self, task: DocTask) -> float:
+        if task.delays is None:
+            task.delays = iter(self.polling.delays())
+        return next(task.delays)
+
+    def _poll(self, task: DocTask) -> float | None:
+        job = task.job or JobHandle.model_validate_json(task.entry.job or "{}")
+        task.job = job
+        if task.deadline is None:
+            task.deadline = time.monotonic() + self.timeout
+        state = self.provider.poll(job)
+        if state.status == "pending":
+            if time.monotonic() >= task.deadline:
+                raise JobTimeoutError(
+                    f"The prediction of {job.document.name} did not finish within {self.timeout:g} s",
+                    hint="Run the batch again later: it goes on polling the same job (no new prediction).",
+                    provider=self.provider.name,
+                    job=job.encode(),
+                )
+            return max(self._next_delay(task), state.retry_after or 0.0)
+        result = state.result or self.provider.fetch_result(job)
+        if result.status == "failed":
+            message = result.error.message if result.error else "the service gave no reason"
+            task.entry = self.journal.update(
+                task.entry,
+                state="failed",
+                result=result.to_dict(),
+                error_type=JobFailedError.type,
+                error_message=message,
+            )
+        else:
+            task.entry = self.journal.update(task.entry, state="succeeded", result=result.to_dict())
+        task.result = result
+        return None
+
+    def _fail(self, task: DocTask, error: DocRelayError) -> None:
+        entry = self.journal.update(
+            task.entry, state="failed", error_type=error.type, error_message=error.full_message
+        )
+        task.entry = entry
+        task.result = Result(
+            provider=self.provider.name,
+            model=self.model,
+            status="failed",
+            error=ResultError(type=error.type, message=error.full_message),
+            document=task.info,
+            prediction_id=entry.prediction_id,
+        )
