@@ -92,8 +92,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true", help="wait until the job finishes (up to --timeout)")
 
     p = command("batch", "process many documents: files, folders, or lists")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files, or folders searched recursively")
     p.add_argument("--glob", default="*", help="file name pattern inside folders (default: all documents)")
+    p.add_argument(
+        "--files-from",
+        action="append",
+        default=[],
+        metavar="LIST",
+        help="file of paths, one a line (-: stdin)",
+    )
+    p.add_argument("--concurrency", type=int, default=None, metavar="N", help="calls in flight (default 4)")
+    p.add_argument("--journal", metavar="FILE", help="journal file (default: in the user data folder)")
+    p.add_argument("--rate-limit", type=float, default=None, metavar="RPS", help="requests per second")
+    p.add_argument("--ndjson", action="store_true", help="one JSON line per document as each finishes")
+    p.add_argument("--csv", metavar="FILE", help="one row per document; line items to FILE.line_items.csv")
+    p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     _add_prediction_options(p)
 
     p = command("review", "human review workflows (cradl): start, get, list, complete")
@@ -116,6 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("models", "list the models the credentials can use")
     command("doctor", "check configuration, credentials, network and TLS")
+
+    p = command("analyze", "tag texts with a text model (deepopinion): segments of class and label")
+    p.add_argument("files", nargs="*", metavar="FILE", help=".txt (one text) or .csv (one text per row)")
+    p.add_argument("--text", action="append", default=[], metavar="TEXT", help="a text, repeatable")
+    p.add_argument("--model", help="text model id")
+    p.add_argument("--column", help="CSV column with the text: name or 0-based position (default: 'text')")
+    p.add_argument("--per-line", action="store_true", help="each non-empty line of a .txt file is one text")
+    p.add_argument("--no-split", action="store_true", help="do not cut texts into sentences")
 
     p = command("config", "show or change settings")
     config_sub = p.add_subparsers(
@@ -275,13 +296,53 @@ def _cmd_result(args: argparse.Namespace) -> tuple[Any, int]:
 
 
 def _cmd_batch(args: argparse.Namespace) -> tuple[Any, int]:
-    from core.services import expand_paths, summarize
+    from core.batch import BatchInterruptedError, collect_paths
+    from core.batch.progress import ProgressBar
+    from core.services import Client
+    from core.tabular import check_csv_target, write_results_csv
 
-    paths = expand_paths(args.paths, pattern=args.glob)
-    with _client(args) as client:
-        results = client.extract_many(paths, model=args.model, options=_options(args))
-    summary = summarize(results)
-    return {"summary": summary, "results": [r.to_dict() for r in results]}, (11 if summary["failed"] else 0)
+    if args.csv:
+        check_csv_target(args.csv)
+    paths = collect_paths(args.paths, pattern=args.glob, files_from=args.files_from)
+    progress = ProgressBar(len(paths), enabled=False if args.quiet else None)
+
+    def finished(result: Any) -> None:
+        progress.update(result)
+        if args.ndjson:  # one line per document now; the envelope still comes last
+            sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=True) + "\n")
+            sys.stdout.flush()
+
+    tuning = {"rate_limit": args.rate_limit} if args.rate_limit is not None else None
+    try:
+        with Client(args.provider, profile=args.profile, timeout=args.timeout, settings=tuning) as client:
+            outcome = client.batch(
+                paths,
+                model=args.model,
+                options=_options(args),
+                concurrency=args.concurrency,
+                journal=args.journal,
+                on_result=finished,
+            )
+    finally:
+        progress.close()
+    data: dict[str, Any] = {
+        "summary": outcome.summary,
+        "from_journal": outcome.from_journal,
+        "journal": outcome.journal,
+    }
+    if args.csv:
+        documents, lines = write_results_csv(outcome.results, args.csv)
+        data["csv"] = {"documents": str(documents), "line_items": str(lines)}
+    if not args.ndjson:
+        data["results"] = [r.to_dict() for r in outcome.results]
+    if outcome.interrupted:
+        summary = outcome.summary
+        raise BatchInterruptedError(
+            f"Stopped with {summary['pending']} of {summary['total']} documents unfinished",
+            hint="Run the same command again: nothing finished is sent again, unfinished documents resume",
+            details=data,
+        )
+    return data, (11 if outcome.summary["failed"] else 0)
 
 
 def _cmd_review(args: argparse.Namespace) -> tuple[Any, int]:
@@ -305,6 +366,21 @@ def _cmd_models(args: argparse.Namespace) -> tuple[Any, int]:
             "provider": client.provider_name,
             "models": [m.model_dump(mode="json") for m in client.models()],
         }, 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> tuple[Any, int]:
+    if not args.files and not args.text:
+        raise UsageError("Nothing to analyze", hint='Give .txt or .csv files, or --text "..." (repeatable).')
+    with _client(args) as client:
+        result = client.analyze(
+            args.files,
+            texts=args.text,
+            model=args.model,
+            column=args.column,
+            per_line=args.per_line,
+            split=not args.no_split,
+        )
+    return result.to_dict(), 0
 
 
 def _cmd_doctor(args: argparse.Namespace) -> tuple[Any, int]:
@@ -355,6 +431,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[Any, int]]] = {
     "review": _cmd_review,
     "models": _cmd_models,
     "doctor": _cmd_doctor,
+    "analyze": _cmd_analyze,
     "config": _cmd_config,
 }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import ssl
 import sys
 import threading
 from typing import Any
@@ -65,9 +66,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--token-prefix", default=None, help="contractfit: word before the JWT (Bearer; '' for the bare token)"
     )
+    parser.add_argument("--tls-cert", default=None, metavar="PEM", help="serve HTTPS with this certificate")
+    parser.add_argument("--tls-key", default=None, metavar="PEM", help="private key of --tls-cert")
     parser.add_argument("--no-validate", action="store_true", help="do not validate against the spec")
     parser.add_argument("--verbose", "-v", action="store_true", help="log every request to stderr")
     return parser
+
+
+def _tls_context(cert: str | None, key: str | None) -> ssl.SSLContext:
+    if not cert or not key:
+        raise ValueError("--tls-cert and --tls-key go together")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     options.update({k: v for k, v in extras.items() if v is not None})
     try:
+        if args.tls_cert or args.tls_key:
+            options["tls"] = _tls_context(args.tls_cert, args.tls_key)
         emulator = cls(**options)
         emulator.start()
     except (OSError, ValueError, TypeError, RuntimeError) as error:
