@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -51,9 +54,79 @@ def readme() -> str:
     return text[: start + len(CAPABILITIES_START)] + "\n" + capability_table() + "\n" + text[end:]
 
 
+ROBOT_LIBRARY = "robot_library.DocRelay"
+LIBDOC_HTML = REPO / "docs" / "robot" / "DocRelay.html"
+LIBSPEC = REPO / "robot_library" / "DocRelay.libspec"
+
+
+def libdoc(output_format: str, source: str) -> str:
+    """The Robot Framework library's libdoc output (HTML for people, libspec XML for IDEs), with the
+    library's source given as `source` (relative, so the output does not depend on the checkout)."""
+    from robot.libdoc import LibraryDocumentation
+
+    documentation = LibraryDocumentation(ROBOT_LIBRARY)
+    documentation.source = source
+    for item in documentation.inits + documentation.keywords:
+        item.source = None  # the library's own file; libdoc then leaves it out per keyword
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / f"libdoc.{output_format.lower()}"
+        documentation.save(str(target), output_format)
+        return target.read_text(encoding="utf-8")
+
+
+def libdoc_html() -> str:
+    return libdoc("HTML", "robot_library/DocRelay.py")
+
+
+def libspec() -> str:
+    return libdoc("XML", "DocRelay.py")  # relative to the libspec, which ships beside the module
+
+
+def libdoc_essentials(text: str) -> object:
+    """What a libdoc output says about the library: its documentation, version and keywords (names,
+    arguments, docs, tags). Left out: the generation time, line numbers, and what comes from the
+    installed Robot Framework (the HTML page's scripts, the docs of standard types), so that the check
+    is about our library, not about when or with which Robot Framework version it ran."""
+    if text.lstrip().startswith("<?xml"):
+        spec = ElementTree.fromstring(text)
+        keywords = [
+            (
+                group,
+                item.get("name"),
+                _arguments_repr(item),
+                item.findtext("doc"),
+                [tag.text for tag in item.iterfind("tags/tag")],
+            )
+            for group in ("inits/init", "keywords/kw")
+            for item in spec.iterfind(group)
+        ]
+        return spec.get("name"), spec.get("scope"), spec.findtext("version"), spec.findtext("doc"), keywords
+    match = re.search(r"^libdoc = (\{.*\})$", text, re.MULTILINE)
+    if match is None:
+        return text
+    data = json.loads(match.group(1))
+    keywords = [
+        (kw["name"], [arg["repr"] for arg in kw["args"]], kw["doc"], kw["tags"])
+        for kw in data["inits"] + data["keywords"]
+    ]
+    return data["name"], data["scope"], data["version"], data["doc"], keywords
+
+
+def _arguments_repr(item: ElementTree.Element) -> str | None:
+    arguments = item.find("arguments")
+    return arguments.get("repr") if arguments is not None else None
+
+
 GENERATED: dict[Path, Callable[[], str]] = {
     REPO / "docs" / "schema" / "result.schema.json": result_schema,
     REPO / "README.md": readme,
+    LIBDOC_HTML: libdoc_html,
+    LIBSPEC: libspec,
+}
+# How to compare a file with its fresh rendering when plain text equality is too strict.
+COMPARED_AS: dict[Path, Callable[[str], object]] = {
+    LIBDOC_HTML: libdoc_essentials,
+    LIBSPEC: libdoc_essentials,
 }
 
 
@@ -65,7 +138,8 @@ def main() -> int:
     for path, render in GENERATED.items():
         text = render()
         current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == text:
+        compared_as = COMPARED_AS.get(path, lambda content: content)
+        if current is not None and compared_as(current) == compared_as(text):
             continue
         stale.append(path)
         if not args.check:

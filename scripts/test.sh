@@ -10,7 +10,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 VENV_PY=.venv/bin/python
 "$VENV_PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
-"$VENV_PY" -m pip install --quiet --disable-pip-version-check -e ".[test]"
+"$VENV_PY" -m pip install --quiet --disable-pip-version-check -e ".[test,build]"
 
 echo "== ruff (lint)"
 .venv/bin/ruff check .
@@ -18,5 +18,30 @@ echo "== ruff (format)"
 .venv/bin/ruff format --check .
 echo "== mypy"
 .venv/bin/mypy
+
+# Robot Framework (issue 6): lint and format check of every .robot file, then the acceptance suites and
+# the example robot, each run by `robot` against the emulators and the local provider. Outputs go to
+# build/robot; settings and caches to a temporary folder, so the developer's docrelay.toml is not read.
+# (The libdoc HTML and libspec are checked current by pytest, through scripts/generate_docs.py --check.)
+echo "== robot framework (robocop, acceptance suites, example robot)"
+.venv/bin/robocop check tests/robot examples/robot
+.venv/bin/robocop format --check tests/robot examples/robot
+ROBOT_HOME="$(mktemp -d)"
+rm -rf build/robot
+env -u DOCRELAY_PROVIDER -u DOCRELAY_PROFILE -u DOCRELAY_TIMEOUT \
+  DOCRELAY_CONFIG_FILE="$ROBOT_HOME/docrelay.toml" DOCRELAY_CACHE_DIR="$ROBOT_HOME/cache" \
+  .venv/bin/robot --console dotted --name "DocRelay acceptance" --pythonpath . --outputdir build/robot/tests tests/robot
+env -u DOCRELAY_PROVIDER -u DOCRELAY_PROFILE -u DOCRELAY_TIMEOUT \
+  DOCRELAY_CONFIG_FILE="$ROBOT_HOME/docrelay.toml" DOCRELAY_CACHE_DIR="$ROBOT_HOME/cache" \
+  .venv/bin/robot --console dotted --name "Invoice robot example" --outputdir build/robot/examples examples/robot
+rm -rf "$ROBOT_HOME"
+
 echo "== pytest"
 .venv/bin/pytest "$@"
+
+# The packaged executable (issue 7): build the one-folder bundle, zip and SHA256SUMS with PyInstaller,
+# then run the smoke test against the built binary (not Python): local provider, Cradl emulator over
+# HTTPS, and the exit codes of the common failures. A missing PyInstaller fails here, never skips.
+echo "== packaged executable (build + smoke test)"
+"$VENV_PY" packaging/build.py
+"$VENV_PY" packaging/smoke_test.py dist/docrelay/docrelay

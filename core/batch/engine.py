@@ -27,7 +27,7 @@ from core.batch.journal import Journal
 from core.batch.steps import POLL, DocTask, Steps, document_info
 from core.errors import DocRelayError
 from core.models import Result, ResultError
-from core.providers.base import PredictOptions, Provider
+from core.providers.base import PredictOptions
 
 log = logging.getLogger("docrelay.batch")
 
@@ -185,7 +185,7 @@ class BatchEngine:
                     self._fatal = self._fatal or exc
                 self.stop()
 
-        count = min(self.concurrency, _max_workers(steps.provider) or self.concurrency)
+        count = min(self.concurrency, steps.provider.max_workers or self.concurrency)
         workers = [
             threading.Thread(target=work, name=f"docrelay-batch-{n}", daemon=True) for n in range(count)
         ]
@@ -263,13 +263,6 @@ class BatchEngine:
         if self.on_result is not None and result is not None:
             with self._emit_lock:
                 self.on_result(result)
-
-
-def _max_workers(provider: Provider) -> int | None:
-    # pdfium is not thread-safe: the local provider gets one worker even before it declares max_workers.
-    if provider.max_workers is None and provider.name == "local":
-        return 1
-    return provider.max_workers
 
 
 def _unreadable(provider: str, model: str | None, item: Prepared) -> Result:

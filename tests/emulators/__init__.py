@@ -26,6 +26,8 @@ EMULATORS: dict[str, str] = {
     "contractfit": "tests.emulators.contractfit:ContractfitEmulator",
     "deepopinion": "tests.emulators.deepopinion:DeepopinionEmulator",
 }
+
+
 def emulator_class(name: str) -> type[Emulator]:
     if name not in EMULATORS:
         known = ", ".join(sorted(EMULATORS))

@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--password", default=None, help="contractfit: accepted password (test-password)")
     parser.add_argument("--email", default=None, help="deepopinion: accepted login email (robot@example.com)")
     parser.add_argument(
-        "--token-prefix", default=None, help="contractfit: word before the JWT (Bearer; '' for the bare token)"
+        "--token-prefix",
+        default=None,
+        help="contractfit: word before the JWT (Bearer; '' for the bare token)",
     )
     parser.add_argument("--tls-cert", default=None, metavar="PEM", help="serve HTTPS with this certificate")
     parser.add_argument("--tls-key", default=None, metavar="PEM", help="private key of --tls-cert")

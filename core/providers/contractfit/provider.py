@@ -9,17 +9,17 @@ model) and the options. By default that is `POST /documents/{inbox_id}` with `sy
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from core.errors import AuthError, ConfigError, DocRelayError, ServiceError, UsageError
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
-from core.providers.base import Capabilities, JobStatus, PredictOptions, Provider
+from core.providers.base import Capabilities, JobStatus, PredictOptions
 from core.providers.contractfit.api import POLL_FIELDS, ContractfitApi, classify, document_id_from_reply
 from core.providers.contractfit.normalize import document_state, done_time_of, normalize_document
+from core.providers.remote import RemoteProvider
 from core.sources import DocumentSource
-from core.transport import HttpClient
+from core.transport import AuthStrategy, Classifier, HttpClient
 
 log = logging.getLogger("docrelay.contractfit")
 
@@ -89,7 +89,7 @@ def _looks_like_document(reply: Any) -> bool:
     )
 
 
-class ContractfitProvider(Provider):
+class ContractfitProvider(RemoteProvider[ContractfitApi]):
     name: ClassVar[str] = "contractfit"
     capabilities: ClassVar[Capabilities] = Capabilities(
         upload=True,
@@ -102,6 +102,7 @@ class ContractfitProvider(Provider):
         text_analysis=False,
         models_listing=True,
     )
+    default_url: ClassVar[str] = DEFAULT_URL
     setting_names: ClassVar[tuple[str, ...]] = (
         "url",
         "api_key",
@@ -115,49 +116,20 @@ class ContractfitProvider(Provider):
 
     def __init__(self, settings: Mapping[str, Any], *, timeout: float | None = None) -> None:
         super().__init__(settings, timeout=timeout)
-        self._http: HttpClient | None = None
-        self._api: ContractfitApi | None = None
-        self._lock = threading.Lock()
         # Sync uploads answer with the processed document: kept here so polling needs no call.
         self._finished: dict[str, dict[str, Any]] = {}
 
     # -- plumbing ------------------------------------------------------------------------------------
-    @property
-    def api(self) -> ContractfitApi:
-        with self._lock:
-            if self._api is None:
-                self._http = self._build_client()
-                self._api = ContractfitApi(self._http)
-            return self._api
+    def classifier(self) -> Classifier:
+        return classify
 
-    def _build_client(self) -> HttpClient:
+    def build_auth(self, http: HttpClient) -> AuthStrategy:
         from core.providers.contractfit.auth import build_auth
 
-        http = HttpClient(
-            self.settings.get("url") or DEFAULT_URL,
-            provider="contractfit",
-            ca_bundle=self.settings.get("ca_bundle"),
-            use_truststore=bool(self.settings.get("truststore")),
-            classify=classify,
-            limiter=self.limiter,  # shared by every call and thread: uploads, polls, logins
-            pool_size=self.pool_size,
-        )
-        try:
-            http.auth = build_auth(self.settings, http)
-        except BaseException:
-            http.close()
-            raise
-        return http
+        return build_auth(self.settings, http)
 
-    def close(self) -> None:
-        with self._lock:
-            if self._http is not None:
-                login_http = getattr(self._http.auth, "http", None)
-                if isinstance(login_http, HttpClient):
-                    login_http.close()
-                self._http.close()
-            self._http = None
-            self._api = None
+    def make_api(self, http: HttpClient) -> ContractfitApi:
+        return ContractfitApi(http)
 
     @property
     def _wait_seconds(self) -> float:

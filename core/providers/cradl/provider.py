@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from core.errors import ConfigError, DocRelayError, UsageError
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, Review
-from core.providers.base import Capabilities, JobStatus, PredictOptions, Provider
+from core.providers.base import Capabilities, JobStatus, PredictOptions
 from core.providers.cradl.api import PUBLIC_OWNER, CradlApi, classify
 from core.providers.cradl.credentials import cradl_fallbacks
 from core.providers.cradl.normalize import merge_pages, normalize_prediction
 from core.providers.cradl.reviews import review_from_execution, split_review_id
+from core.providers.remote import RemoteProvider
 from core.sources import DocumentSource
-from core.transport import AuthStrategy, BearerToken, HttpClient
+from core.transport import AuthStrategy, BearerToken, Classifier, HttpClient
 
 DEFAULT_API_URL = "https://api.lucidtech.ai/v1"
 DEFAULT_AUTH_URL = "https://auth.lucidtech.ai/oauth2/token"
@@ -99,7 +99,7 @@ def prediction_body(document_id: str, model: str, options: PredictOptions) -> di
     return body
 
 
-class CradlProvider(Provider):
+class CradlProvider(RemoteProvider[CradlApi]):
     name: ClassVar[str] = "cradl"
     capabilities: ClassVar[Capabilities] = Capabilities(
         upload=True,
@@ -111,6 +111,8 @@ class CradlProvider(Provider):
         human_review=True,
         models_listing=True,
     )
+    url_setting: ClassVar[str] = "api_url"
+    default_url: ClassVar[str] = DEFAULT_API_URL
     setting_names: ClassVar[tuple[str, ...]] = (
         "client_id",
         "client_secret",
@@ -122,9 +124,6 @@ class CradlProvider(Provider):
 
     def __init__(self, settings: Mapping[str, Any], *, timeout: float | None = None) -> None:
         super().__init__(settings, timeout=timeout)
-        self._http: HttpClient | None = None
-        self._api: CradlApi | None = None
-        self._build_lock = threading.Lock()  # batch workers share this instance: build one client only
         self._answered: dict[str, dict[str, Any]] = {}  # finished POST /predictions answers, until polled
 
     @classmethod
@@ -132,30 +131,13 @@ class CradlProvider(Provider):
         return cradl_fallbacks(env)
 
     # -- plumbing ------------------------------------------------------------------------------
-    @property
-    def api(self) -> CradlApi:
-        if self._api is None:
-            with self._build_lock:
-                if self._api is None:
-                    self._http = self._build_client()
-                    self._api = CradlApi(self._http)
-        return self._api
+    def classifier(self) -> Classifier:
+        return classify
 
-    def _build_client(self) -> HttpClient:
-        settings = self.settings
-        http = HttpClient(
-            settings.get("api_url") or DEFAULT_API_URL,
-            provider="cradl",
-            ca_bundle=settings.get("ca_bundle"),
-            use_truststore=bool(settings.get("truststore")),
-            classify=classify,
-            limiter=self.limiter,  # shared by every call and thread: uploads, predictions, polling
-            pool_size=self.pool_size,
-        )
-        http.auth = self._auth(http)
-        return http
+    def make_api(self, http: HttpClient) -> CradlApi:
+        return CradlApi(http)
 
-    def _auth(self, http: HttpClient) -> AuthStrategy:
+    def build_auth(self, http: HttpClient) -> AuthStrategy:
         token = self.settings.get("access_token")
         if token:
             return BearerToken(str(token))
@@ -174,16 +156,6 @@ class CradlProvider(Provider):
 
         token_client = http.sibling(self.settings.get("auth_url") or DEFAULT_AUTH_URL)
         return CradlClientCredentials(token_client, str(client_id), str(client_secret))
-
-    def close(self) -> None:
-        if self._http is not None:
-            auth = self._http.auth
-            token_http = getattr(auth, "http", None)
-            if isinstance(token_http, HttpClient):
-                token_http.close()
-            self._http.close()
-        self._http = None
-        self._api = None
 
     def resolve_model(self, model: str | None) -> str | None:
         if not model:

@@ -23,13 +23,14 @@ from core.errors import (
     UsageError,
 )
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
-from core.providers.base import Capabilities, JobStatus, PredictOptions, Provider
+from core.providers.base import Capabilities, JobStatus, PredictOptions
 from core.providers.deepopinion.api import ANALYZE_BATCH, DeepopinionApi, classify
 from core.providers.deepopinion.auth import DeepopinionAuth, token_prefix
 from core.providers.deepopinion.normalize import normalize_analysis, normalize_extraction
+from core.providers.remote import RemoteProvider
 from core.resultcache import ResultCache
 from core.sources import DocumentSource
-from core.transport import HttpClient
+from core.transport import AuthStrategy, Classifier, HttpClient
 
 log = logging.getLogger("docrelay.deepopinion")
 
@@ -56,7 +57,7 @@ def _flag(options: PredictOptions, key: str) -> bool:
     return value in _TRUE
 
 
-class DeepopinionProvider(Provider):
+class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
     name: ClassVar[str] = NAME
     capabilities: ClassVar[Capabilities] = Capabilities(
         upload=True,
@@ -69,6 +70,7 @@ class DeepopinionProvider(Provider):
         text_analysis=True,
         models_listing=True,
     )
+    default_url: ClassVar[str] = DEFAULT_URL
     setting_names: ClassVar[tuple[str, ...]] = (
         "url",
         "email",
@@ -82,28 +84,17 @@ class DeepopinionProvider(Provider):
 
     def __init__(self, settings: Mapping[str, Any], *, timeout: float | None = None) -> None:
         super().__init__(settings, timeout=timeout)
-        self._http: HttpClient | None = None
-        self._api: DeepopinionApi | None = None
         self._results: dict[str, Result] = {}
 
     # -- plumbing ------------------------------------------------------------------------------
-    @property
-    def api(self) -> DeepopinionApi:
-        if self._api is None:
-            self._http = self._build_client()
-            self._api = DeepopinionApi(self._http)
-        return self._api
+    def classifier(self) -> Classifier:
+        return classify
 
-    def _build_client(self) -> HttpClient:
+    def make_api(self, http: HttpClient) -> DeepopinionApi:
+        return DeepopinionApi(http)
+
+    def build_auth(self, http: HttpClient) -> AuthStrategy:
         settings = self.settings
-        prefix = token_prefix(settings.get("token_prefix"))
-        http = HttpClient(
-            str(settings.get("url") or DEFAULT_URL),
-            provider=NAME,
-            ca_bundle=settings.get("ca_bundle"),
-            use_truststore=bool(settings.get("truststore")),
-            classify=classify,
-        )
         email, password, token = settings.get("email"), settings.get("password"), settings.get("token")
         if not token and not (email and password):
             missing = "password" if email else "email" if password else "email and password"
@@ -115,23 +106,13 @@ class DeepopinionProvider(Provider):
                 provider=NAME,
             )
         login_client = http.sibling(http.base_url) if email and password else None
-        http.auth = DeepopinionAuth(
+        return DeepopinionAuth(
             login_client,
             email=str(email) if email else None,
             password=str(password) if password else None,
             token=str(token) if token else None,
-            prefix=prefix,
+            prefix=token_prefix(settings.get("token_prefix")),
         )
-        return http
-
-    def close(self) -> None:
-        if self._http is not None:
-            auth = self._http.auth
-            if isinstance(auth, DeepopinionAuth) and auth.http is not None:
-                auth.http.close()
-            self._http.close()
-        self._http = None
-        self._api = None
 
     @property
     def job_timeout(self) -> float:

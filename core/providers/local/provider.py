@@ -54,6 +54,7 @@ class LocalProvider(Provider):
         models_listing=True,
     )
     default_model: ClassVar[str | None] = DEFAULT_MODEL
+    max_workers: ClassVar[int | None] = 1  # pdfium is not thread-safe: a batch runs local jobs one at a time
 
     def __init__(self, settings: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> None:
         super().__init__(settings or {}, timeout=timeout)
