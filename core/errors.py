@@ -150,6 +150,13 @@ class BatchFailedError(DocRelayError):
     type = "batch_failed"
 
 
+class Interrupted(DocRelayError):
+    """Stopped by the user (Ctrl+C); what finished is kept, and running the same command again resumes."""
+
+    exit_code = 130
+    type = "interrupted"
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "internal error (a bug: the message says so and where the log is)",
@@ -163,6 +170,7 @@ EXIT_CODES: dict[int, str] = {
     9: "network or TLS error",
     10: "timeout: the job did not finish in time; the output still carries the job handle",
     11: "batch finished, some documents failed (per-document errors in the output)",
+    130: "interrupted (Ctrl+C); run the same command again to resume",
 }
 
 

@@ -67,6 +67,14 @@ class Client:
         self.polling = polling or PollingOptions()
         self._provider: Provider | None = None
 
+    @classmethod
+    def for_job(
+        cls, job: JobHandle | str, *, profile: str | None = None, timeout: float | None = None
+    ) -> Client:
+        """A client for the provider (and profile) a job handle was submitted with."""
+        handle = job if isinstance(job, JobHandle) else JobHandle.decode(job)
+        return cls(handle.provider, profile=profile or handle.profile, timeout=timeout)
+
     # -- plumbing ------------------------------------------------------------------------------
     @property
     def provider_name(self) -> str:

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from core.errors import UsageError
+from core.files import write_text_atomic
 from core.models import Result
 
 DOCUMENT_COLUMNS = ("doc_key", "source", "status", "error")
@@ -112,23 +113,15 @@ def write_csv(
 ) -> Path:
     """Write rows atomically as UTF-8 CSV with a byte-order mark (so Excel reads the accents right)."""
     target = check_csv_target(path)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([csv_cell(c) for c in columns])
+    for row in rows:
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
     try:
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        write_text_atomic(target, buffer.getvalue(), newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise _cannot_write(target, exc) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([csv_cell(c) for c in columns])
-            for row in rows:
-                writer.writerow([csv_cell(row.get(c)) for c in columns])
-        os.replace(temporary, target)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise _cannot_write(target, exc) from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return target
 
 

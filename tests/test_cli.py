@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from core.files import write_text_atomic
 from tests.cli_helpers import SAMPLES, isolated_env, run_docrelay
-from uipath_activity.cli import write_atomically
 
 INVOICE = SAMPLES / "invoice.pdf"
 
@@ -186,7 +186,7 @@ def test_failed_write_keeps_the_previous_file(tmp_path: Path) -> None:
     target = tmp_path / "out.json"
     target.write_text('{"good": true}', encoding="utf-8")
     with pytest.raises(UnicodeEncodeError):
-        write_atomically(target, '{"half": "written \ud800"}')
+        write_text_atomic(target, '{"half": "written \ud800"}')
     assert target.read_text(encoding="utf-8") == '{"good": true}'
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 
@@ -319,7 +319,7 @@ def test_timeout_carries_the_job_handle(env: dict[str, str]) -> None:
     assert run.exit_code == 10
     job = run.error["job"]
     assert job.startswith("drjob1.")
-    again = run_docrelay("result", job, "--provider", "never-done", env=env)
+    again = run_docrelay("result", job, env=env)  # the handle names its provider
     assert again.exit_code == 10 and "still running" in again.error["message"]
 
 

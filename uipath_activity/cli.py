@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from core._version import __version__
-from core.errors import BatchFailedError, DocRelayError, InternalError, UsageError
+from core.errors import BatchFailedError, DocRelayError, InternalError, Interrupted, UsageError
+from core.files import write_text_atomic
 
 if TYPE_CHECKING:
     from core.providers.base import PredictOptions
@@ -281,22 +282,31 @@ def _cmd_submit(args: argparse.Namespace) -> tuple[Any, int]:
     }, 0
 
 
+def _job_client(args: argparse.Namespace) -> Client:
+    """The handle knows its provider and profile: --provider is needed only to override them."""
+    if args.provider:
+        return _client(args)
+    from core.services import Client
+
+    return Client.for_job(args.job, profile=args.profile, timeout=args.timeout)
+
+
 def _cmd_status(args: argparse.Namespace) -> tuple[Any, int]:
-    with _client(args) as client:
+    with _job_client(args) as client:
         return client.status(args.job).to_dict(), 0
 
 
 def _cmd_result(args: argparse.Namespace) -> tuple[Any, int]:
     from core.services import raise_if_failed
 
-    with _client(args) as client:
+    with _job_client(args) as client:
         result = client.result(args.job, wait=args.wait)
     raise_if_failed(result)
     return result.to_dict(), 0
 
 
 def _cmd_batch(args: argparse.Namespace) -> tuple[Any, int]:
-    from core.batch import BatchInterruptedError, collect_paths
+    from core.batch import collect_paths
     from core.batch.progress import ProgressBar
     from core.services import Client
     from core.tabular import check_csv_target, write_results_csv
@@ -337,7 +347,7 @@ def _cmd_batch(args: argparse.Namespace) -> tuple[Any, int]:
         data["results"] = [r.to_dict() for r in outcome.results]
     if outcome.interrupted:
         summary = outcome.summary
-        raise BatchInterruptedError(
+        raise Interrupted(
             f"Stopped with {summary['pending']} of {summary['total']} documents unfinished",
             hint="Run the same command again: nothing finished is sent again, unfinished documents resume",
             details=data,
@@ -469,27 +479,11 @@ def _check_output_path(path: str) -> Path:
     return target
 
 
-def write_atomically(target: Path, text: str) -> None:
-    """Write the whole text or nothing: a temp file in the same folder, then one rename."""
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _emit(document: dict[str, Any], output: Path | None) -> int:
     exit_code = 0 if document["ok"] else int(document["error"]["exit_code"])
     if output is not None:
         try:
-            write_atomically(output, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+            write_text_atomic(output, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         except OSError as exc:
             error = UsageError(
                 f"Cannot write --output {output}: {exc.strerror or exc}",
@@ -606,7 +600,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             document["data"] = data
         return _emit(document, output)
     except KeyboardInterrupt:
-        interrupted = DocRelayError("Interrupted", hint="Run the command again to continue.")
+        interrupted = Interrupted("Interrupted", hint="Run the same command again to continue.")
         return _emit(_envelope(command, started, error=interrupted), output)
     except DocRelayError as exc:
         return _emit(_envelope(command, started, error=exc), output)

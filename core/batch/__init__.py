@@ -17,7 +17,6 @@ from core.batch.engine import (
     DEFAULT_CONCURRENCY,
     MAX_CONCURRENCY,
     BatchEngine,
-    BatchInterruptedError,
     BatchOutcome,
 )
 from core.batch.inputs import collect_paths, read_file_list
@@ -27,7 +26,6 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "MAX_CONCURRENCY",
     "BatchEngine",
-    "BatchInterruptedError",
     "BatchOutcome",
     "Journal",
     "collect_paths",

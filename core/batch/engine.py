@@ -35,13 +35,6 @@ DEFAULT_CONCURRENCY = 4
 MAX_CONCURRENCY = 64
 
 
-class BatchInterruptedError(DocRelayError):
-    """The batch was stopped (Ctrl+C) before every document finished; running it again resumes it."""
-
-    exit_code = 130
-    type = "interrupted"
-
-
 @dataclass
 class BatchOutcome:
     """Per-input results (in input order), their counts, and whether the run was stopped early.
