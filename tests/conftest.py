@@ -1,5 +1,17 @@
 """Fixtures shared by every test module: the service emulators."""
 
-from tests.emulators.fixtures import cradl_emulator, make_cradl_emulator
+from tests.emulators.fixtures import (
+    contractfit_emulator,
+    cradl_emulator,
+    make_contractfit_emulator,
+    make_cradl_emulator,
+    make_deepopinion_emulator,
+)
 
-__all__ = ["cradl_emulator", "make_cradl_emulator"]
+__all__ = [
+    "contractfit_emulator",
+    "cradl_emulator",
+    "make_contractfit_emulator",
+    "make_cradl_emulator",
+    "make_deepopinion_emulator",
+]

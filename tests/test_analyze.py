@@ -14,14 +14,13 @@ from core.errors import InputError, UsageError
 from core.textinput import read_texts
 from tests.cli_helpers import isolated_env, run_docrelay
 from tests.emulators.deepopinion import DeepopinionEmulator
-from tests.emulators.deepopinion.fixtures import make_deepopinion_emulator  # noqa: F401
 
 TEXT_MODEL = "387"
 MakeEmulator = Callable[..., DeepopinionEmulator]
 
 
 @pytest.fixture
-def emu(make_deepopinion_emulator: MakeEmulator) -> Iterator[DeepopinionEmulator]:  # noqa: F811
+def emu(make_deepopinion_emulator: MakeEmulator) -> Iterator[DeepopinionEmulator]:
     emulator = make_deepopinion_emulator()
     yield emulator
     emulator.assert_no_violations()

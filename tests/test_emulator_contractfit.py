@@ -14,7 +14,6 @@ import pytest
 import requests
 
 from tests.emulators.contractfit import ContractfitEmulator
-from tests.emulators.contractfit.fixtures import contractfit_emulator, make_contractfit_emulator  # noqa: F401
 from tests.emulators.contractfit.wire import apply_mask, parse_mask
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,7 +55,7 @@ class Api:
 
 
 @pytest.fixture
-def api(contractfit_emulator: ContractfitEmulator) -> Iterator[Api]:  # noqa: F811
+def api(contractfit_emulator: ContractfitEmulator) -> Iterator[Api]:
     yield Api(contractfit_emulator)
     contractfit_emulator.assert_no_violations()
     assert contractfit_emulator.stats["errors"] == []
@@ -87,7 +86,7 @@ def test_the_three_credentials(api: Api) -> None:
     assert refused.status_code == 401 and refused.json() == {"message": "Wrong credentials"}
 
 
-def test_bare_token_mode_and_expiry(make_contractfit_emulator: Make) -> None:  # noqa: F811
+def test_bare_token_mode_and_expiry(make_contractfit_emulator: Make) -> None:
     emu = make_contractfit_emulator(token_prefix="", token_ttl=0.3)
     token = emu.issue_token()
     assert Api(emu, {"Authorization": token}).call("GET", "/inboxes").status_code == 200
@@ -100,14 +99,14 @@ def test_bare_token_mode_and_expiry(make_contractfit_emulator: Make) -> None:  #
     emu.assert_no_violations()
 
 
-def test_login_body_is_checked_against_the_spec(contractfit_emulator: ContractfitEmulator) -> None:  # noqa: F811
+def test_login_body_is_checked_against_the_spec(contractfit_emulator: ContractfitEmulator) -> None:
     emu = contractfit_emulator
     reply = requests.post(emu.base_url + "/auth", json={"username": emu.username}, timeout=5)
     assert reply.status_code == 400 and "password" in reply.json()["message"]
     assert [v.endpoint for v in emu.violations] == ["POST /auth"]
 
 
-def test_api_key_in_the_query_string_is_a_violation(contractfit_emulator: ContractfitEmulator) -> None:  # noqa: F811
+def test_api_key_in_the_query_string_is_a_violation(contractfit_emulator: ContractfitEmulator) -> None:
     emu = contractfit_emulator
     reply = Api(emu, {}).call("GET", "/inboxes", params={"api_key": emu.api_key})
     assert reply.status_code == 400 and "X-API-Key" in reply.json()["message"]
@@ -168,7 +167,7 @@ def test_simple_upload_defaults(api: Api) -> None:
     assert chosen["inbox"] == other and "annotations" in chosen["prediction"]
 
 
-def test_upload_refusals(contractfit_emulator: ContractfitEmulator) -> None:  # noqa: F811
+def test_upload_refusals(contractfit_emulator: ContractfitEmulator) -> None:
     emu = contractfit_emulator
     api = Api(emu)
     unknown = api.upload(inbox="0" * 24)
@@ -193,7 +192,7 @@ def test_processing_failure_and_unknown_document(api: Api) -> None:
     assert missing.status_code == 404 and missing.json() == {"message": f"Document {'f' * 24} not found"}
 
 
-def test_bare_string_reply(make_contractfit_emulator: Make) -> None:  # noqa: F811
+def test_bare_string_reply(make_contractfit_emulator: Make) -> None:
     emu = make_contractfit_emulator(upload_reply="string")
     reply = Api(emu).upload(sync="false").json()
     assert isinstance(reply, str) and len(reply) == 24
@@ -279,7 +278,7 @@ def test_command_line_prints_ready() -> None:
         process.wait(timeout=10)
 
 
-def test_the_patched_spec_still_checks_responses(contractfit_emulator: ContractfitEmulator) -> None:  # noqa: F811
+def test_the_patched_spec_still_checks_responses(contractfit_emulator: ContractfitEmulator) -> None:
     spec = contractfit_emulator.spec
     assert spec is not None
     assert spec.check_response("GET", "/inboxes", 200, b'[{"id": "x"}]', "application/json") is not None

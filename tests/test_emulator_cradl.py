@@ -19,7 +19,6 @@ import requests
 
 from tests.emulators.cradl import CradlEmulator
 from tests.emulators.cradl.engine import Engine
-from tests.emulators.fixtures import cradl_emulator, make_cradl_emulator  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 Make = Callable[..., CradlEmulator]
@@ -101,7 +100,7 @@ class Api:
 
 
 @pytest.fixture
-def api(cradl_emulator: CradlEmulator) -> Iterator[Api]:  # noqa: F811
+def api(cradl_emulator: CradlEmulator) -> Iterator[Api]:
     yield Api(cradl_emulator)
     cradl_emulator.assert_no_violations()
     assert cradl_emulator.stats["errors"] == []
@@ -117,7 +116,7 @@ def expected_result(data: bytes) -> Any:
 # -- tokens ------------------------------------------------------------------------------------
 
 
-def test_token_endpoint_accepts_basic_and_form_credentials(cradl_emulator: CradlEmulator) -> None:  # noqa: F811
+def test_token_endpoint_accepts_basic_and_form_credentials(cradl_emulator: CradlEmulator) -> None:
     emu = cradl_emulator
     basic = requests.post(
         emu.token_url,
@@ -161,7 +160,7 @@ def test_token_endpoint_accepts_basic_and_form_credentials(cradl_emulator: Cradl
     assert [v.message for v in emu.violations] == ["token request: grant_type must be client_credentials"]
 
 
-def test_expired_missing_and_forged_tokens_get_401(make_cradl_emulator: Make) -> None:  # noqa: F811
+def test_expired_missing_and_forged_tokens_get_401(make_cradl_emulator: Make) -> None:
     emu = make_cradl_emulator(token_ttl=0.3)
     token = requests.post(
         emu.token_url,
@@ -198,7 +197,7 @@ def test_two_step_upload_stores_file_and_serves_it(api: Api) -> None:
     assert unauthenticated.status_code == 401
 
 
-def test_put_with_wrong_or_missing_content_type_is_refused(cradl_emulator: CradlEmulator) -> None:  # noqa: F811
+def test_put_with_wrong_or_missing_content_type_is_refused(cradl_emulator: CradlEmulator) -> None:
     api = Api(cradl_emulator)
     document = api.ok("POST", "/documents", {"contentType": "application/pdf"})
     wrong = requests.put(
@@ -212,7 +211,7 @@ def test_put_with_wrong_or_missing_content_type_is_refused(cradl_emulator: Cradl
     assert api.ok("GET", f"/documents/{document['documentId']}")["contentMD5"] is None
 
 
-def test_uploads_stream_up_to_64_mb_and_larger_ones_get_413(cradl_emulator: CradlEmulator) -> None:  # noqa: F811
+def test_uploads_stream_up_to_64_mb_and_larger_ones_get_413(cradl_emulator: CradlEmulator) -> None:
     api = Api(cradl_emulator)
     size = 64 * 1024 * 1024
     block = b"%PDF-1.4\n" + b"\0" * (1024 * 1024 - 9)
@@ -260,7 +259,7 @@ def test_documents_list_paginates_and_patch_delete_work(api: Api) -> None:
 # -- spec validation ---------------------------------------------------------------------------
 
 
-def test_spec_violations_are_answered_400_and_recorded(cradl_emulator: CradlEmulator) -> None:  # noqa: F811
+def test_spec_violations_are_answered_400_and_recorded(cradl_emulator: CradlEmulator) -> None:
     api = Api(cradl_emulator)
     unknown_property = api.predict("las:document:" + "a" * 32, bogus=1)
     assert unknown_property.status_code == 400
@@ -319,7 +318,7 @@ def test_whole_flow_has_conforming_responses(api: Api) -> None:
     assert api.emu.stats["validation"]["count"] > 20
 
 
-def test_response_check_catches_answers_that_break_the_schema(cradl_emulator: CradlEmulator) -> None:  # noqa: F811
+def test_response_check_catches_answers_that_break_the_schema(cradl_emulator: CradlEmulator) -> None:
     spec = cradl_emulator.spec
     assert spec is not None
     check = spec.check_response
@@ -441,7 +440,7 @@ def test_workflow_execution_runs_and_can_be_marked_completed(api: Api) -> None:
 # -- faults ------------------------------------------------------------------------------------
 
 
-def test_rate_limit_answers_429_with_retry_after(make_cradl_emulator: Make) -> None:  # noqa: F811
+def test_rate_limit_answers_429_with_retry_after(make_cradl_emulator: Make) -> None:
     emu = make_cradl_emulator(rate_limit=2, rate_burst=2)
     api = Api(emu)
     answers = [api.call("GET", "/models") for _ in range(5)]
@@ -455,7 +454,7 @@ def test_rate_limit_answers_429_with_retry_after(make_cradl_emulator: Make) -> N
     assert emu.stats["faults"]["rate_limit"] == len(limited)
 
 
-def test_quota_answers_limit_exceeded(make_cradl_emulator: Make) -> None:  # noqa: F811
+def test_quota_answers_limit_exceeded(make_cradl_emulator: Make) -> None:
     emu = make_cradl_emulator(quota=1)
     api = Api(emu)
     document_id = api.upload(INVOICE)["documentId"]
@@ -467,7 +466,7 @@ def test_quota_answers_limit_exceeded(make_cradl_emulator: Make) -> None:  # noq
     assert api.predict(document_id).status_code == 200
 
 
-def test_dropped_connections_and_lost_replies(make_cradl_emulator: Make) -> None:  # noqa: F811
+def test_dropped_connections_and_lost_replies(make_cradl_emulator: Make) -> None:
     emu = make_cradl_emulator(drop_rate=1.0)
     api = Api(emu)
     with pytest.raises(requests.ConnectionError):
@@ -483,7 +482,7 @@ def test_dropped_connections_and_lost_replies(make_cradl_emulator: Make) -> None
     assert emu.stats["faults"] == {"drop": 1, "scripted": 1}
 
 
-def test_fail_rate_spares_the_token_endpoint_and_scripts_are_exact(make_cradl_emulator: Make) -> None:  # noqa: F811
+def test_fail_rate_spares_the_token_endpoint_and_scripts_are_exact(make_cradl_emulator: Make) -> None:
     emu = make_cradl_emulator(fail_rate=1.0)
     token = requests.post(
         emu.token_url,
@@ -501,7 +500,7 @@ def test_fail_rate_spares_the_token_endpoint_and_scripts_are_exact(make_cradl_em
     assert emu.stats["statuses"]["GET /models 429"] == 2
 
 
-def test_concurrent_clients_are_served_in_parallel(make_cradl_emulator: Make) -> None:  # noqa: F811
+def test_concurrent_clients_are_served_in_parallel(make_cradl_emulator: Make) -> None:
     emu = make_cradl_emulator(latency_ms=100)
     token = emu.issue_token()
     statuses: list[int] = []
@@ -520,7 +519,7 @@ def test_concurrent_clients_are_served_in_parallel(make_cradl_emulator: Make) ->
     assert emu.requests_to("GET /models") == 16
 
 
-def test_control_endpoints_steer_and_report(cradl_emulator: CradlEmulator) -> None:  # noqa: F811
+def test_control_endpoints_steer_and_report(cradl_emulator: CradlEmulator) -> None:
     root = cradl_emulator.root_url
     faults = requests.post(root + "/_emulator/faults", json={"latency_ms": 5, "quota": 3}, timeout=5).json()
     assert faults["latency_ms"] == 5 and faults["quota"] == 3

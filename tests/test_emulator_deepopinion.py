@@ -14,7 +14,6 @@ import pytest
 import requests
 
 from tests.emulators.deepopinion import EXTRACT_ENDPOINT, DeepopinionEmulator
-from tests.emulators.deepopinion.fixtures import make_deepopinion_emulator  # noqa: F401
 from tests.emulators.deepopinion.reference import REFERENCE_SAMPLES
 from tests.emulators.deepopinion.schema import SchemaValidator, parse_multipart
 from tests.emulators.deepopinion.textmodel import analyse_text
@@ -42,7 +41,7 @@ class Api:
 
 
 @pytest.fixture
-def emu(make_deepopinion_emulator: Make) -> Iterator[DeepopinionEmulator]:  # noqa: F811
+def emu(make_deepopinion_emulator: Make) -> Iterator[DeepopinionEmulator]:
     emulator = make_deepopinion_emulator()
     yield emulator
     assert emulator.stats["errors"] == []
@@ -129,7 +128,7 @@ def test_login_without_password_is_a_violation(emu: DeepopinionEmulator) -> None
         ("raw", "", 200),
     ],
 )
-def test_header_forms(make_deepopinion_emulator: Make, accept: str, prefix: str, status: int) -> None:  # noqa: F811
+def test_header_forms(make_deepopinion_emulator: Make, accept: str, prefix: str, status: int) -> None:
     emu = make_deepopinion_emulator(accept_header=accept)
     assert Api(emu, prefix=prefix).call("GET", "/models").status_code == status
 
@@ -205,7 +204,7 @@ def test_unsupported_file_is_415(api: Api) -> None:
     assert reply.status_code == 415
 
 
-def test_quota_answers_402(make_deepopinion_emulator: Make) -> None:  # noqa: F811
+def test_quota_answers_402(make_deepopinion_emulator: Make) -> None:
     emu = make_deepopinion_emulator(quota=1)
     api = Api(emu)
     assert api.extract().status_code == 200
@@ -221,7 +220,7 @@ def test_scripted_faults_and_raw_bodies(api: Api) -> None:
     assert api.extract().status_code == 200 and api.emu.stats["extractions"] == 1
 
 
-def test_extraction_delay(make_deepopinion_emulator: Make) -> None:  # noqa: F811
+def test_extraction_delay(make_deepopinion_emulator: Make) -> None:
     emu = make_deepopinion_emulator(extraction_delay=0.4)
     began = time.monotonic()
     assert Api(emu).extract().status_code == 200

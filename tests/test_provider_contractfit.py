@@ -16,7 +16,6 @@ from core.models import DocumentInfo
 from core.providers.contractfit.normalize import FAILED_MESSAGE, document_state, normalize_document
 from tests.cli_helpers import SAMPLES, Run, isolated_env, run_docrelay
 from tests.emulators.contractfit import ContractfitEmulator
-from tests.emulators.contractfit.fixtures import make_contractfit_emulator  # noqa: F401
 
 INVOICE = SAMPLES / "invoice.pdf"
 MakeEmulator = Callable[..., ContractfitEmulator]
@@ -26,7 +25,7 @@ POLL_MASK = "id,inbox,original_filename,page_count,last_version,status_data,timi
 
 
 @pytest.fixture
-def make_emu(make_contractfit_emulator: MakeEmulator) -> MakeEmulator:  # noqa: F811
+def make_emu(make_contractfit_emulator: MakeEmulator) -> MakeEmulator:
     return make_contractfit_emulator
 
 

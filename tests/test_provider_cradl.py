@@ -11,7 +11,6 @@ import pytest
 
 from tests.cli_helpers import SAMPLES, Run, isolated_env, run_docrelay
 from tests.emulators.cradl import CradlEmulator
-from tests.emulators.fixtures import make_cradl_emulator  # noqa: F401
 
 INVOICE = SAMPLES / "invoice.pdf"
 MODEL = "las:model:invoice"
@@ -19,7 +18,7 @@ MakeEmulator = Callable[..., CradlEmulator]
 
 
 @pytest.fixture
-def emu(make_cradl_emulator: MakeEmulator) -> Iterator[CradlEmulator]:  # noqa: F811
+def emu(make_cradl_emulator: MakeEmulator) -> Iterator[CradlEmulator]:
     emulator = make_cradl_emulator()
     yield emulator
     emulator.assert_no_violations()
@@ -97,7 +96,7 @@ def test_sync_prediction(tmp_path: Path, emu: CradlEmulator) -> None:
     assert emu.requests_to("GET /predictions/{predictionId}") <= 1
 
 
-def test_multi_page_walk(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:  # noqa: F811
+def test_multi_page_walk(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:
     emu = make_cradl_emulator(pages_per_call=1)
     document = multi_page_sample()
     env = cradl_env(tmp_path, emu)
@@ -110,7 +109,7 @@ def test_multi_page_walk(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> N
     emu.assert_no_violations()
 
 
-def test_submit_then_result_in_another_process(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:  # noqa: F811
+def test_submit_then_result_in_another_process(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:
     emu = make_cradl_emulator(async_delay=1.5)
     env = cradl_env(tmp_path, emu)
     submitted = run_docrelay("submit", str(INVOICE), "--model", MODEL, env=env)
@@ -123,7 +122,7 @@ def test_submit_then_result_in_another_process(tmp_path: Path, make_cradl_emulat
 
 
 # -- tokens -------------------------------------------------------------------------------------------
-def test_token_expiring_mid_run_is_renewed(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:  # noqa: F811
+def test_token_expiring_mid_run_is_renewed(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:
     emu = make_cradl_emulator(token_ttl=2, async_delay=3)
     run = extract(cradl_env(tmp_path, emu))
     assert run.exit_code == 0, run.stdout
@@ -209,7 +208,7 @@ def test_rate_limit_that_never_ends_exits_7(tmp_path: Path, emu: CradlEmulator) 
     assert run.exit_code == 7 and run.error["type"] == "rate_limited"
 
 
-def test_quota_exhausted_fails_at_once(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:  # noqa: F811
+def test_quota_exhausted_fails_at_once(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:
     emu = make_cradl_emulator(quota=0)
     run = extract(cradl_env(tmp_path, emu))
     assert run.exit_code == 7
@@ -278,7 +277,7 @@ def test_unreachable_service_is_a_network_error(tmp_path: Path, emu: CradlEmulat
     assert run.exit_code == 9 and run.error["type"] == "network_error"
 
 
-def test_timeout_returns_a_resumable_handle(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:  # noqa: F811
+def test_timeout_returns_a_resumable_handle(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:
     emu = make_cradl_emulator(async_delay=3)
     env = cradl_env(tmp_path, emu)
     run = extract(env, "--timeout", "0.5")
@@ -326,7 +325,7 @@ def test_doctor(tmp_path: Path, emu: CradlEmulator) -> None:
     assert any(not c["ok"] for c in bad.document["data"]["checks"])
 
 
-def test_review_workflow(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:  # noqa: F811
+def test_review_workflow(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:
     emu = make_cradl_emulator(async_delay=0.5)
     env = cradl_env(tmp_path, emu)
     started = run_docrelay("review", "start", str(INVOICE), "--workflow", emu.workflow_id, env=env)

@@ -12,7 +12,6 @@ import pytest
 
 from tests.cli_helpers import SAMPLES, Run, isolated_env, run_docrelay
 from tests.emulators.deepopinion import EXTRACT_ENDPOINT, DeepopinionEmulator
-from tests.emulators.deepopinion.fixtures import make_deepopinion_emulator  # noqa: F401
 from tests.emulators.deepopinion.reference import REFERENCE_SAMPLES
 from tests.emulators.deepopinion.shapes import DEFAULT_MODELS
 
@@ -23,7 +22,7 @@ MakeEmulator = Callable[..., DeepopinionEmulator]
 
 
 @pytest.fixture
-def emu(make_deepopinion_emulator: MakeEmulator) -> Iterator[DeepopinionEmulator]:  # noqa: F811
+def emu(make_deepopinion_emulator: MakeEmulator) -> Iterator[DeepopinionEmulator]:
     emulator = make_deepopinion_emulator()
     yield emulator
     emulator.assert_no_violations()
@@ -82,7 +81,7 @@ def test_values_match_the_local_engine(tmp_path: Path, emu: DeepopinionEmulator)
 
 def test_hitl_status_and_low_confidence_values(
     tmp_path: Path,
-    make_deepopinion_emulator: MakeEmulator,  # noqa: F811
+    make_deepopinion_emulator: MakeEmulator,
 ) -> None:
 
     strict = replace(DEFAULT_MODELS[0], threshold=0.99)  # every value needs review
@@ -196,7 +195,7 @@ def test_expired_token_without_login_details_fails_clearly(tmp_path: Path, emu: 
 )
 def test_token_prefix_setting(
     tmp_path: Path,
-    make_deepopinion_emulator: MakeEmulator,  # noqa: F811
+    make_deepopinion_emulator: MakeEmulator,
     accept: str,
     prefix: str,
     code: int,
@@ -345,7 +344,7 @@ def test_login_reply_without_a_token_is_a_service_error(tmp_path: Path, emu: Dee
     assert run.exit_code == 8 and "without an auth_token" in run.error["message"]
 
 
-def test_slow_extraction_hits_the_deadline(tmp_path: Path, make_deepopinion_emulator: MakeEmulator) -> None:  # noqa: F811
+def test_slow_extraction_hits_the_deadline(tmp_path: Path, make_deepopinion_emulator: MakeEmulator) -> None:
     emu = make_deepopinion_emulator(extraction_delay=3)
     run = extract(do_env(tmp_path, emu), "--timeout", "1")
     assert run.exit_code == 10 and run.error["type"] == "timeout"
