@@ -6,6 +6,7 @@ every attempt (never held whole for large files), so a retried upload never send
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import unicodedata
@@ -67,6 +68,45 @@ def ascii_filename(name: str) -> str:
     return f"{safe}.{ext_safe}" if ext_safe else safe
 
 
+@contextlib.contextmanager
+def reading(shown: str) -> Iterator[None]:
+    """Turn OS errors met while reading `shown` into InputErrors that say what to check."""
+    try:
+        yield
+    except PermissionError as exc:
+        raise InputError(
+            f"Cannot read {shown}: permission denied", hint="Check the file's permissions."
+        ) from exc
+    except OSError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"Cannot read {shown}: {exc.strerror or exc}", hint="Check the file.") from exc
+
+
+def checked_file(
+    path: Path, shown: str, *, limit: int, folder_hint: str, split_hint: str, purpose: str = ""
+) -> int:
+    """The size of a readable, non-empty file under `limit` bytes; InputError otherwise."""
+    if not path.exists():
+        raise InputError(
+            f"File not found: {shown}",
+            hint="Check the path (relative paths are read from the current folder).",
+        )
+    if path.is_dir():
+        raise InputError(f"{shown} is a folder, not a file", hint=folder_hint)
+    with reading(shown):
+        size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"File is empty: {shown}", hint="Check that the file was written completely.")
+    if size > limit:
+        raise InputError(
+            f"File is too large{purpose}: {shown} has {size / 1048576:.1f} MB, "
+            f"the limit is {limit / 1048576:.0f} MB",
+            hint=split_hint,
+        )
+    return size
+
+
 @dataclass(frozen=True)
 class DocumentSource:
     """A document to send: on disk (`path`) or in memory (`data`), with its display name.
@@ -104,42 +144,19 @@ class DocumentSource:
         limit = max_bytes or DEFAULT_MAX_BYTES
         p = Path(path).expanduser()
         shown = str(path)
-        if not p.exists():
-            raise InputError(
-                f"File not found: {shown}",
-                hint="Check the path (relative paths are read from the current folder).",
-            )
-        if p.is_dir():
-            raise InputError(
-                f"{shown} is a folder, not a file",
-                hint="Give a file, or use `docrelay batch` to process a whole folder.",
-            )
-        try:
-            size = p.stat().st_size
-            if size == 0:
-                raise InputError(
-                    f"File is empty: {shown}", hint="Check that the file was written completely."
-                )
-            if size > limit:
-                raise InputError(
-                    f"File is too large: {shown} has {size / 1048576:.1f} MB, the limit is "
-                    f"{limit / 1048576:.0f} MB",
-                    hint="Split the document or reduce its size (e.g. lower the scan resolution).",
-                )
-            digest = hashlib.sha256()
-            with p.open("rb") as handle:
-                head = handle.read(CHUNK)
-                digest.update(head)
-                for chunk in iter(lambda: handle.read(CHUNK), b""):
-                    digest.update(chunk)
-        except PermissionError as exc:
-            raise InputError(
-                f"Cannot read {shown}: permission denied", hint="Check the file's permissions."
-            ) from exc
-        except OSError as exc:
-            if isinstance(exc, InputError):
-                raise
-            raise InputError(f"Cannot read {shown}: {exc.strerror or exc}", hint="Check the file.") from exc
+        size = checked_file(
+            p,
+            shown,
+            limit=limit,
+            folder_hint="Give a file, or use `docrelay batch` to process a whole folder.",
+            split_hint="Split the document or reduce its size (e.g. lower the scan resolution).",
+        )
+        digest = hashlib.sha256()
+        with reading(shown), p.open("rb") as handle:
+            head = handle.read(CHUNK)
+            digest.update(head)
+            for chunk in iter(lambda: handle.read(CHUNK), b""):
+                digest.update(chunk)
         content_type = cls._check_type(head, shown)
         return cls(
             name=name or p.name,

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from core.errors import InputError
 from core.models import DocumentInfo
+from core.sources import checked_file, reading
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_DOCUMENTS = 100_000
@@ -66,29 +67,16 @@ def _decode(data: bytes, shown: str) -> str:
 
 
 def _read(path: Path, shown: str) -> str:
-    if not path.exists():
-        raise InputError(
-            f"File not found: {shown}", hint="Check the path (relative paths start in the current folder)."
-        )
-    if path.is_dir():
-        raise InputError(f"{shown} is a folder, not a file", hint="Name a .txt or .csv file.")
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(
-                f"{shown} is too large for text analysis: {size / 1048576:.1f} MB, the limit is "
-                f"{MAX_BYTES // 1048576} MB",
-                hint="Split the file into smaller ones.",
-            )
+    checked_file(
+        path,
+        shown,
+        limit=MAX_BYTES,
+        folder_hint="Name a .txt or .csv file.",
+        split_hint="Split the file into smaller ones.",
+        purpose=" for text analysis",
+    )
+    with reading(shown):
         data = path.read_bytes()
-    except PermissionError as exc:
-        raise InputError(
-            f"Cannot read {shown}: permission denied", hint="Check the file's permissions."
-        ) from exc
-    except OSError as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise InputError(f"Cannot read {shown}: {exc.strerror or exc}", hint="Check the file.") from exc
     if b"\x00" in data[:4096]:
         raise InputError(
             f"{shown} is not a text file",
