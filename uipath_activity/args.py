@@ -1,0 +1,230 @@
+"""The `docrelay` command line: the parser, and --args-file expanded into arguments."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, NoReturn
+
+from core.errors import UsageError
+
+PROG = "docrelay"
+
+
+class ArgumentsError(Exception):
+    """argparse's complaint, carried to main() so it becomes a JSON usage error."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise ArgumentsError(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            raise ArgumentsError(message.strip())
+        raise SystemExit(status)
+
+
+def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default: Any = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("global options")
+    group.add_argument("--provider", default=default, help="cradl, contractfit, deepopinion or local")
+    group.add_argument("--profile", default=default, help="profile in docrelay.toml")
+    group.add_argument(
+        "--output", default=default, metavar="FILE", help="also write the JSON document to FILE"
+    )
+    group.add_argument("--args-file", default=default, metavar="FILE", help="JSON file of arguments")
+    group.add_argument(
+        "--timeout", default=default, type=float, metavar="S", help="seconds to wait for a job"
+    )
+    group.add_argument(
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="log to stderr",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    _add_globals(common, suppress=True)
+    parser = _Parser(
+        prog=PROG,
+        description="Send documents to document-AI services and get predictions back as JSON.",
+        epilog="Exit codes: 0 ok, 2 usage, 3 config, 4 input, 5 auth, 6 not found, 7 rate/quota, "
+        "8 service, 9 network, 10 timeout, 11 batch with failures, 1 internal.",
+    )
+    _add_globals(parser, suppress=False)
+    parser.add_argument("--version", action="store_true", help="print the version")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+
+    p = command("extract", "upload, predict and wait; one result per file")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    _add_prediction_options(p)
+
+    p = command("submit", "start a job and return its handle at once")
+    p.add_argument("file", metavar="FILE")
+    _add_prediction_options(p)
+
+    p = command("status", "the state of a submitted job")
+    p.add_argument("job", metavar="JOB", help="the job handle printed by submit")
+
+    p = command("result", "the result of a submitted job")
+    p.add_argument("job", metavar="JOB", help="the job handle printed by submit")
+    p.add_argument("--wait", action="store_true", help="wait until the job finishes (up to --timeout)")
+
+    p = command("batch", "process many documents: files, folders, or lists")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files, or folders searched recursively")
+    p.add_argument("--glob", default="*", help="file name pattern inside folders (default: all documents)")
+    p.add_argument(
+        "--files-from",
+        action="append",
+        default=[],
+        metavar="LIST",
+        help="file of paths, one a line (-: stdin)",
+    )
+    p.add_argument("--concurrency", type=int, default=None, metavar="N", help="calls in flight (default 4)")
+    p.add_argument("--journal", metavar="FILE", help="journal file (default: in the user data folder)")
+    p.add_argument("--rate-limit", type=float, default=None, metavar="RPS", help="requests per second")
+    p.add_argument("--ndjson", action="store_true", help="one JSON line per document as each finishes")
+    p.add_argument("--csv", metavar="FILE", help="one row per document; line items to FILE.line_items.csv")
+    p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    _add_prediction_options(p)
+
+    p = command("review", "human review workflows (cradl): start, get, list, complete")
+    review_sub = p.add_subparsers(
+        dest="review_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    q = review_sub.add_parser("start", help="upload a document and start a review workflow", parents=[common])
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--workflow", required=True, help="workflow id")
+    q.add_argument("--title", help="title shown to the reviewer (default: the file name)")
+    q = review_sub.add_parser("get", help="one review, by the id `review start` printed", parents=[common])
+    q.add_argument("review_id", metavar="ID")
+    q.add_argument("--wait", action="store_true", help="wait until the review finishes (up to --timeout)")
+    q = review_sub.add_parser("list", help="reviews of a workflow", parents=[common])
+    q.add_argument("--workflow", required=True)
+    q.add_argument("--status", help="e.g. succeeded, running, failed, completed")
+    q.add_argument("--max", type=int, default=100, help="at most this many (default 100)")
+    q = review_sub.add_parser("complete", help="mark a finished review as consumed", parents=[common])
+    q.add_argument("review_id", metavar="ID")
+
+    command("models", "list the models the credentials can use")
+    command("doctor", "check configuration, credentials, network and TLS")
+
+    p = command("analyze", "tag texts with a text model (deepopinion): segments of class and label")
+    p.add_argument("files", nargs="*", metavar="FILE", help=".txt (one text) or .csv (one text per row)")
+    p.add_argument("--text", action="append", default=[], metavar="TEXT", help="a text, repeatable")
+    p.add_argument("--model", help="text model id")
+    p.add_argument("--column", help="CSV column with the text: name or 0-based position (default: 'text')")
+    p.add_argument("--per-line", action="store_true", help="each non-empty line of a .txt file is one text")
+    p.add_argument("--no-split", action="store_true", help="do not cut texts into sentences")
+
+    p = command("config", "show or change settings")
+    config_sub = p.add_subparsers(
+        dest="config_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    config_sub.add_parser("show", help="resolved settings, secrets masked", parents=[common])
+    q = config_sub.add_parser("set", help="store a setting in the profile", parents=[common])
+    q.add_argument("key")
+    q.add_argument("value")
+    q = config_sub.add_parser(
+        "set-secret", help="store a secret in the OS credential store", parents=[common]
+    )
+    q.add_argument("key")
+    q.add_argument("value", nargs="?", help="the secret (prefer --stdin: command lines end up in logs)")
+    q.add_argument("--stdin", action="store_true", help="read the secret from standard input")
+    return parser
+
+
+def _add_prediction_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="model id, or a fieldConfig JSON file for the local provider")
+    parser.add_argument("--pages", help="only these pages, 0-based, e.g. 0,1,-1")
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a provider option, repeatable (see the provider's docs)",
+    )
+
+
+# -- arguments files ------------------------------------------------------------------------------
+_POSITIONAL_KEYS = ("files", "file", "paths", "job", "key", "value")
+
+
+def _args_file_tokens(path: str) -> list[str]:
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot read the arguments file {path}: {exc.strerror or exc}",
+            hint="Check the --args-file path.",
+        ) from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"The arguments file {path} is not valid JSON: {exc.msg} "
+            f"at line {exc.lineno}, column {exc.colno}",
+            hint='Write one JSON object, e.g. {"command": "extract", "files": ["invoice.pdf"]}.',
+        ) from exc
+    if not isinstance(data, dict):
+        raise UsageError(
+            f"The arguments file {path} must hold a JSON object, not {type(data).__name__}",
+            hint='Write e.g. {"command": "extract", "files": ["invoice.pdf"]}.',
+        )
+    tokens: list[str] = []
+    command = data.pop("command", None)
+    if command is not None:
+        tokens.extend(command.split() if isinstance(command, str) else [str(c) for c in command])
+    positionals: list[str] = []
+    for key in _POSITIONAL_KEYS:
+        value = data.pop(key, None)
+        if value is None:
+            continue
+        positionals.extend(str(v) for v in value) if isinstance(value, list) else positionals.append(
+            str(value)
+        )
+    for key, value in data.items():
+        option = "--" + str(key).replace("_", "-")
+        if value is True:
+            tokens.append(option)
+        elif value in (False, None):
+            continue
+        elif isinstance(value, (list, dict)):
+            raise UsageError(
+                f"The arguments file {path} gives {key!r} a {type(value).__name__}",
+                hint="Options take one value: a string or a number.",
+            )
+        else:
+            tokens.extend([option, str(value)])
+    return tokens + positionals
+
+
+def expand_args_file(argv: list[str]) -> list[str]:
+    """Replace `--args-file F` with the arguments it holds; the command line wins where both give one."""
+    for index, token in enumerate(argv):
+        if token == "--args-file" or token.startswith("--args-file="):
+            if "=" in token:
+                path, rest = token.split("=", 1)[1], argv[index + 1 :]
+            elif index + 1 < len(argv):
+                path, rest = argv[index + 1], argv[index + 2 :]
+            else:
+                raise ArgumentsError("argument --args-file: expected one argument")
+            before = argv[:index]
+            from_file = _args_file_tokens(path)
+            if before and not before[0].startswith("-"):
+                # A command on the command line: drop the file's copy of it.
+                command_words = [before[0]] + (
+                    [before[1]] if before[0] == "config" and len(before) > 1 else []
+                )
+                if from_file[: len(command_words)] == command_words:
+                    from_file = from_file[len(command_words) :]
+                return command_words + from_file + before[len(command_words) :] + rest
+            return from_file + before + rest
+    return argv

@@ -1,0 +1,218 @@
+"""The commands of `docrelay`: each turns parsed arguments into one core call and its JSON `data`.
+
+Thin on purpose: decisions about documents, providers and results live in core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from core.errors import Interrupted, UsageError
+
+if TYPE_CHECKING:
+    from core.providers.base import PredictOptions
+    from core.services import Client
+
+
+def _options(args: argparse.Namespace) -> PredictOptions:
+    from core.providers.base import PredictOptions
+
+    return PredictOptions.parse(pages=args.pages, options=args.option)
+
+
+def _client(args: argparse.Namespace) -> Client:
+    from core.services import Client
+
+    return Client(provider=args.provider, profile=args.profile, timeout=args.timeout)
+
+
+def _cmd_extract(args: argparse.Namespace) -> tuple[Any, int]:
+    from core.services import summarize
+
+    with _client(args) as client:
+        if len(args.files) == 1:
+            return client.extract(args.files[0], model=args.model, options=_options(args)).to_dict(), 0
+        results = client.extract_many(args.files, model=args.model, options=_options(args))
+    summary = summarize(results)
+    return {"summary": summary, "results": [r.to_dict() for r in results]}, (11 if summary["failed"] else 0)
+
+
+def _cmd_submit(args: argparse.Namespace) -> tuple[Any, int]:
+    with _client(args) as client:
+        job = client.submit(args.file, model=args.model, options=_options(args))
+    return {
+        "job": job.encode(),
+        "status": "pending",
+        "provider": job.provider,
+        "model": job.model,
+        "prediction_id": job.prediction_id,
+        "document": job.document.model_dump(mode="json"),
+    }, 0
+
+
+def _job_client(args: argparse.Namespace) -> Client:
+    """The handle knows its provider and profile: --provider is needed only to override them."""
+    if args.provider:
+        return _client(args)
+    from core.services import Client
+
+    return Client.for_job(args.job, profile=args.profile, timeout=args.timeout)
+
+
+def _cmd_status(args: argparse.Namespace) -> tuple[Any, int]:
+    with _job_client(args) as client:
+        return client.status(args.job).to_dict(), 0
+
+
+def _cmd_result(args: argparse.Namespace) -> tuple[Any, int]:
+    from core.services import raise_if_failed
+
+    with _job_client(args) as client:
+        result = client.result(args.job, wait=args.wait)
+    raise_if_failed(result)
+    return result.to_dict(), 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> tuple[Any, int]:
+    from core.batch import collect_paths
+    from core.batch.progress import ProgressBar
+    from core.services import Client
+    from core.tabular import check_csv_target, write_results_csv
+
+    if args.csv:
+        check_csv_target(args.csv)
+    paths = collect_paths(args.paths, pattern=args.glob, files_from=args.files_from)
+    progress = ProgressBar(len(paths), enabled=False if args.quiet else None)
+
+    def finished(result: Any) -> None:
+        progress.update(result)
+        if args.ndjson:  # one line per document now; the envelope still comes last
+            sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=True) + "\n")
+            sys.stdout.flush()
+
+    tuning = {"rate_limit": args.rate_limit} if args.rate_limit is not None else None
+    try:
+        with Client(args.provider, profile=args.profile, timeout=args.timeout, settings=tuning) as client:
+            outcome = client.batch(
+                paths,
+                model=args.model,
+                options=_options(args),
+                concurrency=args.concurrency,
+                journal=args.journal,
+                on_result=finished,
+            )
+    finally:
+        progress.close()
+    data: dict[str, Any] = {
+        "summary": outcome.summary,
+        "from_journal": outcome.from_journal,
+        "journal": outcome.journal,
+    }
+    if args.csv:
+        documents, lines = write_results_csv(outcome.results, args.csv)
+        data["csv"] = {"documents": str(documents), "line_items": str(lines)}
+    if not args.ndjson:
+        data["results"] = [r.to_dict() for r in outcome.results]
+    if outcome.interrupted:
+        summary = outcome.summary
+        raise Interrupted(
+            f"Stopped with {summary['pending']} of {summary['total']} documents unfinished",
+            hint="Run the same command again: nothing finished is sent again, unfinished documents resume",
+            details=data,
+        )
+    return data, (11 if outcome.summary["failed"] else 0)
+
+
+def _cmd_review(args: argparse.Namespace) -> tuple[Any, int]:
+    with _client(args) as client:
+        action = args.review_command
+        if action == "start":
+            review = client.review_start(args.file, workflow=args.workflow, title=args.title)
+        elif action == "get":
+            review = client.review_wait(args.review_id) if args.wait else client.review(args.review_id)
+        elif action == "complete":
+            review = client.review_complete(args.review_id)
+        else:
+            found = client.reviews(args.workflow, status=args.status, limit=args.max)
+            return {"reviews": [r.model_dump(mode="json") for r in found]}, 0
+    return review.model_dump(mode="json"), 0
+
+
+def _cmd_models(args: argparse.Namespace) -> tuple[Any, int]:
+    with _client(args) as client:
+        return {
+            "provider": client.provider_name,
+            "models": [m.model_dump(mode="json") for m in client.models()],
+        }, 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> tuple[Any, int]:
+    if not args.files and not args.text:
+        raise UsageError("Nothing to analyze", hint='Give .txt or .csv files, or --text "..." (repeatable).')
+    with _client(args) as client:
+        result = client.analyze(
+            args.files,
+            texts=args.text,
+            model=args.model,
+            column=args.column,
+            per_line=args.per_line,
+            split=not args.no_split,
+        )
+    return result.to_dict(), 0
+
+
+def _cmd_doctor(args: argparse.Namespace) -> tuple[Any, int]:
+    from core.errors import error_class_for_type
+
+    with _client(args) as client:
+        checks = client.doctor()
+    data = {"provider": client.provider_name, "checks": [c.model_dump(mode="json") for c in checks]}
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        error_cls = error_class_for_type(failed[0].error_type)
+        raise error_cls(
+            f"{len(failed)} of {len(checks)} checks failed; first: {failed[0].name}: {failed[0].detail}",
+            details=data,
+        )
+    return data, 0
+
+
+def _cmd_config(args: argparse.Namespace) -> tuple[Any, int]:
+    from core import config
+
+    if args.config_command == "show":
+        # Display only: keyring references are shown, not read, so a locked store cannot break `show`.
+        settings = config.resolve_settings(
+            args.provider, args.profile, {"timeout": args.timeout}, read_keyring=False
+        )
+        return settings.shown(), 0
+    if args.config_command == "set":
+        return config.set_value(args.key, args.value, profile=args.profile, provider=args.provider), 0
+    secret = args.value
+    if args.stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    if not secret:
+        raise UsageError(
+            f"No value given for secret {args.key!r}",
+            hint=f"Use `docrelay config set-secret {args.key} --stdin` and pipe the value in "
+            "(docrelay never prompts).",
+        )
+    return config.set_secret(args.key, secret, profile=args.profile, provider=args.provider), 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[Any, int]]] = {
+    "extract": _cmd_extract,
+    "submit": _cmd_submit,
+    "status": _cmd_status,
+    "result": _cmd_result,
+    "batch": _cmd_batch,
+    "review": _cmd_review,
+    "models": _cmd_models,
+    "doctor": _cmd_doctor,
+    "analyze": _cmd_analyze,
+    "config": _cmd_config,
+}
