@@ -81,3 +81,17 @@ def test_file_lists(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="Cannot read the file list") as unreadable:
         read_file_list(binary)
     assert unreadable.value.exit_code == 4 and "UTF-8" in unreadable.value.full_message
+
+
+def test_first_poll_delay_learns_from_the_batch() -> None:
+    from core.batch.steps import FirstPollDelay
+
+    delay = FirstPollDelay(1.0, floor=0.2, ceiling=15.0)
+    for _ in range(20):
+        delay.learn(was_done=True)  # jobs keep finishing before the first poll: wait less
+    assert delay.value == 0.2
+    delay.learn(was_done=False)  # one still pending: wait longer again
+    assert delay.value == pytest.approx(0.26)
+    for _ in range(50):
+        delay.learn(was_done=False)
+    assert delay.value == 15.0

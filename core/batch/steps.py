@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ class DocTask:
     job: JobHandle | None = None
     deadline: float | None = None  # monotonic time after which polling gives up
     delays: Iterator[float] | None = field(default=None, repr=False)
+    first_poll: bool = False  # the next poll is the first of this job: its answer teaches FirstPollDelay
 
     @property
     def info(self) -> DocumentInfo:
@@ -80,6 +82,31 @@ def document_info(source: DocumentSource) -> DocumentInfo:
         content_type=source.content_type,
         size=source.size,
     )
+
+
+class FirstPollDelay:
+    """How long to wait before a job's first poll, learned from the batch's own jobs.
+
+    A first poll that finds the job done means the wait could have been shorter (x0.7); one that finds
+    it pending means it was too short (x1.3). The wait settles near the service's typical job time, so
+    a fast service is not kept waiting a fixed second and a slow one is not polled needlessly early.
+    """
+
+    SHORTER, LONGER = 0.7, 1.3
+
+    def __init__(self, initial: float, *, floor: float = 0.2, ceiling: float = 15.0) -> None:
+        self.floor, self.ceiling = floor, ceiling
+        self._value = min(ceiling, max(floor, initial))
+        self._lock = threading.Lock()
+
+    @property
+    def value(self) -> float:
+        return self._value
+
+    def learn(self, was_done: bool) -> None:
+        with self._lock:
+            factor = self.SHORTER if was_done else self.LONGER
+            self._value = min(self.ceiling, max(self.floor, self._value * factor))
 
 
 class Steps:
@@ -103,6 +130,7 @@ class Steps:
         self.timeout = timeout
         self.polling = polling
         self.max_attempts = max_attempts
+        self.first_poll_delay = FirstPollDelay(polling.initial_delay)
 
     # -- where to start ----------------------------------------------------------------------
     def plan(self, task: DocTask) -> None:
@@ -219,7 +247,8 @@ class Steps:
         )
         task.job = job
         task.stage = POLL
-        return self.provider.first_poll_delay(job, self._next_delay(task))
+        task.first_poll = True
+        return self.provider.first_poll_delay(job, self.first_poll_delay.value)
 
     def _next_delay(self, task: DocTask) -> float:
         if task.delays is None:
@@ -232,6 +261,9 @@ class Steps:
         if task.deadline is None:
             task.deadline = time.monotonic() + self.timeout
         state = self.provider.poll(job)
+        if task.first_poll:
+            task.first_poll = False
+            self.first_poll_delay.learn(was_done=state.status != "pending")
         if state.status == "pending":
             if time.monotonic() >= task.deadline:
                 raise JobTimeoutError(
