@@ -30,6 +30,7 @@ from robot_library._support import (
 
 if TYPE_CHECKING:
     from core.models import JobHandle, Result
+    from core.polling import PollingOptions
     from core.services import Client
 
 LIBRARY_DOC = """\
@@ -232,24 +233,32 @@ class DocRelay:
         model: str | None,
         settings: dict[str, Any],
     ) -> _Session:
-        from core.services import Client, PollingOptions
+        from core.services import Client
 
-        polling = None
-        interval = seconds(self._poll_interval, "poll interval")
-        if interval is not None:
-            polling = PollingOptions(initial_delay=interval, factor=1.5, max_interval=max(interval, 15.0))
         client = Client(
             provider,
             profile=profile or self._profile,
             timeout=seconds(timeout if timeout is not None else self._timeout),
             settings=settings,
-            polling=polling,
+            polling=self._polling(),
         )
+        return self._keep(client, model or None)
+
+    def _polling(self) -> PollingOptions | None:
+        from core.polling import PollingOptions
+
+        interval = seconds(self._poll_interval, "poll interval")
+        if interval is None:
+            return None
+        return PollingOptions(initial_delay=interval, factor=1.5, max_interval=max(interval, 15.0))
+
+    def _keep(self, client: Client, model: str | None) -> _Session:
+        """Make `client` the current session of its provider (closing the one it replaces)."""
         name = client.provider_name
         previous = self._sessions.get(name)
         if previous is not None:
             previous.client.close()
-        session = _Session(client, model or None)
+        session = _Session(client, model)
         self._sessions[name] = session
         self._current = name
         return session
@@ -280,10 +289,16 @@ class DocRelay:
             return current, handle
         session = self._sessions.get(handle.provider)
         if session is None:
+            from core.services import Client
+
             active = self._current
-            session = self._open(
-                handle.provider, profile=handle.profile, timeout=None, model=None, settings={}
+            client = Client.for_job(
+                handle,
+                profile=handle.profile or self._profile,
+                timeout=seconds(self._timeout),
+                polling=self._polling(),
             )
+            session = self._keep(client, None)
             self._current = active
         return session, handle
 
@@ -397,13 +412,10 @@ class DocRelay:
         | ${result} =    Wait For Result    ${job}
         | ${result} =    Wait For Result    ${job}    timeout=10 min
         """
-        from core.services import raise_if_failed
-
         watch = Stopwatch()
         with keyword_call():
             session, handle = self._session_for_job(job)
             result = session.client.wait(handle, timeout=seconds(timeout))
-            raise_if_failed(result)
             return self._report("Waited for", result, session, watch)
 
     # -- many documents ------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from core.batch.journal import Entry, Journal
 from core.errors import (
-    AuthError,
     ConfigError,
     DocRelayError,
     JobFailedError,
@@ -25,19 +24,14 @@ from core.errors import (
     RateLimitError,
     ServiceError,
 )
-from core.models import DocumentInfo, JobHandle, Result, ResultError
+from core.models import DocumentInfo, JobHandle, Result
+from core.polling import PollingOptions
 from core.providers.base import PredictOptions, Provider
-from core.services import PollingOptions
 from core.sources import DocumentSource
 
 log = logging.getLogger("docrelay.batch")
 
 UPLOAD, PREDICT, POLL = 1, 2, 3  # also the priority among due steps: finish documents before starting more
-
-
-def is_fatal(error: DocRelayError) -> bool:
-    """Errors that every further document would meet too: stop the batch instead of failing them all."""
-    return isinstance(error, (ConfigError, AuthError, QuotaExceededError))
 
 
 def is_transient(error: DocRelayError) -> bool:
@@ -71,17 +65,7 @@ class DocTask:
     def info(self) -> DocumentInfo:
         if self.entry.document:
             return DocumentInfo.model_validate_json(self.entry.document)
-        return document_info(self.source)
-
-
-def document_info(source: DocumentSource) -> DocumentInfo:
-    return DocumentInfo(
-        source=source.source,
-        name=source.name,
-        sha256=source.sha256,
-        content_type=source.content_type,
-        size=source.size,
-    )
+        return DocumentInfo.from_source(self.source)
 
 
 class FirstPollDelay:
@@ -170,7 +154,7 @@ class Steps:
             else:
                 delay = self._poll(task)
         except DocRelayError as exc:
-            if is_fatal(exc):
+            if exc.stops_run:
                 raise
             task.attempts += 1
             if is_transient(exc) and task.attempts < self.max_attempts:
@@ -293,11 +277,6 @@ class Steps:
             task.entry, state="failed", error_type=error.type, error_message=error.full_message
         )
         task.entry = entry
-        task.result = Result(
-            provider=self.provider.name,
-            model=self.model,
-            status="failed",
-            error=ResultError(type=error.type, message=error.full_message),
-            document=task.info,
-            prediction_id=entry.prediction_id,
+        task.result = Result.failed(
+            self.provider.name, self.model, task.info, error, prediction_id=entry.prediction_id
         )

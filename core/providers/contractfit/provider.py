@@ -153,13 +153,7 @@ class ContractfitProvider(RemoteProvider[ContractfitApi]):
     # -- the steps -----------------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
         """Describe the document; the bytes go out in start_prediction, into the chosen inbox."""
-        return DocumentInfo(
-            source=source.source,
-            name=source.name,
-            sha256=source.sha256,
-            content_type=source.content_type,
-            size=source.size,
-        )
+        return DocumentInfo.from_source(source)
 
     def start_prediction(
         self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions

@@ -170,12 +170,8 @@ class CradlProvider(RemoteProvider[CradlApi]):
     # -- the steps -----------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
         document = self.api.create_document(source)
-        return DocumentInfo(
-            source=source.source,
-            name=source.name,
-            sha256=source.sha256,
-            content_type=source.content_type,
-            size=source.size,
+        return DocumentInfo.from_source(
+            source,
             id=str(document.get("documentId")),
         )
 

@@ -163,13 +163,7 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
     # -- the steps -----------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
         """Nothing is sent yet: DeepOpinion takes the file with the extraction call itself."""
-        return DocumentInfo(
-            source=source.source,
-            name=source.name,
-            sha256=source.sha256,
-            content_type=source.content_type,
-            size=source.size,
-        )
+        return DocumentInfo.from_source(source)
 
     def start_prediction(
         self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions

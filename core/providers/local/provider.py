@@ -70,12 +70,8 @@ class LocalProvider(Provider):
     def upload(self, source: DocumentSource) -> DocumentInfo:
         """Nothing leaves the machine: checks the document and counts its pages."""
         require_pdf(source)
-        return DocumentInfo(
-            source=source.source,
-            name=source.name,
-            sha256=source.sha256,
-            content_type=source.content_type,
-            size=source.size,
+        return DocumentInfo.from_source(
+            source,
             pages=count_pages(source.read_bytes(), source.name),
             id=document_id(source.sha256),
         )
