@@ -7,6 +7,7 @@ the row always tells a later run what may already have happened (see core.batch.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -28,6 +29,7 @@ from core.models import DocumentInfo, JobHandle, Result
 from core.polling import PollingOptions
 from core.providers.base import PredictOptions, Provider
 from core.sources import DocumentSource
+from core.transport.retry import RetryPolicy, plan_retry
 
 log = logging.getLogger("docrelay.batch")
 
@@ -114,6 +116,9 @@ class Steps:
         self.timeout = timeout
         self.polling = polling
         self.max_attempts = max_attempts
+        # A step that failed transiently (after the transport's own retries) is tried again later,
+        # decided as the transport decides.
+        self.retry = RetryPolicy(max_attempts=max_attempts, deadline=math.inf, backoff_max=30.0)
         self.first_poll_delay = FirstPollDelay(polling.initial_delay)
 
     # -- where to start ----------------------------------------------------------------------
@@ -157,11 +162,18 @@ class Steps:
             if exc.stops_run:
                 raise
             task.attempts += 1
-            if is_transient(exc) and task.attempts < self.max_attempts:
-                wait = min(30.0, 2.0 ** (task.attempts - 1)) * (0.5 + random.random() / 2)
-                retry_after = getattr(exc, "retry_after", None) or 0.0
-                log.info("%s: %s; trying again in %.1f s", task.source.name, exc.message, wait)
-                return max(wait, retry_after)
+            plan = plan_retry(
+                self.retry,
+                attempt=task.attempts,
+                retryable=is_transient(exc),
+                safe=True,  # the journal makes a repeated step safe: nothing is predicted twice
+                retry_after=getattr(exc, "retry_after", None),
+                time_left=math.inf,  # a document's polling has its own deadline
+                rng=random.random,
+            )
+            if plan.wait is not None:
+                log.info("%s: %s; trying again in %.1f s", task.source.name, exc.message, plan.wait)
+                return plan.wait
             self._fail(task, exc)
             return None
         task.attempts = 0
