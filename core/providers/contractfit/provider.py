@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from core.errors import AuthError, ConfigError, DocRelayError, ServiceError, UsageError
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
-from core.providers.base import Capabilities, JobStatus, PredictOptions
+from core.providers.base import Capabilities, JobStatus, PredictOptions, option_flag
 from core.providers.contractfit.api import POLL_FIELDS, ContractfitApi, classify, document_id_from_reply
 from core.providers.contractfit.normalize import document_state, done_time_of, normalize_document
 from core.providers.remote import RemoteProvider
@@ -40,24 +40,12 @@ OPTIONS: dict[str, str] = {
 }
 REVIEWERS = ("Machine", "Human")
 _DOCUMENT_KEYS = ("inbox", "original_filename", "page_count", "status_data", "timings")
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
 
 
 def _flag(options: Mapping[str, Any], name: str) -> bool | None:
     if name not in options:
         return None
-    value = options[name]
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise UsageError(
-        f"Option {name}={value!r} is not true or false",
-        hint=f"{name}: {OPTIONS[name]}",
-        provider="contractfit",
-    )
+    return option_flag(options, name, False, provider="contractfit", hint=f"{name}: {OPTIONS[name]}")
 
 
 def check_options(options: PredictOptions) -> dict[str, bool]:

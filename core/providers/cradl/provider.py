@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from core.errors import ConfigError, DocRelayError, UsageError
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, Review
-from core.providers.base import Capabilities, JobStatus, PredictOptions
+from core.providers.base import Capabilities, JobStatus, PredictOptions, option_flag
 from core.providers.cradl.api import PUBLIC_OWNER, CradlApi, classify
 from core.providers.cradl.credentials import cradl_fallbacks
 from core.providers.cradl.normalize import merge_pages, normalize_prediction
@@ -47,8 +47,8 @@ def service_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _boolean(value: Any) -> bool:
-    return value is True or str(value).strip().lower() in ("1", "true", "yes", "on")
+def _boolean(options: dict[str, Any], name: str, default: bool) -> bool:
+    return option_flag(options, name, default, provider="cradl")
 
 
 def prediction_body(document_id: str, model: str, options: PredictOptions) -> dict[str, Any]:
@@ -70,7 +70,7 @@ def prediction_body(document_id: str, model: str, options: PredictOptions) -> di
         if key in extra:
             value = extra[key]
             preprocess[name] = (
-                _boolean(value)
+                _boolean(extra, key, False)
                 if key == "auto_rotate"
                 else str(value).upper()
                 if key == "image_quality"
@@ -84,15 +84,15 @@ def prediction_body(document_id: str, model: str, options: PredictOptions) -> di
     if strategy == "BEST_N_PAGES":
         postprocess["parameters"] = {
             "n": int(extra.get("n", 3)),
-            "collapse": _boolean(extra.get("collapse", True)),
+            "collapse": _boolean(extra, "collapse", True),
         }
     body: dict[str, Any] = {
         "documentId": document_id,
         "modelId": model,
-        "async": _boolean(extra.get("async", True)),
+        "async": _boolean(extra, "async", True),
         "postprocessConfig": postprocess,
     }
-    if _boolean(extra.get("walk_pages", False)):
+    if _boolean(extra, "walk_pages", False):
         preprocess.setdefault("startPage", 0)
     if preprocess:
         body["preprocessConfig"] = preprocess

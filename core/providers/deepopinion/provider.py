@@ -23,7 +23,7 @@ from core.errors import (
     UsageError,
 )
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
-from core.providers.base import Capabilities, JobStatus, PredictOptions
+from core.providers.base import Capabilities, JobStatus, PredictOptions, option_flag
 from core.providers.deepopinion.api import ANALYZE_BATCH, DeepopinionApi, classify
 from core.providers.deepopinion.auth import DeepopinionAuth, token_prefix
 from core.providers.deepopinion.normalize import normalize_analysis, normalize_extraction
@@ -39,8 +39,6 @@ CACHE = ResultCache(NAME)
 DEFAULT_URL = "https://api.deepopinion.ai"
 DEFAULT_JOB_TIMEOUT = 300.0
 PREDICTION_PREFIX = "deepopinion:extraction:"
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
 KNOWN_OPTIONS = ("annotated_pages",)
 
 
@@ -49,12 +47,7 @@ def _whole_number(value: Any) -> bool:
 
 
 def _flag(options: PredictOptions, key: str) -> bool:
-    value = str(options.extra.get(key, "false")).strip().lower()
-    if value not in _TRUE + _FALSE:
-        raise UsageError(
-            f"Option {key}={value} is not true or false", hint=f"E.g. --option {key}=true.", provider=NAME
-        )
-    return value in _TRUE
+    return option_flag(options.extra, key, False, provider=NAME)
 
 
 class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
