@@ -13,7 +13,7 @@ from core.batch import BatchEngine, Journal
 from core.errors import AuthError, ConfigError, QuotaExceededError
 from core.models import Result
 from core.providers.base import PredictOptions
-from core.transport import Limiter
+from core.transport.ratelimit import Limiter
 from tests.batch_support import MODEL, cradl_client, make_documents, predictions_by_document
 from tests.emulators.cradl import CradlEmulator
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from core.batch.inputs import Prepared, prepare
 from core.batch.journal import Journal
-from core.batch.steps import POLL, DocTask, Steps
+from core.batch.steps import DocTask, Stage, Steps
 from core.errors import DocRelayError, UsageError
 from core.models import DocumentInfo, Result, summarize
 from core.polling import PollingOptions
@@ -94,7 +94,7 @@ class BatchEngine:
         self._emit_lock = threading.Lock()
         self._fatal: BaseException | None = None
         self._timers: list[tuple[float, int, DocTask]] = []  # (due, seq, task): steps waiting for a time
-        self._ready: list[tuple[int, int, DocTask]] = []  # (-stage, seq, task): steps due now
+        self._ready: list[tuple[int, int, DocTask]] = []  # (priority, seq, task): steps due now
         self._waiting: deque[DocTask] = deque()  # documents not started yet
         self._seq = itertools.count()
         self._in_flight = 0
@@ -144,7 +144,7 @@ class BatchEngine:
                 self._deliver(done, items, results)
                 continue
             task = DocTask(source=source, entry=entry)
-            steps.plan(task)
+            steps.choose_resume_stage(task)
             tasks[sha256] = task
             self._waiting.append(task)
         self._unfinished = len(tasks)
@@ -222,7 +222,7 @@ class BatchEngine:
                     if delay > 0:
                         heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), task))
                     else:
-                        heapq.heappush(self._ready, (-task.stage, next(self._seq), task))
+                        heapq.heappush(self._ready, (task.stage.priority, next(self._seq), task))
                     self._cond.notify()
 
     def _next_task(self) -> DocTask | None:
@@ -234,7 +234,7 @@ class BatchEngine:
                 now = time.monotonic()
                 while self._timers and self._timers[0][0] <= now:
                     _, seq, task = heapq.heappop(self._timers)
-                    heapq.heappush(self._ready, (-task.stage, seq, task))
+                    heapq.heappush(self._ready, (task.stage.priority, seq, task))
                 if self._ready:
                     return heapq.heappop(self._ready)[2]
                 if self._waiting and self._in_flight < self.max_in_flight:
@@ -276,6 +276,6 @@ def _pending(provider: str, model: str | None, task: DocTask, item: Prepared) ->
         provider,
         model,
         info,
-        prediction_id=task.entry.prediction_id if task.stage == POLL else None,
+        prediction_id=task.entry.prediction_id if task.stage is Stage.POLL else None,
         extras={"journal_state": task.entry.state},
     )

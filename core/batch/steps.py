@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 
 from core.batch.journal import Entry, Journal
 from core.errors import (
@@ -33,7 +34,21 @@ from core.transport.retry import RetryPolicy, plan_retry
 
 log = logging.getLogger("docrelay.batch")
 
-UPLOAD, PREDICT, POLL = 1, 2, 3  # also the priority among due steps: finish documents before starting more
+
+class Stage(Enum):
+    """The next step of a document in a batch."""
+
+    UPLOAD = "upload"
+    PREDICT = "predict"
+    POLL = "poll"
+
+    @property
+    def priority(self) -> int:
+        """Among steps due at once, the lower goes first: finish documents before starting more."""
+        return _PRIORITY[self]
+
+
+_PRIORITY = {Stage.POLL: 0, Stage.PREDICT: 1, Stage.UPLOAD: 2}
 
 
 def is_transient(error: DocRelayError) -> bool:
@@ -55,7 +70,7 @@ class DocTask:
 
     source: DocumentSource
     entry: Entry
-    stage: int = UPLOAD
+    stage: Stage = Stage.UPLOAD
     attempts: int = 0  # consecutive transient failures of the current step
     result: Result | None = None
     job: JobHandle | None = None
@@ -122,7 +137,7 @@ class Steps:
         self.first_poll_delay = FirstPollDelay(polling.initial_delay)
 
     # -- where to start ----------------------------------------------------------------------
-    def plan(self, task: DocTask) -> None:
+    def choose_resume_stage(self, task: DocTask) -> None:
         """Choose the first step from the journal row; a failed row is retried from the furthest point
         that costs nothing twice."""
         entry = task.entry
@@ -140,11 +155,11 @@ class Steps:
                 entry = self.journal.update(entry, state="queued")
             task.entry = entry
         if entry.state == "predicting":
-            task.stage = POLL if entry.job else PREDICT
+            task.stage = Stage.POLL if entry.job else Stage.PREDICT
         elif entry.state == "uploaded":
-            task.stage = PREDICT
+            task.stage = Stage.PREDICT
         else:
-            task.stage = UPLOAD
+            task.stage = Stage.UPLOAD
 
     # -- one step ----------------------------------------------------------------------------
     def run(self, task: DocTask) -> float | None:
@@ -152,9 +167,9 @@ class Steps:
         (`task.result` set). Fatal errors are raised; others fail the document or are retried."""
         delay: float | None
         try:
-            if task.stage == UPLOAD:
+            if task.stage is Stage.UPLOAD:
                 delay = self._upload(task)
-            elif task.stage == PREDICT:
+            elif task.stage is Stage.PREDICT:
                 delay = self._predict(task)
             else:
                 delay = self._poll(task)
@@ -202,7 +217,7 @@ class Steps:
         task.entry = self.journal.update(
             entry, state="uploaded", document_id=info.id, document=info.model_dump_json()
         )
-        task.stage = PREDICT
+        task.stage = Stage.PREDICT
         return 0.0
 
     def _predict(self, task: DocTask) -> float:
@@ -242,7 +257,7 @@ class Steps:
             task.entry, state="predicting", prediction_id=job.prediction_id, job=job.model_dump_json()
         )
         task.job = job
-        task.stage = POLL
+        task.stage = Stage.POLL
         task.first_poll = True
         return self.provider.first_poll_delay(job, self.first_poll_delay.value)
 

@@ -105,7 +105,7 @@ class ContractfitProvider(RemoteProvider[ContractfitApi]):
     def __init__(self, settings: Mapping[str, Any], *, timeout: float | None = None) -> None:
         super().__init__(settings, timeout=timeout)
         # Sync uploads answer with the processed document: kept here so polling needs no call.
-        self._finished: dict[str, dict[str, Any]] = {}
+        self._at_hand: dict[str, dict[str, Any]] = {}  # answers already known, until polled
 
     # -- plumbing ------------------------------------------------------------------------------------
     def classifier(self) -> Classifier:
@@ -188,7 +188,7 @@ class ContractfitProvider(RemoteProvider[ContractfitApi]):
             found_inbox = str(reply.get("inbox") or inbox or "")
             if document_state(reply) == "pending":  # the service gave up waiting: poll like async
                 return self._handle(document, found_inbox, document_id, {"mode": "async"})
-            self._finished[document_id] = reply
+            self._at_hand[document_id] = reply
             return self._handle(document, found_inbox, document_id, {"mode": mode})
         bare_id = document_id_from_reply(reply) if isinstance(reply, str) else None
         if bare_id is not None:
@@ -231,7 +231,7 @@ class ContractfitProvider(RemoteProvider[ContractfitApi]):
         if isinstance(reply, dict):
             return reply
         # Used once: later looks read the document from the service like any other.
-        return self._finished.pop(job.document_id or "", None)
+        return self._at_hand.pop(job.document_id or "", None)
 
     def _document_id(self, job: JobHandle) -> str:
         if not job.document_id:

@@ -124,7 +124,7 @@ class CradlProvider(RemoteProvider[CradlApi]):
 
     def __init__(self, settings: Mapping[str, Any], *, timeout: float | None = None) -> None:
         super().__init__(settings, timeout=timeout)
-        self._answered: dict[str, dict[str, Any]] = {}  # finished POST /predictions answers, until polled
+        self._at_hand: dict[str, dict[str, Any]] = {}  # finished POST /predictions answers, until polled
 
     @classmethod
     def fallback_settings(cls, env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
@@ -186,11 +186,11 @@ class CradlProvider(RemoteProvider[CradlApi]):
         final = str(prediction.get("status") or "succeeded") in ("succeeded", "failed")
         if final and prediction.get("predictions") is not None and job.prediction_id:
             # A synchronous prediction (option async=false) came back finished: no GET needed for it.
-            self._answered[job.prediction_id] = prediction
+            self._at_hand[job.prediction_id] = prediction
         return job
 
     def first_poll_delay(self, job: JobHandle, default: float) -> float:
-        return 0.0 if job.prediction_id in self._answered else default
+        return 0.0 if job.prediction_id in self._at_hand else default
 
     def _handle(self, document: DocumentInfo, body: dict[str, Any], prediction: dict[str, Any]) -> JobHandle:
         state: dict[str, Any] = {"walk": "startPage" in body.get("preprocessConfig", {})}
@@ -245,7 +245,7 @@ class CradlProvider(RemoteProvider[CradlApi]):
         return self._finish(job, self._prediction(job))
 
     def _prediction(self, job: JobHandle) -> dict[str, Any]:
-        answered = self._answered.pop(self._prediction_id(job), None)
+        answered = self._at_hand.pop(self._prediction_id(job), None)
         return answered if answered is not None else self.api.get_prediction(self._prediction_id(job))
 
     def _prediction_id(self, job: JobHandle) -> str:

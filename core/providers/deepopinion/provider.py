@@ -77,7 +77,7 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
 
     def __init__(self, settings: Mapping[str, Any], *, timeout: float | None = None) -> None:
         super().__init__(settings, timeout=timeout)
-        self._results: dict[str, Result] = {}
+        self._at_hand: dict[str, Result] = {}  # results already known (extraction answers at once)
 
     # -- plumbing ------------------------------------------------------------------------------
     def classifier(self) -> Classifier:
@@ -189,7 +189,7 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
         result = normalize_extraction(
             response, document, model=model_id, prediction_id=PREDICTION_PREFIX + key
         )
-        self._results[key] = result
+        self._at_hand[key] = result
         stored = True
         try:
             CACHE.save(key, result)
@@ -230,7 +230,7 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
                 "This job handle has no DeepOpinion extraction id", hint="Submit the document again."
             )
         key = prediction_id[len(PREDICTION_PREFIX) :]
-        result = self._results.get(key) or CACHE.load(key)
+        result = self._at_hand.get(key) or CACHE.load(key)
         if result is None:
             raise NotFoundError(
                 f"The DeepOpinion result of {job.document.name} is not on this machine (any more)",
