@@ -3,6 +3,7 @@
 from tests.emulators.fixtures import (
     contractfit_emulator,
     cradl_emulator,
+    deepopinion_emulator,
     make_contractfit_emulator,
     make_cradl_emulator,
     make_deepopinion_emulator,
@@ -11,6 +12,7 @@ from tests.emulators.fixtures import (
 __all__ = [
     "contractfit_emulator",
     "cradl_emulator",
+    "deepopinion_emulator",
     "make_contractfit_emulator",
     "make_cradl_emulator",
     "make_deepopinion_emulator",
