@@ -200,6 +200,13 @@ class Client:
 
         A job the service reports as failed raises JobFailedError.
         """
+        provider = self.provider
+        if not provider.capabilities.async_jobs:  # answers at once: no job, no handle, no cache
+            source = self.open_source(document, name)
+            result = provider.extract(source, provider.resolve_model(model), options or PredictOptions())
+            if result is not None:
+                raise_if_failed(result)
+                return result
         job = self.submit(document, model=model, name=name, options=options)
         return self.wait(job, timeout=timeout)
 

@@ -1,5 +1,9 @@
 """Fixtures shared by every test module: the service emulators."""
 
+from typing import Any
+
+import pytest
+
 from tests.emulators.fixtures import (
     contractfit_emulator,
     cradl_emulator,
@@ -17,3 +21,9 @@ __all__ = [
     "make_cradl_emulator",
     "make_deepopinion_emulator",
 ]
+
+
+@pytest.fixture
+def emu(request: pytest.FixtureRequest) -> Any:
+    """A healthy emulator of the module's `SERVICE`, checked by its fixture after the test."""
+    return request.getfixturevalue(f"{request.module.SERVICE}_emulator")

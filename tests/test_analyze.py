@@ -15,14 +15,10 @@ from core.textinput import read_texts
 from tests.cli_helpers import emulator_env, run_docrelay
 from tests.emulators.deepopinion import DeepopinionEmulator
 
+SERVICE = "deepopinion"  # the `emu` fixture (tests/conftest.py) gives its emulator
+
 TEXT_MODEL = "387"
 MakeEmulator = Callable[..., DeepopinionEmulator]
-
-
-@pytest.fixture
-def emu(deepopinion_emulator: DeepopinionEmulator) -> DeepopinionEmulator:
-    """The module's emulator (checked by the fixture after each test)."""
-    return deepopinion_emulator
 
 
 def settings(emu: DeepopinionEmulator, organization: str | None = "1") -> dict[str, str]:

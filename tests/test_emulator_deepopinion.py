@@ -16,6 +16,8 @@ from tests.emulators.deepopinion.reference import REFERENCE_SAMPLES
 from tests.emulators.deepopinion.schema import SchemaValidator, parse_multipart
 from tests.emulators.deepopinion.textmodel import analyse_text
 
+SERVICE = "deepopinion"  # the `emu` fixture (tests/conftest.py) gives its emulator
+
 INVOICE = (REPO / "samples" / "invoice.pdf").read_bytes()
 EXTRACT_PATH = "/organizations/1/projects/1/models/7"
 Make = Callable[..., DeepopinionEmulator]
@@ -35,12 +37,6 @@ class Api:
     def extract(self, data: bytes = INVOICE, path: str = EXTRACT_PATH, **params: str) -> requests.Response:
         query = {"return_bboxes": "true", "return_annotated_pages": "false", **params}
         return self.call("POST", path, params=query, files={"file": ("invoice.pdf", data, "application/pdf")})
-
-
-@pytest.fixture
-def emu(deepopinion_emulator: DeepopinionEmulator) -> DeepopinionEmulator:
-    """The module's emulator (checked by the fixture after each test)."""
-    return deepopinion_emulator
 
 
 @pytest.fixture

@@ -81,6 +81,19 @@ def test_upload_counts_pages_without_network() -> None:
     assert info.sha256 == source.sha256 and info.name == "faktura-nordlys-no.pdf"
 
 
+@pytest.mark.parametrize(
+    "options", [PredictOptions(), PredictOptions(max_pages=5), PredictOptions(pages=[0])]
+)
+def test_extract_is_one_call_that_leaves_no_cache_file(private_cache: Path, options: PredictOptions) -> None:
+    from core.services import Client
+
+    with Client("local", env={}) as client:
+        direct = client.extract(SAMPLES / "invoice.pdf", options=options)
+        assert not (private_cache / "local").exists(), "nothing kept on disk: there is no job to resume"
+        waited = client.wait(client.submit(SAMPLES / "invoice.pdf", options=options))
+    assert direct == waited  # the same result (and prediction id) as the upload-start-poll way
+
+
 def test_submit_poll_fetch(private_cache: Path) -> None:
     provider = LocalProvider({})
     job = submit(provider, DocumentSource.from_path(SAMPLES / "invoice.pdf"))

@@ -17,6 +17,8 @@ from core.providers.contractfit.normalize import FAILED_MESSAGE, document_state,
 from tests.cli_helpers import SAMPLES, Run, emulator_env, run_docrelay
 from tests.emulators.contractfit import ContractfitEmulator
 
+SERVICE = "contractfit"  # the `emu` fixture (tests/conftest.py) gives its emulator
+
 INVOICE = SAMPLES / "invoice.pdf"
 MakeEmulator = Callable[..., ContractfitEmulator]
 POLL = "GET /documents/{document_id}"
@@ -27,12 +29,6 @@ POLL_MASK = "id,inbox,original_filename,page_count,last_version,status_data,timi
 @pytest.fixture
 def make_emu(make_contractfit_emulator: MakeEmulator) -> MakeEmulator:
     return make_contractfit_emulator
-
-
-@pytest.fixture
-def emu(contractfit_emulator: ContractfitEmulator) -> ContractfitEmulator:
-    """The module's emulator (checked by the fixture after each test)."""
-    return contractfit_emulator
 
 
 def login_env(tmp_path: Path, emu: ContractfitEmulator, **extra: str) -> dict[str, str]:

@@ -12,15 +12,11 @@ import pytest
 from tests.cli_helpers import SAMPLES, Run, emulator_env, isolated_env, run_docrelay
 from tests.emulators.cradl import CradlEmulator
 
+SERVICE = "cradl"  # the `emu` fixture (tests/conftest.py) gives its emulator
+
 INVOICE = SAMPLES / "invoice.pdf"
 MODEL = "las:model:invoice"
 MakeEmulator = Callable[..., CradlEmulator]
-
-
-@pytest.fixture
-def emu(cradl_emulator: CradlEmulator) -> CradlEmulator:
-    """The module's emulator (checked by the fixture after each test)."""
-    return cradl_emulator
 
 
 def extract(env: dict[str, str], *args: str, document: Path = INVOICE) -> Run:

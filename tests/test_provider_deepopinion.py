@@ -15,16 +15,12 @@ from tests.emulators.deepopinion import EXTRACT_ENDPOINT, DeepopinionEmulator
 from tests.emulators.deepopinion.reference import REFERENCE_SAMPLES
 from tests.emulators.deepopinion.shapes import DEFAULT_MODELS
 
+SERVICE = "deepopinion"  # the `emu` fixture (tests/conftest.py) gives its emulator
+
 INVOICE = SAMPLES / "invoice.pdf"
 MODEL = "7"
 LOGIN = "POST /auth/login"
 MakeEmulator = Callable[..., DeepopinionEmulator]
-
-
-@pytest.fixture
-def emu(deepopinion_emulator: DeepopinionEmulator) -> DeepopinionEmulator:
-    """The module's emulator (checked by the fixture after each test)."""
-    return deepopinion_emulator
 
 
 def extract(env: dict[str, str], *args: str, document: Path = INVOICE) -> Run:
@@ -51,6 +47,7 @@ def test_extract_through_the_emulator(tmp_path: Path, emu: DeepopinionEmulator) 
     assert extras["review_required"] == bool(extras["low_confidence"])
     assert result["raw"]["documents"][0]["name"] == "invoice.pdf", "raw response kept"
     assert emu.requests_to(LOGIN) == 1 and emu.requests_to(EXTRACT_ENDPOINT) == 1
+    assert not list((tmp_path / "cache").glob("deepopinion/*.json")), "extract keeps no result on disk"
 
 
 def test_values_match_the_local_engine(tmp_path: Path, emu: DeepopinionEmulator) -> None:

@@ -158,6 +158,12 @@ class Provider(ABC):
         """Models the credentials can use."""
 
     # -- optional ----------------------------------------------------------------------------
+    def extract(self, source: DocumentSource, model: str | None, options: PredictOptions) -> Result | None:
+        """The finished result in one call, for a provider that answers at once (not `async_jobs`):
+        services then skip upload, start, poll and fetch, and keep nothing on disk. None (the default)
+        means the provider works through jobs."""
+        return None
+
     @classmethod
     def fallback_settings(cls, env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
         """Settings from other tools' conventions, each as (value, origin); consulted after the

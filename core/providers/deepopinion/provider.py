@@ -158,9 +158,13 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
         """Nothing is sent yet: DeepOpinion takes the file with the extraction call itself."""
         return DocumentInfo.from_source(source)
 
-    def start_prediction(
+    def extract(self, source: DocumentSource, model: str | None, options: PredictOptions) -> Result:
+        """DeepOpinion extracts synchronously: the result comes with the answer to the one call."""
+        return self._extract(DocumentInfo.from_source(source), source, model, options)
+
+    def _extract(
         self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
-    ) -> JobHandle:
+    ) -> Result:
         model_id = self._model_id(model)
         organization, project = self._workspace()
         self._check_options(options)
@@ -186,9 +190,14 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
                 provider=NAME,
             ) from exc
         key = uuid.uuid4().hex
-        result = normalize_extraction(
-            response, document, model=model_id, prediction_id=PREDICTION_PREFIX + key
-        )
+        return normalize_extraction(response, document, model=model_id, prediction_id=PREDICTION_PREFIX + key)
+
+    def start_prediction(
+        self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
+    ) -> JobHandle:
+        result = self._extract(document, source, model, options)
+        assert result.prediction_id is not None
+        key = result.prediction_id[len(PREDICTION_PREFIX) :]
         self._at_hand[key] = result
         stored = True
         try:
@@ -198,7 +207,7 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
             log.warning("could not keep the DeepOpinion result in %s: %s", CACHE.folder, exc)
         return JobHandle(
             provider=NAME,
-            model=model_id,
+            model=result.model,
             prediction_id=result.prediction_id,
             document=document,
             state={"synchronous": True, "stored": stored},

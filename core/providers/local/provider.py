@@ -66,6 +66,16 @@ class LocalProvider(Provider):
         load_model(name)
         return name
 
+    # -- one call ---------------------------------------------------------------------------
+    def extract(self, source: DocumentSource, model: str | None, options: PredictOptions) -> Result:
+        """The result at once: the PDF is read once (twice only to cap `max_pages` at its page count)."""
+        pages = options.pages
+        if not pages and options.max_pages:
+            require_pdf(source)
+            page_count = count_pages(source.read_bytes(), source.name)
+            pages = list(range(min(options.max_pages, page_count or options.max_pages)))
+        return extract_source(source, model or DEFAULT_MODEL, pages)
+
     # -- the steps -------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
         """Nothing leaves the machine: checks the document and counts its pages."""
