@@ -1,5 +1,6 @@
-"""What every HTTP provider and its emulator must do, one test parametrized across the services: no
-secret in any output at debug level, and the emulator's command line announcing READY first."""
+"""What every HTTP provider and its emulator must do, one test parametrized across the services: values
+that agree with the local engine (the emulators predict with it), no secret in any output at debug
+level, and the emulator's command line announcing READY first."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ class Service:
     api_prefix: str  # how the base URL printed after READY ends
     emulator_args: tuple[str, ...]
     serves: Callable[[Callable[[], str], str, list[str]], None]
+    line_items: bool  # the service returns line items (DeepOpinion's invoice model has none)
 
     def __str__(self) -> str:
         return self.name
@@ -77,6 +79,7 @@ SERVICES = [
         api_prefix="/v1",
         emulator_args=("--token-ttl", "60"),
         serves=_cradl_serves,
+        line_items=True,
     ),
     Service(
         "contractfit",
@@ -87,6 +90,7 @@ SERVICES = [
         api_prefix="/api",
         emulator_args=("--api-key", "cli-key"),
         serves=_contractfit_serves,
+        line_items=True,
     ),
     Service(
         "deepopinion",
@@ -97,8 +101,30 @@ SERVICES = [
         api_prefix="",
         emulator_args=("--email", "bot@example.com"),
         serves=_deepopinion_serves,
+        line_items=False,
     ),
 ]
+
+
+def _values(result: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    fields = {name: field["value"] for name, field in result["fields"].items()}
+    rows = [{c: cell["value"] for c, cell in row.items()} for row in result["tables"].get("line_items", [])]
+    return fields, rows
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=str)
+def test_values_match_the_local_engine(
+    service: Service, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    emu: Emulator = request.getfixturevalue(f"{service.name}_emulator")
+    assert emu.stats["engine"] == "local"
+    env = emulator_env(tmp_path, emu)
+    remote = run_docrelay("extract", str(INVOICE), "--model", service.model(emu), env=env).document["data"]
+    local = run_docrelay("extract", str(INVOICE), "--provider", "local", env=env).document["data"]
+    assert _values(remote) == (_values(local)[0], _values(local)[1] if service.line_items else [])
+    assert bool(_values(remote)[1]) == service.line_items, "line items came through"
+    if remote["fields"]["total_amount"]["box"] is not None:
+        assert remote["fields"]["total_amount"]["box"] == local["fields"]["total_amount"]["box"]
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=str)

@@ -75,15 +75,6 @@ def test_extract_uploads_async_polls_with_a_mask_and_reads_once(
     assert stats["counters"]["uploads_by_sha256"] == {result["document"]["sha256"]: 1}
 
 
-def test_values_match_the_local_engine(tmp_path: Path, emu: ContractfitEmulator) -> None:
-    assert emu.stats["engine"] == "local"
-    env = emulator_env(tmp_path, emu)
-    remote = extract(env, emu).document["data"]
-    local = run_docrelay("extract", str(INVOICE), "--provider", "local", env=env).document["data"]
-    assert values(remote) == values(local)
-    assert values(remote)[1], "line items came through"
-
-
 def test_key_value_mode_gives_the_same_values_without_confidences(
     tmp_path: Path, emu: ContractfitEmulator
 ) -> None:
