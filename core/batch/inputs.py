@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,5 +116,8 @@ def prepare(documents: Sequence[DocumentInput], *, workers: int = 4) -> list[Pre
 
     if len(documents) <= 1 or workers <= 1:
         return [one(item) for item in enumerate(documents)]
+    # Imported here, not at the top: `docrelay extract` loads this module but never hashes in parallel.
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=min(workers, 8), thread_name_prefix="docrelay-hash") as pool:
         return list(pool.map(one, enumerate(documents)))
