@@ -15,6 +15,7 @@ from typing import Any
 from core.batch import DEFAULT_CONCURRENCY, BatchEngine, BatchOutcome, Journal
 from core.config import Settings, resolve_settings
 from core.errors import DocRelayError, JobFailedError, JobTimeoutError, UsageError
+from core.instantjobs import InstantJobs
 from core.models import (
     CheckResult,
     DocumentInfo,
@@ -26,7 +27,7 @@ from core.models import (
 )
 from core.polling import Check, PollingOptions, T, poll_until
 from core.providers import provider_class
-from core.providers.base import PredictOptions, Provider
+from core.providers.base import JobStatus, PredictOptions, Provider
 from core.sources import DocumentInput, DocumentSource, open_source
 from core.textinput import read_texts
 
@@ -63,6 +64,7 @@ class Client:
         self.settings: Settings = resolve_settings(provider, profile, overrides, env)
         self.polling = polling or PollingOptions()
         self._provider: Provider | None = None
+        self._instant_jobs: InstantJobs | None = None
 
     @classmethod
     def for_job(
@@ -101,10 +103,20 @@ class Client:
             self._provider = cls(values, timeout=self.settings.timeout)
         return self._provider
 
+    @property
+    def instant_jobs(self) -> InstantJobs | None:
+        """The jobs services keep for a provider that answers at once; None for one that has its own."""
+        if self.provider.capabilities.async_jobs:
+            return None
+        if self._instant_jobs is None:
+            self._instant_jobs = InstantJobs(self.provider)
+        return self._instant_jobs
+
     def close(self) -> None:
         if self._provider is not None:
             self._provider.close()
             self._provider = None
+            self._instant_jobs = None
 
     def __enter__(self) -> Client:
         return self
@@ -124,12 +136,17 @@ class Client:
         name: str | None = None,
         options: PredictOptions | None = None,
     ) -> JobHandle:
-        """Upload and start a prediction; return at once with a handle to resume from."""
+        """Upload and start a prediction; return at once with a handle to resume from. A provider that
+        answers at once extracts now, and its result is kept for the handle (core.instantjobs)."""
         source = self.open_source(document, name)
         provider = self.provider
         model_id = provider.resolve_model(model)  # before the upload: a missing model must cost nothing
-        info = provider.upload(source)
-        job = provider.start_prediction(info, source, model_id, options or PredictOptions())
+        options = options or PredictOptions()
+        instant = self.instant_jobs
+        if instant is not None:
+            job = instant.submit(source, model_id, options)
+        else:
+            job = provider.start_prediction(provider.upload(source), source, model_id, options)
         if self.settings.profile and not job.profile:
             job = job.model_copy(update={"profile": self.settings.profile})
         return job
@@ -137,7 +154,7 @@ class Client:
     def status(self, job: JobHandle | str) -> Result:
         """One look at a job: a pending result, or the final one."""
         handle = self._handle(job)
-        state = self.provider.poll(handle)
+        state = self._poll(handle)
         if state.status == "pending":
             return Result.pending(
                 handle.provider, handle.model, handle.document, prediction_id=handle.prediction_id
@@ -150,7 +167,7 @@ class Client:
         handle = self._handle(job)
 
         def check() -> tuple[Result | None, float | None]:
-            state = self.provider.poll(handle)
+            state = self._poll(handle)
             if state.status == "pending":
                 return None, state.retry_after
             return state.result or self.provider.fetch_result(handle), None
@@ -158,6 +175,10 @@ class Client:
         result = self._poll_until(check, timeout, handle.encode(), "The job", "`docrelay result JOB --wait`")
         raise_if_failed(result)
         return result
+
+    def _poll(self, job: JobHandle) -> JobStatus:
+        instant = self.instant_jobs
+        return instant.poll(job) if instant is not None else self.provider.poll(job)
 
     def _poll_until(self, check: Check[T], timeout: float | None, handle: str, what: str, resume: str) -> T:
         return poll_until(
@@ -204,9 +225,8 @@ class Client:
         if not provider.capabilities.async_jobs:  # answers at once: no job, no handle, no cache
             source = self.open_source(document, name)
             result = provider.extract(source, provider.resolve_model(model), options or PredictOptions())
-            if result is not None:
-                raise_if_failed(result)
-                return result
+            raise_if_failed(result)
+            return result
         job = self.submit(document, model=model, name=name, options=options)
         return self.wait(job, timeout=timeout)
 

@@ -1,4 +1,4 @@
-"""The `local` provider's steps, and job handles that work from another process."""
+"""The `local` provider's steps, and its job handles (kept by services) that work from another process."""
 
 from __future__ import annotations
 
@@ -16,21 +16,22 @@ from core.models import JobHandle, Result
 from core.providers import provider_class
 from core.providers.base import PredictOptions
 from core.providers.local import LocalProvider, cache_dir, extract_source
+from core.services import Client
 from core.sources import DocumentSource
 from tests.cli_helpers import REPO
 from tests.local_fixtures import SAMPLES, text_pdf
 
-# Runs in a fresh interpreter: decode the handle, poll, fetch, print what came back.
+# Runs in a fresh interpreter: decode the handle, ask for its status and result, print what came back.
 FRESH_PROCESS = """
 import json, sys
 from core.errors import DocRelayError
 from core.models import JobHandle
-from core.providers.local import LocalProvider
-provider = LocalProvider({})
+from core.services import Client
+client = Client("local", env={})
 try:
     job = JobHandle.decode(sys.argv[1])
-    status = provider.poll(job)
-    result = provider.fetch_result(job)
+    status = client.status(job)
+    result = client.result(job)
     print(json.dumps({"status": status.status, "result": result.to_dict()}))
 except DocRelayError as exc:
     print(json.dumps({"error": exc.to_dict()}))
@@ -59,9 +60,15 @@ def run_fresh(token: str, cache: Path) -> dict[str, Any]:
     return data
 
 
-def submit(provider: LocalProvider, source: DocumentSource, model: str | None = None) -> JobHandle:
-    info = provider.upload(source)
-    return provider.start_prediction(info, source, provider.resolve_model(model), PredictOptions())
+def local_client() -> Client:
+    return Client("local", env={})
+
+
+def submit(
+    source: DocumentSource, model: str | None = None, options: PredictOptions | None = None
+) -> JobHandle:
+    with local_client() as client:
+        return client.submit(source, model=model, options=options)
 
 
 def test_registered_with_its_capabilities() -> None:
@@ -85,33 +92,31 @@ def test_upload_counts_pages_without_network() -> None:
     "options", [PredictOptions(), PredictOptions(max_pages=5), PredictOptions(pages=[0])]
 )
 def test_extract_is_one_call_that_leaves_no_cache_file(private_cache: Path, options: PredictOptions) -> None:
-    from core.services import Client
-
-    with Client("local", env={}) as client:
+    with local_client() as client:
         direct = client.extract(SAMPLES / "invoice.pdf", options=options)
         assert not (private_cache / "local").exists(), "nothing kept on disk: there is no job to resume"
         waited = client.wait(client.submit(SAMPLES / "invoice.pdf", options=options))
     assert direct == waited  # the same result (and prediction id) as the upload-start-poll way
 
 
-def test_submit_poll_fetch(private_cache: Path) -> None:
-    provider = LocalProvider({})
-    job = submit(provider, DocumentSource.from_path(SAMPLES / "invoice.pdf"))
+def test_submit_status_result(private_cache: Path) -> None:
+    client = local_client()
+    job = client.submit(DocumentSource.from_path(SAMPLES / "invoice.pdf"))
     assert job.provider == "local" and job.model == "invoice"
     assert job.prediction_id is not None and job.prediction_id.startswith("local:prediction:")
-    status = provider.poll(job)
-    assert status.status == "succeeded" and status.result is not None
-    assert provider.fetch_result(job).fields["invoice_number"].value == "INV-2026-0042"
+    status = client.status(job)
+    assert status.status == "succeeded" and status.fields
+    assert client.result(job).fields["invoice_number"].value == "INV-2026-0042"
     cached = private_cache / "local" / (job.prediction_id.rsplit(":", 1)[1] + ".json")
-    assert Result.model_validate_json(cached.read_text(encoding="utf-8")) == status.result
+    assert Result.model_validate_json(cached.read_text(encoding="utf-8")) == status
     assert not list(cached.parent.glob("*.tmp"))  # written atomically, nothing left behind
     assert cache_dir() == private_cache / "local"
 
 
 def test_handle_round_trip_from_a_fresh_process(private_cache: Path) -> None:
-    provider = LocalProvider({})
-    job = submit(provider, DocumentSource.from_path(SAMPLES / "rechnung-mueller-de.pdf"))
-    here = provider.fetch_result(job).to_dict()
+    client = local_client()
+    job = client.submit(DocumentSource.from_path(SAMPLES / "rechnung-mueller-de.pdf"))
+    here = client.result(job).to_dict()
     there = run_fresh(job.encode(), private_cache)
     assert there["status"] == "succeeded"
     assert there["result"] == here
@@ -120,7 +125,7 @@ def test_handle_round_trip_from_a_fresh_process(private_cache: Path) -> None:
 def test_fresh_process_extracts_again_when_the_cache_is_gone(private_cache: Path, tmp_path: Path) -> None:
     document = tmp_path / "my invoice.pdf"
     shutil.copy(SAMPLES / "invoice.pdf", document)
-    job = submit(LocalProvider({}), DocumentSource.from_path(document))
+    job = submit(DocumentSource.from_path(document))
     shutil.rmtree(private_cache)
     there = run_fresh(job.encode(), private_cache)
     assert there["result"]["prediction_id"] == job.prediction_id
@@ -132,15 +137,45 @@ def test_fresh_process_extracts_again_when_the_cache_is_gone(private_cache: Path
     assert error["exit_code"] == 6 and "has changed since it was submitted" in error["message"]
 
 
+def test_a_handle_in_the_format_of_earlier_versions_still_resolves(
+    private_cache: Path, tmp_path: Path
+) -> None:
+    document = tmp_path / "earlier.pdf"
+    shutil.copy(SAMPLES / "invoice.pdf", document)
+    source = DocumentSource.from_path(document)
+    expected = extract_source(source, "invoice")
+    assert expected.prediction_id is not None
+    key = expected.prediction_id.rsplit(":", 1)[1]
+    # Before services kept these jobs, the local provider wrote handles with this state.
+    earlier = JobHandle(
+        provider="local",
+        model="invoice",
+        document_id=expected.document.id,
+        prediction_id=expected.prediction_id,
+        document=expected.document,
+        state={
+            "engine_version": "1",
+            "cache_path": str(private_cache / "local" / f"{key}.json"),
+            "source": str(document),
+            "sha256": source.sha256,
+            "model": "invoice",
+            "pages": None,
+        },
+    ).encode()
+    assert run_fresh(earlier, private_cache)["result"] == expected.to_dict()  # extracted again, and kept
+    document.unlink()
+    assert run_fresh(earlier, private_cache)["result"] == expected.to_dict()  # read from the cache
+
+
 def test_bytes_job_without_cache_is_not_found(private_cache: Path) -> None:
     source = DocumentSource.from_bytes((SAMPLES / "invoice.pdf").read_bytes(), name="mem.pdf")
-    job = submit(LocalProvider({}), source)
+    job = submit(source)
     shutil.rmtree(private_cache)
     error = run_fresh(job.encode(), private_cache)["error"]
     assert error["type"] == "not_found" and error["exit_code"] == 6
     assert "no longer available" in error["message"] and "run the extraction again" in error["message"]
     with pytest.raises(NotFoundError):
-        LocalProvider({}).fetch_result(job)
+        local_client().result(job)
 
 
 def test_unwritable_cache_for_bytes_is_a_config_error(
@@ -151,18 +186,16 @@ def test_unwritable_cache_for_bytes_is_a_config_error(
     monkeypatch.setenv("DOCRELAY_CACHE_DIR", str(blocker))
     source = DocumentSource.from_bytes(text_pdf(), name="mem.pdf")
     with pytest.raises(ConfigError) as caught:
-        submit(LocalProvider({}), source)
+        submit(source)
     assert "DOCRELAY_CACHE_DIR" in caught.value.full_message
     # A file on disk still works: the handle can re-read it.
-    job = submit(LocalProvider({}), DocumentSource.from_path(SAMPLES / "invoice.pdf"))
-    assert LocalProvider({}).fetch_result(job).fields["invoice_number"].value == "INV-2026-0042"
+    job = submit(DocumentSource.from_path(SAMPLES / "invoice.pdf"))
+    assert local_client().result(job).fields["invoice_number"].value == "INV-2026-0042"
 
 
 def test_page_selection_in_the_handle(private_cache: Path) -> None:
-    provider = LocalProvider({})
     source = DocumentSource.from_path(SAMPLES / "factuur-devries-nl.pdf")
-    info = provider.upload(source)
-    job = provider.start_prediction(info, source, "invoice", PredictOptions(pages=[0]))
+    job = submit(source, "invoice", PredictOptions(pages=[0]))
     assert job.state["pages"] == [0]
     shutil.rmtree(private_cache)
     result = run_fresh(job.encode(), private_cache)["result"]
@@ -175,7 +208,7 @@ def test_custom_model_path_in_the_handle(private_cache: Path, tmp_path: Path) ->
     model.write_text(
         json.dumps({"fieldConfig": {"iban": {"type": "string", "format": "iban"}}}), encoding="utf-8"
     )
-    job = submit(LocalProvider({}), DocumentSource.from_path(SAMPLES / "invoice.pdf"), str(model))
+    job = submit(DocumentSource.from_path(SAMPLES / "invoice.pdf"), str(model))
     assert job.state["model"] == str(model.resolve())
     shutil.rmtree(private_cache)
     result = run_fresh(job.encode(), private_cache)["result"]
@@ -204,10 +237,10 @@ def test_importing_the_provider_does_not_load_pdfium() -> None:
 
 
 def test_max_pages_reads_only_the_first_pages() -> None:
-    provider = LocalProvider({})
+    client = local_client()
     source = DocumentSource.from_path(SAMPLES / "faktura-nordlys-no.pdf")
-    job = provider.start_prediction(provider.upload(source), source, "invoice", PredictOptions(max_pages=1))
-    result = provider.fetch_result(job)
+    job = client.submit(source, model="invoice", options=PredictOptions(max_pages=1))
+    result = client.result(job)
     assert result.raw["pages_read"] == [0]
     assert all(row["description"].page == 0 for row in result.tables["line_items"])
 

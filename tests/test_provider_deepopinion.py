@@ -84,6 +84,24 @@ def test_submit_then_result_in_another_process(tmp_path: Path, emu: DeepopinionE
     assert "password" not in job and emu.password not in job
 
 
+def test_a_handle_in_the_format_of_earlier_versions_still_resolves(
+    tmp_path: Path, emu: DeepopinionEmulator
+) -> None:
+    from core.models import JobHandle, Result
+
+    env = emulator_env(tmp_path, emu)
+    job = JobHandle.decode(
+        run_docrelay("submit", str(INVOICE), "--model", MODEL, env=env).document["data"]["job"]
+    )
+    # Before services kept these jobs, the provider wrote a handle with this state and no cache path.
+    earlier = job.model_copy(update={"state": {"synchronous": True, "stored": True}}).encode()
+    result = run_docrelay("result", earlier, env=env)
+    assert result.exit_code == 0, result.stdout
+    kept = next((tmp_path / "cache" / "deepopinion").glob("*.json"))
+    assert result.document["data"] == Result.model_validate_json(kept.read_text(encoding="utf-8")).to_dict()
+    assert emu.requests_to(EXTRACT_ENDPOINT) == 1
+
+
 def test_result_gone_from_the_cache_is_not_found(tmp_path: Path, emu: DeepopinionEmulator) -> None:
     env = emulator_env(tmp_path, emu)
     job = run_docrelay("submit", str(INVOICE), "--model", MODEL, env=env).document["data"]["job"]

@@ -26,6 +26,7 @@ from core.errors import (
     RateLimitError,
     ServiceError,
 )
+from core.instantjobs import InstantJobs
 from core.models import DocumentInfo, JobHandle, Result
 from core.polling import PollingOptions
 from core.providers.base import PredictOptions, Provider
@@ -135,6 +136,9 @@ class Steps:
         # decided as the transport decides.
         self.retry = RetryPolicy(max_attempts=max_attempts, deadline=math.inf, backoff_max=30.0)
         self.first_poll_delay = FirstPollDelay(polling.initial_delay)
+        # A provider that answers at once predicts in one call, and its result goes into the journal;
+        # its jobs are polled only when resuming a journal written by an earlier version.
+        self.instant_jobs = None if provider.capabilities.async_jobs else InstantJobs(provider)
 
     # -- where to start ----------------------------------------------------------------------
     def choose_resume_stage(self, task: DocTask) -> None:
@@ -220,7 +224,7 @@ class Steps:
         task.stage = Stage.PREDICT
         return 0.0
 
-    def _predict(self, task: DocTask) -> float:
+    def _predict(self, task: DocTask) -> float | None:
         entry = task.entry
         info = task.info
         if entry.state == "predicting" and not entry.job:
@@ -245,6 +249,11 @@ class Steps:
         )
         task.entry = entry
         try:
+            if self.instant_jobs is not None:  # answers at once: the result goes into the journal
+                result = self.provider.extract(task.source, self.model, self.options)
+                task.entry = self.journal.update(entry, prediction_id=result.prediction_id)
+                self._finish(task, result)
+                return None
             job = self.provider.start_prediction(info, task.source, self.model, self.options)
         except DocRelayError as exc:
             if was_refused(exc):  # nothing was started: no need to look for it next time
@@ -271,7 +280,7 @@ class Steps:
         task.job = job
         if task.deadline is None:
             task.deadline = time.monotonic() + self.timeout
-        state = self.provider.poll(job)
+        state = self.instant_jobs.poll(job) if self.instant_jobs is not None else self.provider.poll(job)
         if task.first_poll:
             task.first_poll = False
             self.first_poll_delay.learn(was_done=state.status != "pending")
@@ -284,7 +293,11 @@ class Steps:
                     job=job.encode(),
                 )
             return max(self._next_delay(task), state.retry_after or 0.0)
-        result = state.result or self.provider.fetch_result(job)
+        self._finish(task, state.result or self.provider.fetch_result(job))
+        return None
+
+    def _finish(self, task: DocTask, result: Result) -> None:
+        """Journal the finished result (a prediction the service could not make fails the document)."""
         if result.status == "failed":
             message = result.error.message if result.error else "the service gave no reason"
             task.entry = self.journal.update(
@@ -297,7 +310,6 @@ class Steps:
         else:
             task.entry = self.journal.update(task.entry, state="succeeded", result=result.to_dict())
         task.result = result
-        return None
 
     def _fail(self, task: DocTask, error: DocRelayError) -> None:
         entry = self.journal.update(

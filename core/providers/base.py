@@ -1,8 +1,10 @@
 """The one interface every provider implements, and what it needs from the layers below.
 
-A provider turns the generic steps (upload, start a prediction, poll, fetch the normalized
-result, list models) into one service's calls. Services (core.services) compose these steps; front
-ends only ever talk to services.
+A provider turns the generic steps into one service's calls: a service that works asynchronously
+(`Capabilities.async_jobs`) through upload, start a prediction, poll and fetch the normalized result;
+one that answers at once through the one call `extract`. Services (core.services) compose these steps
+and keep the jobs of providers that answer at once (core.instantjobs); front ends only ever talk to
+services.
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ class Provider(ABC):
     """Base class of the providers. Subclasses set `name`, `capabilities` and `setting_names`."""
 
     name: ClassVar[str]
+    title: ClassVar[str] = ""  # the service's name in messages ("DeepOpinion"); `name` when empty
     capabilities: ClassVar[Capabilities]
     # Settings this provider reads (CONTRACT section 3 names); those in `secret_settings` are masked.
     setting_names: ClassVar[tuple[str, ...]] = ()
@@ -135,35 +138,47 @@ class Provider(ABC):
     # -- the steps -------------------------------------------------------------------------
     @abstractmethod
     def upload(self, source: DocumentSource) -> DocumentInfo:
-        """Send the document; return its info with the service's `id` set."""
-
-    @abstractmethod
-    def start_prediction(
-        self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
-    ) -> JobHandle:
-        """Start predicting an uploaded document. A provider that finishes at once may keep the
-        result in the handle's `state` or recompute it on poll, as long as the handle works from
-        another process."""
-
-    @abstractmethod
-    def poll(self, job: JobHandle) -> JobStatus:
-        """One status check; never blocks for long. Waiting is the services layer's job."""
-
-    @abstractmethod
-    def fetch_result(self, job: JobHandle) -> Result:
-        """The normalized result of a finished job."""
+        """Send the document (or, for a provider that answers at once, check it); return its info with
+        the service's `id` set."""
 
     @abstractmethod
     def list_models(self) -> list[ModelInfo]:
         """Models the credentials can use."""
 
-    # -- optional ----------------------------------------------------------------------------
-    def extract(self, source: DocumentSource, model: str | None, options: PredictOptions) -> Result | None:
-        """The finished result in one call, for a provider that answers at once (not `async_jobs`):
-        services then skip upload, start, poll and fetch, and keep nothing on disk. None (the default)
-        means the provider works through jobs."""
+    # A provider with `async_jobs` implements these three; services never call them on the others.
+    def start_prediction(
+        self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
+    ) -> JobHandle:
+        """Start predicting an uploaded document; the handle must work from another process."""
+        raise self._missing_step("start_prediction")
+
+    def poll(self, job: JobHandle) -> JobStatus:
+        """One status check; never blocks for long. Waiting is the services layer's job."""
+        raise self._missing_step("poll")
+
+    def fetch_result(self, job: JobHandle) -> Result:
+        """The normalized result of a finished job."""
+        raise self._missing_step("fetch_result")
+
+    # A provider without `async_jobs` implements these two.
+    def extract(self, source: DocumentSource, model: str | None, options: PredictOptions) -> Result:
+        """The finished result in one call, with its `prediction_id` set, for a provider that answers
+        at once: services skip upload, start, poll and fetch, and keep the result only for a job
+        handle (`Client.submit`)."""
+        raise self._missing_step("extract")
+
+    def repeat_model(self, model: str | None) -> str | None:
+        """For a provider whose `extract` costs nothing to repeat (it runs offline), the model argument
+        that chooses the same model from another process and working folder: a job whose kept result
+        is gone is then answered by extracting its unchanged file again. None (the default): a repeat
+        would be a paid call, so only the kept result answers."""
         return None
 
+    def _missing_step(self, step: str) -> NotImplementedError:
+        how = "through jobs" if self.capabilities.async_jobs else "at once (extract)"
+        return NotImplementedError(f"provider {self.name} answers {how}: it has no {step}")
+
+    # -- optional ----------------------------------------------------------------------------
     @classmethod
     def fallback_settings(cls, env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
         """Settings from other tools' conventions, each as (value, origin); consulted after the
@@ -175,9 +190,9 @@ class Provider(ABC):
         return []
 
     def first_poll_delay(self, job: JobHandle, default: float) -> float:
-        """Seconds to wait before polling a job just started: `default` for a service that works
-        asynchronously, 0 when the answer is already at hand (a job that finished at once)."""
-        return default if self.capabilities.async_jobs else 0.0
+        """Seconds to wait before polling a job just started: `default`, or 0 when the service's
+        answer to the start was already the finished prediction."""
+        return default
 
     # True when find_prediction can see predictions started by an earlier, interrupted call.
     finds_predictions: ClassVar[bool] = False

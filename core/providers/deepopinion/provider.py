@@ -1,8 +1,8 @@
 """The DeepOpinion Studio provider: document extraction with a trained model, and ad-hoc text analysis.
 
-DeepOpinion extracts synchronously: `start_prediction` sends the file, waits for the answer (up to the
-job timeout) and keeps the normalized result in memory and in the result cache (core.resultcache), so that
-`poll`/`fetch_result` - also from another process, given the job handle - return it without a call.
+DeepOpinion extracts synchronously: `extract` sends the file and waits for the answer (up to the job
+timeout). Services keep the result of a submitted job (core.instantjobs), so that status and result -
+also from another process, given the job handle - return it without a call.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from core.errors import (
@@ -19,23 +19,20 @@ from core.errors import (
     InputError,
     JobTimeoutError,
     NetworkError,
-    NotFoundError,
     UsageError,
 )
-from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
-from core.providers.base import Capabilities, JobStatus, PredictOptions, option_flag
+from core.models import CheckResult, DocumentInfo, ModelInfo, Result
+from core.providers.base import Capabilities, PredictOptions, option_flag
 from core.providers.deepopinion.api import ANALYZE_BATCH, DeepopinionApi, classify
 from core.providers.deepopinion.auth import DeepopinionAuth, token_prefix
 from core.providers.deepopinion.normalize import normalize_analysis, normalize_extraction
 from core.providers.remote import RemoteProvider
-from core.resultcache import ResultCache
 from core.sources import DocumentSource
 from core.transport import AuthStrategy, Classifier, HttpClient
 
 log = logging.getLogger("docrelay.deepopinion")
 
 NAME = "deepopinion"
-CACHE = ResultCache(NAME)
 DEFAULT_URL = "https://api.deepopinion.ai"
 DEFAULT_JOB_TIMEOUT = 300.0
 PREDICTION_PREFIX = "deepopinion:extraction:"
@@ -52,6 +49,7 @@ def _flag(options: PredictOptions, key: str) -> bool:
 
 class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
     name: ClassVar[str] = NAME
+    title: ClassVar[str] = "DeepOpinion"
     capabilities: ClassVar[Capabilities] = Capabilities(
         upload=True,
         async_jobs=False,
@@ -74,10 +72,6 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
         "token_prefix",
     )
     secret_settings: ClassVar[tuple[str, ...]] = ("password", "token")
-
-    def __init__(self, settings: Mapping[str, Any], *, timeout: float | None = None) -> None:
-        super().__init__(settings, timeout=timeout)
-        self._at_hand: dict[str, Result] = {}  # results already known (extraction answers at once)
 
     # -- plumbing ------------------------------------------------------------------------------
     def classifier(self) -> Classifier:
@@ -160,11 +154,6 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
 
     def extract(self, source: DocumentSource, model: str | None, options: PredictOptions) -> Result:
         """DeepOpinion extracts synchronously: the result comes with the answer to the one call."""
-        return self._extract(DocumentInfo.from_source(source), source, model, options)
-
-    def _extract(
-        self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
-    ) -> Result:
         model_id = self._model_id(model)
         organization, project = self._workspace()
         self._check_options(options)
@@ -190,27 +179,8 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
                 provider=NAME,
             ) from exc
         key = uuid.uuid4().hex
-        return normalize_extraction(response, document, model=model_id, prediction_id=PREDICTION_PREFIX + key)
-
-    def start_prediction(
-        self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
-    ) -> JobHandle:
-        result = self._extract(document, source, model, options)
-        assert result.prediction_id is not None
-        key = result.prediction_id[len(PREDICTION_PREFIX) :]
-        self._at_hand[key] = result
-        stored = True
-        try:
-            CACHE.save(key, result)
-        except OSError as exc:
-            stored = False
-            log.warning("could not keep the DeepOpinion result in %s: %s", CACHE.folder, exc)
-        return JobHandle(
-            provider=NAME,
-            model=result.model,
-            prediction_id=result.prediction_id,
-            document=document,
-            state={"synchronous": True, "stored": stored},
+        return normalize_extraction(
+            response, DocumentInfo.from_source(source), model=model_id, prediction_id=PREDICTION_PREFIX + key
         )
 
     def _check_options(self, options: PredictOptions) -> None:
@@ -227,27 +197,6 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
                 hint=f"DeepOpinion takes: {', '.join(KNOWN_OPTIONS)} (e.g. --option annotated_pages=true).",
                 provider=NAME,
             )
-
-    def poll(self, job: JobHandle) -> JobStatus:
-        result = self.fetch_result(job)
-        return JobStatus(status=result.status, result=result)
-
-    def fetch_result(self, job: JobHandle) -> Result:
-        prediction_id = job.prediction_id or ""
-        if not prediction_id.startswith(PREDICTION_PREFIX):
-            raise UsageError(
-                "This job handle has no DeepOpinion extraction id", hint="Submit the document again."
-            )
-        key = prediction_id[len(PREDICTION_PREFIX) :]
-        result = self._at_hand.get(key) or CACHE.load(key)
-        if result is None:
-            raise NotFoundError(
-                f"The DeepOpinion result of {job.document.name} is not on this machine (any more)",
-                hint=f"DeepOpinion keeps no result to fetch again; results wait in {CACHE.folder} for "
-                "14 days. Extract the document again.",
-                provider=NAME,
-            )
-        return result
 
     # -- text analysis ---------------------------------------------------------------------------
     def analyze_text(

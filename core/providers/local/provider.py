@@ -1,25 +1,22 @@
 """The `local` provider: offline extraction from the PDF text layer, no account, no network.
 
-A prediction runs at once. Its Result is written (atomically) to the cache folder
-(platformdirs user_cache_dir("docrelay")/local, or $DOCRELAY_CACHE_DIR/local), and the job handle
-also keeps the source path and SHA-256, so `docrelay result JOB` works from another process and
-even after the cache was cleared, as long as the file is unchanged.
+A prediction runs at once (`extract`). Services keep the result of a submitted job in the result
+cache (platformdirs user_cache_dir("docrelay")/local, or $DOCRELAY_CACHE_DIR/local); as a repeat costs
+nothing (`repeat_model`), a job whose cached result is gone is answered from its unchanged file.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from core.errors import ConfigError, DocRelayError, InputError, NotFoundError
-from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
-from core.providers.base import Capabilities, JobStatus, PredictOptions, Provider
+from core.errors import DocRelayError
+from core.models import CheckResult, DocumentInfo, ModelInfo, Result
+from core.providers.base import Capabilities, PredictOptions, Provider
 from core.providers.local.engine import (
     DEFAULT_MODEL,
-    ENGINE_VERSION,
     PROVIDER_NAME,
     document_id,
     extract_source,
@@ -32,7 +29,7 @@ from core.sources import DocumentSource
 
 log = logging.getLogger(__name__)
 
-CACHE = ResultCache("local")
+CACHE = ResultCache(PROVIDER_NAME)  # where services keep local results; the doctor checks it
 
 
 def cache_dir() -> Path:
@@ -58,7 +55,6 @@ class LocalProvider(Provider):
 
     def __init__(self, settings: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> None:
         super().__init__(settings or {}, timeout=timeout)
-        self._at_hand: dict[str, Result] = {}  # results already known, by prediction key
 
     def resolve_model(self, model: str | None) -> str | None:
         """The model name or path, checked at once (NotFoundError/ConfigError) so a bad one costs nothing."""
@@ -66,7 +62,12 @@ class LocalProvider(Provider):
         load_model(name)
         return name
 
-    # -- one call ---------------------------------------------------------------------------
+    def repeat_model(self, model: str | None) -> str | None:
+        """Extracting again costs nothing: a built-in model by name, a model file by its absolute path."""
+        spec = load_model(model or DEFAULT_MODEL)
+        return spec.id if spec.builtin else spec.path
+
+    # -- the steps -------------------------------------------------------------------------
     def extract(self, source: DocumentSource, model: str | None, options: PredictOptions) -> Result:
         """The result at once: the PDF is read once (twice only to cap `max_pages` at its page count)."""
         pages = options.pages
@@ -76,7 +77,6 @@ class LocalProvider(Provider):
             pages = list(range(min(options.max_pages, page_count or options.max_pages)))
         return extract_source(source, model or DEFAULT_MODEL, pages)
 
-    # -- the steps -------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
         """Nothing leaves the machine: checks the document and counts its pages."""
         require_pdf(source)
@@ -85,63 +85,6 @@ class LocalProvider(Provider):
             pages=count_pages(source.read_bytes(), source.name),
             id=document_id(source.sha256),
         )
-
-    def start_prediction(
-        self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
-    ) -> JobHandle:
-        model_name = self.resolve_model(model) or DEFAULT_MODEL
-        spec = load_model(model_name)
-        pages = options.pages
-        if not pages and options.max_pages:
-            pages = list(range(min(options.max_pages, document.pages or options.max_pages)))
-        result = extract_source(source, model_name, pages)
-        assert result.prediction_id is not None
-        key = result.prediction_id.rsplit(":", 1)[-1]
-        self._at_hand[key] = result
-        path = CACHE.path(key)
-        try:
-            CACHE.save(key, result)
-        except OSError as exc:
-            if source.path is None:
-                raise ConfigError(
-                    f"Cannot write the local result cache in {path.parent}: {exc.strerror or exc}",
-                    hint=f"Set {CACHE_ENV} to a writable folder.",
-                    provider=PROVIDER_NAME,
-                ) from exc
-            log.warning("local result cache not writable (%s); the job will re-read %s", exc, source.name)
-        return JobHandle(
-            provider=PROVIDER_NAME,
-            model=spec.id,
-            document_id=result.document.id,
-            prediction_id=result.prediction_id,
-            document=result.document,
-            state={
-                "engine_version": ENGINE_VERSION,
-                "cache_path": str(path),
-                "source": source.source,
-                "sha256": source.sha256,
-                "model": spec.id if spec.builtin else spec.path,
-                "pages": pages,
-            },
-        )
-
-    def poll(self, job: JobHandle) -> JobStatus:
-        return JobStatus(status="succeeded", result=self.fetch_result(job))
-
-    def fetch_result(self, job: JobHandle) -> Result:
-        key = (job.prediction_id or "").rsplit(":", 1)[-1]
-        if key in self._at_hand:
-            return self._at_hand[key]
-        for path in self._cache_paths(job, key):
-            result = CACHE.load(key, path)
-            if result is not None:
-                self._at_hand[key] = result
-                return result
-        result = self._extract_again(job)
-        self._at_hand[key] = result
-        with contextlib.suppress(OSError):  # best effort: the next fetch can read it again
-            CACHE.save(key, result)
-        return result
 
     def list_models(self) -> list[ModelInfo]:
         models = []
@@ -200,47 +143,3 @@ class LocalProvider(Provider):
                 )
             )
         return checks
-
-    # -- helpers -----------------------------------------------------------------------------
-    @staticmethod
-    def _cache_paths(job: JobHandle, key: str) -> list[Path]:
-        paths = []
-        stored = job.state.get("cache_path")
-        if isinstance(stored, str) and stored:
-            paths.append(Path(stored))
-        current = CACHE.path(key)
-        if current not in paths:
-            paths.append(current)
-        return paths
-
-    def _extract_again(self, job: JobHandle) -> Result:
-        source_path = job.state.get("source")
-        gone = NotFoundError(
-            f"The local result of job {job.prediction_id} is no longer available",
-            hint="Its cache file was removed and the document is not at its path anymore: run the "
-            "extraction again (docrelay extract FILE).",
-            provider=PROVIDER_NAME,
-        )
-        if not isinstance(source_path, str) or not Path(source_path).is_file():
-            raise gone
-        try:
-            source = DocumentSource.from_path(source_path)
-        except InputError as exc:
-            raise gone from exc
-        expected = job.state.get("sha256")
-        if expected and source.sha256 != expected:
-            raise NotFoundError(
-                f"The document of job {job.prediction_id} has changed since it was submitted: {source_path}",
-                hint="Run the extraction again on the current file.",
-                provider=PROVIDER_NAME,
-            )
-        model = job.state.get("model") or job.model or DEFAULT_MODEL
-        pages = job.state.get("pages")
-        result = extract_source(source, str(model), pages if isinstance(pages, list) else None)
-        if result.prediction_id != job.prediction_id:
-            log.info(
-                "re-extracted job %s with a newer engine or model: %s",
-                job.prediction_id,
-                result.prediction_id,
-            )
-        return result
