@@ -289,3 +289,39 @@ def test_options_reach_the_service(tmp_path: Path, make_cradl_emulator: MakeEmul
             make_documents(tmp_path / "in", 3), model=MODEL, options=options, journal=tmp_path / "j"
         )
     assert outcome.summary["succeeded"] == 3 and emu.requests_to("GET /predictions/{predictionId}") == 0
+
+
+def test_a_provider_that_answers_at_once_batches_in_one_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.models import JobHandle
+    from core.services import Client
+    from tests.local_fixtures import SAMPLES
+
+    monkeypatch.setenv("DOCRELAY_CACHE_DIR", str(tmp_path / "cache"))
+    invoice = SAMPLES / "invoice.pdf"
+    journal = tmp_path / "j.db"
+    with Client("local", env={}) as client:
+        first = client.batch([invoice], journal=journal).results[0]
+        assert first.status == "succeeded" and first.prediction_id
+        assert not (tmp_path / "cache").exists(), "the result goes into the journal only"
+        with Journal(journal) as opened:
+            entry = opened.get(first.document.sha256 or "", "local", "invoice")
+            assert entry is not None and entry.state == "succeeded" and entry.job is None
+            assert entry.prediction_id == first.prediction_id
+            # A journal written by an earlier version: the job started, its result not yet journaled.
+            earlier = JobHandle(
+                provider="local",
+                model="invoice",
+                prediction_id=first.prediction_id,
+                document=first.document,
+                state={
+                    "source": str(invoice),
+                    "sha256": first.document.sha256,
+                    "model": "invoice",
+                    "pages": None,
+                },
+            )
+            opened.update(entry, state="predicting", job=earlier.model_dump_json(), result=None)
+        resumed = client.batch([invoice], journal=journal).results[0]
+    assert resumed.to_dict() == first.to_dict()
