@@ -27,8 +27,10 @@ _ISO_DATETIME = re.compile(
 )
 _PLAIN_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 _INTEGER = re.compile(r"-?\d+")
-# Everything that may stand around or inside an amount without being part of the number.
-_NOISE = re.compile(r"[\s\u00a0\u202f'’]|[A-Za-z€$£¥₹₩₽¤:]+")
+# What may stand inside an amount (spaces, apostrophes grouping thousands) or around it (a currency
+# symbol or code such as EUR, kr, Fr.) without being part of the number.
+_NOISE = re.compile(r"[\s\u00a0\u202f'’€$£¥₹₩₽¤]")
+_CURRENCY_WORD = re.compile(r"^[A-Za-z]{1,3}\.?(?=[\d(+-])|(?<=[\d)-])[A-Za-z]{1,3}\.?$")
 _NUMBER = re.compile(r"[+-]?[\d.,]*\d")
 _TRUNCATED = "…"
 
@@ -64,7 +66,7 @@ def _mark_of(text: str) -> str | None:
 
 
 def _digits_and_marks(text: str) -> str | None:
-    cleaned = _NOISE.sub("", text.strip())
+    cleaned = _CURRENCY_WORD.sub("", _NOISE.sub("", text.strip()))
     cleaned = cleaned.strip("()+-").rstrip("-")
     match = _NUMBER.fullmatch(cleaned)
     return match.group(0).lstrip("+-") if match else None
