@@ -142,7 +142,8 @@ def rearrange_documents(
     new_right = left + len(order) - 1
     ref = f"{get_column_letter(left)}{top}:{get_column_letter(new_right)}{bottom}"
     table.ref = ref
-    table.autoFilter.ref = ref
+    if table.autoFilter is not None:
+        table.autoFilter.ref = ref
     ids = {c.name: c.id for c in table.tableColumns}
     next_id = max(ids.values()) + 1
     columns = []

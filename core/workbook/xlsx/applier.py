@@ -16,6 +16,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -92,6 +93,7 @@ def _clear_hyperlink(book: Workbook, action: Action) -> None:
 def _add_table(book: Workbook, action: Action) -> None:
     sheet = _sheet(book, action)
     table = Table(displayName=action["table"], ref=action["ref"])
+    table.autoFilter = AutoFilter(ref=action["ref"])  # the filter buttons in the header
     table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
     sheet.add_table(table)
     _sync_columns(sheet, table)
