@@ -294,11 +294,8 @@ class _Table:
         """Resize the table when rows or columns changed (always at least one data row)."""
         bottom = max(self.last_row, self.state.header_row + 1)
         right = self.state.first_column + len(self.headers) - 1
-        unchanged = (
-            self.state.exists
-            and len(self.headers) == self.width_before
-            and bottom == self.state.header_row + max(self.rows, 1)
-        )
+        before = self.state.table_bottom or self.state.header_row + max(self.rows, 1)
+        unchanged = self.state.exists and len(self.headers) == self.width_before and bottom == before
         if unchanged:
             return
         ref = area_ref(self.state.header_row, self.state.first_column, bottom, right)

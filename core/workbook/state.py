@@ -35,6 +35,7 @@ class TableState:
     statuses: list[str | None] = field(default_factory=list)  # Documents only
     sources: list[str | None] = field(default_factory=list)  # Documents only
     exists: bool = True
+    table_bottom: int | None = None  # the table's last row, when rows typed below it were read too
 
     @property
     def last_row(self) -> int:

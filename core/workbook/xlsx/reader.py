@@ -45,7 +45,7 @@ def read_state(book: Workbook, *, source_path: str = "the workbook") -> Workbook
     state = WorkbookState(columns=columns)
     state.documents = _table(book, DOCUMENTS, columns, with_sources=True)
     state.line_items = _table(book, LINE_ITEMS, columns, with_sources=False)
-    state.runs = _table(book, RUNS, columns, with_sources=False, keys=False)
+    state.runs = _table(book, RUNS, columns, with_sources=False, key="started")
     _read_settings(book, state)
     state.sheets = list(book.sheetnames)
     return state
@@ -75,8 +75,9 @@ def _table(
     columns: dict[str, list[Column]],
     *,
     with_sources: bool,
-    keys: bool = True,
+    key: str = "doc_key",
 ) -> TableState:
+    """A table's place and headers, and per row its `key` column (a row counts as used when it is set)."""
     if sheet_name not in book.sheetnames:
         return TableState(sheet_name, TABLES[sheet_name], exists=False)
     sheet = book[sheet_name]
@@ -93,7 +94,13 @@ def _table(
     state = TableState(sheet_name, name, header_row=top, first_column=left, headers=headers)
     known = {c.key: c.header for c in columns.get(sheet_name) or BASE_COLUMNS[sheet_name]}
     count = bottom - top
-    state.keys = _column_values(sheet, state, known.get("doc_key"), top, count) if keys else [None] * count
+    if with_sources:  # paths typed just below the table (Excel grows the table; other tools may not)
+        source_column = state.position(known.get("source") or "source")
+        below = _last_filled(sheet, source_column, bottom) if source_column else bottom
+        if below > bottom:
+            state.table_bottom = bottom
+            count = below - top
+    state.keys = _column_values(sheet, state, known.get(key), top, count)
     if with_sources:
         state.sources = _column_values(sheet, state, known.get("source"), top, count)
         state.statuses = _column_values(sheet, state, known.get("status"), top, count)
@@ -110,6 +117,15 @@ def _column_values(
         min_row=top + 1, max_row=top + count, min_col=column, max_col=column, values_only=True
     )
     return [_text(row[0]) for row in cells]
+
+
+def _last_filled(sheet: Worksheet, column: int, bottom: int) -> int:
+    last = bottom
+    cells = sheet.iter_rows(min_row=bottom + 1, min_col=column, max_col=column, values_only=True)
+    for row, values in enumerate(cells, start=bottom + 1):
+        if _text(values[0]):
+            last = row
+    return last
 
 
 def _text(value: Any) -> str | None:
