@@ -111,9 +111,10 @@ def rearrange_documents(
     left, top, right, bottom = range_boundaries(table.ref)
     assert left and top and right and bottom
     old = {
-        ws.cell(top, c).value: [ws.cell(r, c).value for r in range(top + 1, bottom + 1)]
+        ws.cell(top, c).value: [ws.cell(r, c) for r in range(top + 1, bottom + 1)]
         for c in range(left, right + 1)
     }
+    old = {h: [(c.value, c.data_type) for c in cells] for h, cells in old.items()}
     links = {
         r: ws.cell(r, c).hyperlink
         for c in range(left, right + 1)
@@ -131,10 +132,12 @@ def rearrange_documents(
     for index, header in enumerate(order):
         column = left + index
         ws.cell(top, column).value = header
-        values = old.get(header) or (extra or {}).get(header) or []
-        for offset, value in enumerate(values):
+        values = old.get(header) or [(v, None) for v in (extra or {}).get(header) or []]
+        for offset, (value, data_type) in enumerate(values):
             cell = ws.cell(top + 1 + offset, column)
             cell.value = value
+            if data_type == "s":  # text stays text when moved, as in Excel
+                cell.data_type = "s"
             if header in formats:
                 cell.number_format = formats[header][offset]
             if header == "source" and links.get(top + 1 + offset):
@@ -206,3 +209,44 @@ def libreoffice_sheets(book: Path, outdir: Path, profile: Path) -> dict[str, lis
             sheets[path.stem[len(book.stem) + 1 :]] = list(csv.reader(handle))
     assert sheets, f"LibreOffice wrote no sheets for {book.name}: {done.stdout} {done.stderr}"
     return sheets
+
+
+def render_documents_png(
+    book: Path, png: Path, work: Path, profile: Path, *, print_area: str | None = None, dpi: int = 110
+) -> Path:
+    """The Documents sheet as a PNG, as LibreOffice prints it: landscape, fit to one page wide."""
+    copy = work / "render.xlsx"
+    loaded = openpyxl.load_workbook(book)
+    for sheet in loaded.worksheets:
+        if sheet.title != "Documents":
+            sheet.sheet_state = "hidden"
+    documents = loaded["Documents"]
+    documents.page_setup.orientation = "landscape"
+    documents.sheet_properties.pageSetUpPr.fitToPage = True
+    documents.page_setup.fitToWidth = 1
+    documents.page_setup.fitToHeight = 0
+    if print_area:
+        documents.print_area = print_area
+    loaded.save(copy)
+    done = libreoffice_convert(copy, "pdf", work / "render", profile)
+    assert done.returncode == 0, done.stderr
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "pdftoppm is not installed: scripts/test.sh installs poppler-utils"
+    subprocess.run(
+        [
+            pdftoppm,
+            "-png",
+            "-r",
+            "110",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(work / "render" / "render.pdf"),
+            str(png.with_suffix("")),
+        ],
+        check=True,
+        timeout=120,
+    )
+    return png

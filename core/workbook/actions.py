@@ -16,7 +16,7 @@ Rows and columns are 1-based sheet positions, ranges are A1 references without a
 - addHighlightRule {sheet, ref, formula, fill}: fill cells (RGB hex) where the formula, written for
   ref's top-left cell, is true.
 - setColumnWidth {sheet, column, width}, freezePanes {sheet, cell}, styleHeader {sheet, row, column,
-  count}: looks only.
+  count} (bold, filled, wrapped, a row two lines high): looks only.
 
 Values are JSON scalars: a string is always stored as text, even when it starts with `=`, `+`, `-` or `@`
 (an applier must never let a cell value become a formula); numbers are numbers; dates are Excel serial

@@ -233,7 +233,7 @@ class _Table:
         )
         self.sheets.actions.append(act.style_header(self.sheet, self.state.header_row, where, 1))
         self.sheets.actions.append(
-            act.set_column_width(self.sheet, where, 11 if column.type == "confidence" else 16)
+            act.set_column_width(self.sheet, where, 14 if column.type == "confidence" else 16)
         )
         return where
 

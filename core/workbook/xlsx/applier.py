@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
@@ -24,7 +24,9 @@ from core.workbook.actions import Action
 from core.workbook.layout import HEADER_FILL
 
 TABLE_STYLE = "TableStyleMedium2"
+HEADER_HEIGHT = 30.0  # points: two lines of wrapped header text
 _BOLD = Font(bold=True)
+_WRAPPED = Alignment(wrap_text=True, vertical="top")  # long headers over narrow confidence columns
 _HEADER_FILL = PatternFill(start_color=HEADER_FILL, end_color=HEADER_FILL, fill_type="solid")
 
 
@@ -174,10 +176,12 @@ def _freeze_panes(book: Workbook, action: Action) -> None:
 
 def _style_header(book: Workbook, action: Action) -> None:
     sheet = _sheet(book, action)
+    sheet.row_dimensions[action["row"]].height = HEADER_HEIGHT
     for column in range(action["column"], action["column"] + action["count"]):
         cell = sheet.cell(row=action["row"], column=column)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
+        cell.alignment = _WRAPPED
 
 
 _HANDLERS: dict[str, Callable[[Workbook, Any], None]] = {
