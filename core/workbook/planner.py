@@ -200,6 +200,7 @@ class _Table:
         self.sheet = sheet
         self.state = state
         self.columns = list(columns)
+        self._types: dict[str, str] = {}
         self.headers: list[str | None] = list(state.headers) if state.exists else []
         if not state.exists:
             self.headers = [c.header for c in BASE_COLUMNS[sheet]]
@@ -238,10 +239,9 @@ class _Table:
         return where
 
     def type_of(self, key: str) -> str:
-        for column in self.columns:
-            if column.key == key:
-                return column.type
-        return "text"
+        if len(self._types) != len(self.columns):
+            self._types = {column.key: column.type for column in self.columns}
+        return self._types.get(key, "text")
 
     def ensure_fields(self, items: Sequence[FieldDef], *, per_field_threshold: bool) -> None:
         reserved = tuple(c.header for c in BASE_COLUMNS[self.sheet])
@@ -251,6 +251,7 @@ class _Table:
             if known is not None:
                 if known.type == "auto" and value.type != "auto":  # a value has told its type now
                     self.columns[self.columns.index(known)] = value
+                    self._types = {}
                     self.sheets.columns_changed = True
                 else:
                     value = known
@@ -332,29 +333,41 @@ def _blocks(
     actions: list[Action] = []
     open_runs: dict[tuple[int, int], Action] = {}
     previous: set[tuple[int, int]] = set()
+    layouts: dict[tuple[str, ...], list[list[str]]] = {}  # rows with the same keys share one layout
     for offset, row in enumerate(rows):
-        cells = sorted((position[key], key, value) for key, value in row.items() if key in position)
-        runs: list[list[tuple[int, str, Scalar]]] = []
-        for cell in cells:
-            if runs and runs[-1][-1][0] == cell[0] - 1:
-                runs[-1].append(cell)
-            else:
-                runs.append([cell])
+        keys = tuple(row)
+        runs = layouts.get(keys)
+        if runs is None:
+            runs = layouts[keys] = _runs(keys, position)
         current: set[tuple[int, int]] = set()
         for run in runs:
-            signature = (run[0][0], len(run))
-            values = [value for _, _, value in run]
+            signature = (position[run[0]], len(run))
+            values = [row[key] for key in run]
             block = open_runs.get(signature) if signature in previous else None
             if block is not None and block["row"] + len(block["values"]) == first_row + offset:
                 block["values"].append(values)
             else:
-                formats = [column_format(type_of(key)) for _, key, _ in run]
-                block = act.set_values(sheet, first_row + offset, run[0][0], [values], formats)
+                formats = [column_format(type_of(key)) for key in run]
+                block = act.set_values(sheet, first_row + offset, signature[0], [values], formats)
                 actions.append(block)
                 open_runs[signature] = block
             current.add(signature)
         previous = current
     return actions
+
+
+def _runs(keys: tuple[str, ...], position: dict[str, int]) -> list[list[str]]:
+    """The keys in column order, split where a column is skipped."""
+    placed = sorted((position[key], key) for key in keys if key in position)
+    runs: list[list[str]] = []
+    last = -1
+    for column, key in placed:
+        if runs and column == last + 1:
+            runs[-1].append(key)
+        else:
+            runs.append([key])
+        last = column
+    return runs
 
 
 # -- documents --------------------------------------------------------------------------------------
