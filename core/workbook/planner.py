@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core.models import ModelInfo, Result, TableRow
+from core.models import Cell, FieldValue, ModelInfo, Result, TableRow
 from core.tabular import doc_key
 from core.workbook import actions as act
 from core.workbook.actions import Action
@@ -50,6 +50,7 @@ from core.workbook.values import Scalar, column_format, decimal_mark, excel_seri
 
 MAX_ERROR_TEXT = 250
 _COLUMN_TYPES = ("amount", "number", "integer", "date", "datetime", "text")
+_NUMERIC_TYPES = ("amount", "number", "integer")
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,9 @@ def plan_workbook(
     sheets = _Sheets(state, plan.actions)
     documents = sheets.table(DOCUMENTS, state.documents)
     lines = sheets.table(LINE_ITEMS, state.line_items)
-    doc_fields = _field_defs(fields, (f for r in results for f in _result_fields(r)))
+    doc_fields = _field_defs(fields, (r.fields.items() for r in results))
     documents.ensure_fields(doc_fields, per_field_threshold=True)
-    line_defs = _field_defs(line_fields, (f for r in results for f in _line_fields(r)))
+    line_defs = _field_defs(line_fields, (line.items() for r in results for line in _line_rows(r)))
     lines.ensure_fields(line_defs, per_field_threshold=False)
     _write_documents(plan, documents, state, results, now)
     _write_line_items(plan, lines, results)
@@ -126,28 +127,26 @@ def plan_workbook(
 
 
 # -- columns ---------------------------------------------------------------------------------------
-def _result_fields(result: Result) -> Iterable[FieldDef]:
-    for name, found in result.fields.items():
-        yield FieldDef(name, infer_type(found.value))
-
-
-def _line_fields(result: Result) -> Iterable[FieldDef]:
-    for row in _line_rows(result):
-        for name, cell in row.items():
-            yield FieldDef(name, infer_type(cell.value))
-
-
-def _field_defs(model: Sequence[FieldDef], met: Iterable[FieldDef]) -> list[FieldDef]:
+def _field_defs(
+    model: Sequence[FieldDef], met: Iterable[Iterable[tuple[str, FieldValue | Cell]]]
+) -> list[FieldDef]:
     """The model's fields in its order (tables left out), then fields met in results, each once; a
     field the model gives no type gets the type its first value suggests."""
     out: dict[str, FieldDef] = {}
     for item in model:
         if item.type != "lines" and item.name not in out:
             out[item.name] = item
-    for item in met:
-        known = out.get(item.name)
-        if known is None or (not known.type and item.type):
-            out[item.name] = item
+    typed = {name for name, item in out.items() if item.type}
+    for found in met:
+        for name, field_value in found:
+            if name in typed:
+                continue
+            kind = infer_type(field_value.value)
+            if kind:
+                typed.add(name)
+                out[name] = FieldDef(name, kind)
+            elif name not in out:
+                out[name] = FieldDef(name)
     return list(out.values())
 
 
@@ -201,6 +200,8 @@ class _Table:
         self.state = state
         self.columns = list(columns)
         self._types: dict[str, str] = {}
+        self._fields: list[tuple[str, str, str, str]] | None = None  # once columns are settled
+        self._numeric: set[str] | None = None
         self.headers: list[str | None] = list(state.headers) if state.exists else []
         if not state.exists:
             self.headers = [c.header for c in BASE_COLUMNS[sheet]]
@@ -222,7 +223,11 @@ class _Table:
                 self.position[column.key] = self.state.first_column + index
                 return
 
+    def _forget_columns(self) -> None:
+        self._types, self._fields, self._numeric = {}, None, None
+
     def _add_column(self, column: Column) -> int:
+        self._forget_columns()
         self.headers.append(column.header)
         where = self.state.first_column + len(self.headers) - 1
         self.position[column.key] = where
@@ -238,6 +243,22 @@ class _Table:
         )
         return where
 
+    def field_columns(self) -> list[tuple[str, str, str, str]]:
+        """(field, value key, confidence key, column type) of every field column."""
+        if self._fields is None:
+            self._fields = [
+                (c.key[len("field:") :], c.key, "conf:" + c.key[len("field:") :], c.type)
+                for c in self.columns
+                if c.key.startswith("field:")
+            ]
+        return self._fields
+
+    def numeric_fields(self) -> set[str]:
+        """Fields whose numbers tell the document's decimal mark (dates would mislead)."""
+        return {
+            name for name, _, _, type_ in self.field_columns() if type_ in ("amount", "number", "integer")
+        }
+
     def type_of(self, key: str) -> str:
         if len(self._types) != len(self.columns):
             self._types = {column.key: column.type for column in self.columns}
@@ -251,7 +272,7 @@ class _Table:
             if known is not None:
                 if known.type == "auto" and value.type != "auto":  # a value has told its type now
                     self.columns[self.columns.index(known)] = value
-                    self._types = {}
+                    self._forget_columns()
                     self.sheets.columns_changed = True
                 else:
                     value = known
@@ -430,16 +451,18 @@ def _consecutive(rows: dict[int, dict[str, Scalar]]) -> list[tuple[int, list[dic
 
 def _field_cells(cells: dict[str, Scalar], table: _Table, result: Result) -> int:
     truncated = 0
-    mark = decimal_mark(f.raw_value or f.value for f in result.fields.values())
-    for column in table.columns:
-        if column.key.startswith("field:"):
-            found = result.fields.get(column.key[len("field:") :])
-            value, cut = typed_cell(
-                found.value if found else None, found.raw_value if found else None, column.type, mark
-            )
-            cells[column.key] = value
-            cells["conf:" + column.key[len("field:") :]] = found.confidence if found else None
-            truncated += cut
+    fields = result.fields
+    numeric = (fields.get(name) for name in table.numeric_fields())
+    mark = decimal_mark(f.raw_value or f.value for f in numeric if f is not None)
+    for name, value_key, confidence_key, type_ in table.field_columns():
+        found = fields.get(name)
+        if found is None:
+            cells[value_key] = cells[confidence_key] = None
+            continue
+        value, cut = typed_cell(found.value, found.raw_value, type_, mark)
+        cells[value_key] = value
+        cells[confidence_key] = found.confidence
+        truncated += cut
     if truncated:
         cells["error"] = f"{truncated} value(s) longer than Excel's 32,767 characters were cut"
     return truncated
@@ -508,20 +531,19 @@ def _write_line_items(plan: Plan, table: _Table, results: Sequence[Result]) -> N
 def _line_cells(table: _Table, result: Result) -> list[dict[str, Scalar]]:
     key = doc_key(result)
     lines = _line_rows(result)
-    texts = (cell.raw_value or cell.value for row in lines for cell in row.values())
+    numeric = table.numeric_fields()
+    texts = (cell.raw_value or cell.value for row in lines for name, cell in row.items() if name in numeric)
     mark = decimal_mark(texts)
     out: list[dict[str, Scalar]] = []
     for number, line in enumerate(lines, start=1):
         cells: dict[str, Scalar] = {"doc_key": key, "line": number}
-        for column in table.columns:
-            if column.key.startswith("field:"):
-                name = column.key[len("field:") :]
-                found = line.get(name)
-                value, _ = typed_cell(
-                    found.value if found else None, found.raw_value if found else None, column.type, mark
-                )
-                cells[column.key] = value
-                cells["conf:" + name] = found.confidence if found else None
+        for name, value_key, confidence_key, type_ in table.field_columns():
+            found = line.get(name)
+            if found is None:
+                cells[value_key] = cells[confidence_key] = None
+                continue
+            cells[value_key], _ = typed_cell(found.value, found.raw_value, type_, mark)
+            cells[confidence_key] = found.confidence
         out.append(cells)
     return out
 

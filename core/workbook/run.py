@@ -103,9 +103,10 @@ def resolve_source(text: str, base: Path, *, windows: bool | None = None) -> Pat
 
 
 def shown_source(path: Path, base: Path) -> str:
-    """How a folder file is written in `source`: relative to the workbook's folder when inside it."""
+    """How a folder file is written in `source`: relative to the workbook's folder when inside it
+    (`base` resolved, `path` absolute)."""
     try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
+        return path.relative_to(base).as_posix()
     except ValueError:
         return str(path)
 
@@ -125,8 +126,9 @@ def collect(opened: OpenedWorkbook, folder: str | None, rerun: str | None) -> Wo
         if _wanted(status, rerun):
             job.add(resolve_source(source, opened.folder), source, from_folder=False)
     if folder:
-        for path in _folder_files(resolve_source(folder, opened.folder)):
-            shown = shown_source(path, opened.folder)
+        base = opened.folder.resolve()
+        for path in _folder_files(resolve_source(folder, base)):
+            shown = shown_source(path, base)
             if shown not in listed and str(path) not in listed:
                 job.add(path, shown, from_folder=True)
     return job

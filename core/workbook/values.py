@@ -33,6 +33,7 @@ _NOISE = re.compile(r"[\s\u00a0\u202f'’€$£¥₹₩₽¤]")
 _CURRENCY_WORD = re.compile(r"^[A-Za-z]{1,3}\.?(?=[\d(+-])|(?<=[\d)-])[A-Za-z]{1,3}\.?$")
 _NUMBER = re.compile(r"[+-]?[\d.,]*\d")
 _TRUNCATED = "…"
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0 (tab, LF, CR are)
 
 
 def decimal_mark(texts: Iterable[str | None]) -> str | None:
@@ -164,7 +165,10 @@ def infer_type(value: str | None) -> str:
 
 
 def text_cell(value: str) -> tuple[str, bool]:
-    """Text as a cell holds it: cut to Excel's limit; the flag says whether it was cut."""
+    """Text as a cell holds it: without control characters a workbook cannot store, cut to Excel's
+    limit; the flag says whether it was cut."""
+    if _ILLEGAL.search(value):
+        value = _ILLEGAL.sub("", value)
     if len(value) <= MAX_CELL_TEXT:
         return value, False
     return value[: MAX_CELL_TEXT - len(_TRUNCATED)] + _TRUNCATED, True

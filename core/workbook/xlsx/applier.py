@@ -70,14 +70,18 @@ def _set_values(book: Workbook, action: Action) -> None:
         for c, value in enumerate(line):
             cell = cells.get((r, left + c))
             if cell is None:
+                if value is None:
+                    continue  # nothing to clear, and an empty cell needs no format
                 cell = cells[(r, left + c)] = Cell(sheet, row=r, column=left + c)
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            if c < len(formats):
-                number_format = formats[c]
-                if number_format and cell.number_format != number_format:
-                    cell.number_format = number_format
+            elif not isinstance(cell, Cell):
+                continue  # inside cells the user merged: Excel keeps only the top-left one
+            # The value directly: the planner gives only clean JSON scalars (text without the control
+            # characters XML forbids), and a string is always text, never a formula.
+            cell._value = value  # type: ignore[attr-defined]
+            cell.data_type = "s" if isinstance(value, str) else "b" if isinstance(value, bool) else "n"
+            number_format = formats[c] if c < len(formats) else None
+            if number_format:
+                cell.number_format = number_format
 
 
 def _set_hyperlink(book: Workbook, action: Action) -> None:
