@@ -135,15 +135,13 @@ def _cmd_run(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 def _run_summary(data: dict[str, Any]) -> str:
     summary = data["summary"]
     statuses = data.get("statuses", {})
-    lines = []
     if not summary["total"]:
-        lines.append("Nothing to send: every row already has a result (use --rerun all to send them again).")
-    else:
-        lines.append(
-            f"{summary['total']} document(s): {statuses.get('done', 0)} done, "
-            f"{statuses.get('needs_review', 0)} need review, {summary['failed']} failed"
-            + (f" ({data['from_journal']} from earlier runs, not paid again)" if data["from_journal"] else "")
-        )
+        return "Nothing to send: every row has its result (use --rerun all to send them again)."
+    lines = [
+        f"{summary['total']} document(s): {statuses.get('done', 0)} done, "
+        f"{statuses.get('needs_review', 0)} need review, {summary['failed']} failed"
+        + (f" ({data['from_journal']} from earlier runs, not paid again)" if data["from_journal"] else "")
+    ]
     if data["workbook_updated"]:
         lines.append(f"Written to {data['written_to']}.")
     else:

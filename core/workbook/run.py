@@ -24,7 +24,8 @@ from core.models import Result
 from core.services import Client
 from core.workbook.layout import DOCUMENTS, STATUSES_TO_RUN
 from core.workbook.planner import FieldDef, RunInfo, field_defs_of
-from core.workbook.xlsx import OpenedWorkbook, WriteOutcome, open_workbook, write_plan
+from core.workbook.xlsx import OpenedWorkbook, WriteOutcome, open_workbook, write_plan, write_results
+from core.workbook.xlsx.files import check_new_target, check_readable
 
 RERUN_CHOICES = ("failed", "all")
 
@@ -191,8 +192,11 @@ def run_workbook(
             from_journal, journal_path = outcome.from_journal, outcome.journal
             interrupted = outcome.interrupted
         provider_name = client.provider_name
-    run = RunInfo(started, datetime.now(), provider_name, model, from_journal, __version__)
-    written = write_plan(opened, results, fields=fields, line_fields=line_fields, run=run)
+    if job.paths:
+        run = RunInfo(started, datetime.now(), provider_name, model, from_journal, __version__)
+        written = write_plan(opened, results, fields=fields, line_fields=line_fields, run=run)
+    else:  # nothing to send: the workbook stays exactly as it is (even when open in Excel)
+        written = WriteOutcome(opened.path, opened.path, False, reason="there was nothing to send")
     from core.services import summarize
 
     return WorkbookRunOutcome(
@@ -206,6 +210,38 @@ def run_workbook(
         model,
         interrupted,
     )
+
+
+def fill_workbook(
+    path: str | os.PathLike[str],
+    results: Sequence[Result],
+    *,
+    client: Client | None = None,
+    model: str | None = None,
+    started: datetime | None = None,
+    from_journal: int = 0,
+) -> WriteOutcome:
+    """Write results that another front end got (`docrelay batch --xlsx`, the Robot keyword) into a
+    workbook, created when missing, with a Runs row. With a client, a new workbook's columns follow
+    the model's order; without one, the order the results bring."""
+    fields: Sequence[FieldDef] = ()
+    line_fields: Sequence[FieldDef] = ()
+    if client is not None:
+        fields, line_fields = model_fields(client, model)
+    provider = client.provider_name if client else (results[0].provider if results else None)
+    model_name = model or (results[0].model if results else None)
+    run = RunInfo(started or datetime.now(), datetime.now(), provider, model_name, from_journal, __version__)
+    return write_results(path, results, fields=fields, line_fields=line_fields, run=run)
+
+
+def check_workbook_target(path: str | os.PathLike[str]) -> Path:
+    """Before any work: an existing file must be an .xlsx package, a new one must have a folder."""
+    target = Path(path).expanduser()
+    if target.exists():
+        check_readable(target)
+    else:
+        check_new_target(target)
+    return target
 
 
 def _shown_as(result: Result, shown: str) -> Result:

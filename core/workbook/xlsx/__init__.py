@@ -175,6 +175,8 @@ def write_plan(
             settings=settings,
         )
         apply_actions(opened.book, plan.actions)
+        summary = plan.summary()
+        del plan  # its cells are in the workbook now: memory for the save
         try:
             save_atomically(opened.path, opened.book.save)
         except PermissionError:
@@ -185,7 +187,7 @@ def write_plan(
                 hint="Choose a folder you can write to; the workbook was left as it was.",
             ) from None
         else:
-            return WriteOutcome(opened.path, opened.path, True, plan=plan.summary())
+            return WriteOutcome(opened.path, opened.path, True, plan=summary)
     return _write_results_file(opened, results, fields=fields, line_fields=line_fields, run=run, now=moment)
 
 

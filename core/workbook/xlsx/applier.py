@@ -13,6 +13,7 @@ from typing import Any
 from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
@@ -66,6 +67,7 @@ def _set_values(book: Workbook, action: Action) -> None:
     top, left = action["row"], action["column"]
     formats: list[str | None] = action.get("formats") or []
     cells = sheet._cells  # direct: Worksheet.cell() costs twice as much per cell, and a sheet has 10^6
+    format_ids: dict[str, int] = {}  # number format -> its id in the workbook, set once through openpyxl
     for r, line in enumerate(action["values"], start=top):
         for c, value in enumerate(line):
             cell = cells.get((r, left + c))
@@ -81,7 +83,14 @@ def _set_values(book: Workbook, action: Action) -> None:
             cell.data_type = "s" if isinstance(value, str) else "b" if isinstance(value, bool) else "n"
             number_format = formats[c] if c < len(formats) else None
             if number_format:
-                cell.number_format = number_format
+                known = format_ids.get(number_format)
+                if known is None:
+                    cell.number_format = number_format
+                    format_ids[number_format] = cell._style.numFmtId  # type: ignore[attr-defined]
+                elif cell._style is None:  # type: ignore[attr-defined]
+                    cell._style = StyleArray([0, 0, 0, known, 0, 0, 0, 0, 0])  # type: ignore[attr-defined]
+                else:
+                    cell._style.numFmtId = known  # type: ignore[attr-defined]
 
 
 def _set_hyperlink(book: Workbook, action: Action) -> None:
