@@ -10,13 +10,17 @@ import resource
 import shutil
 import subprocess
 import sys
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import msoffcrypto.format.ooxml
 import openpyxl
 import pytest
 
+from tests.batch_support import MODEL, cradl_env, make_documents, predictions_by_document
 from tests.cli_helpers import SAMPLES, Run, isolated_env
+from tests.emulators.cradl import CradlEmulator
 from tests.workbook_helpers import libreoffice_convert, sheet_rows
 
 SAMPLE_NAMES = ("invoice.pdf", "rechnung-mueller-de.pdf", "invoice-globex-us.pdf")
@@ -172,8 +176,6 @@ def not_workbooks(tmp_path: Path) -> dict[str, Path]:
     files["renamed text"] = tmp_path / "notes.xlsx"
     files["renamed text"].write_text("just some notes\n", encoding="utf-8")
     files["zip not a workbook"] = tmp_path / "archive.xlsx"
-    import zipfile
-
     with zipfile.ZipFile(files["zip not a workbook"], "w") as package:
         package.writestr("readme.txt", "hello")
     encrypted = io.BytesIO()
@@ -253,3 +255,42 @@ def test_usage_and_input_errors_have_docrelays_exit_codes(
 def test_version_is_the_same_envelope_as_docrelays(tmp_path: Path) -> None:
     ran = run_excel("--version", env=isolated_env(tmp_path), cwd=tmp_path)
     assert ran.exit_code == 0 and ran.document["command"] == "version"
+
+
+def test_a_cradl_run_fills_the_workbook_pays_once_and_never_stores_a_secret(
+    tmp_path: Path, make_cradl_emulator: Callable[..., CradlEmulator]
+) -> None:
+    emu = make_cradl_emulator()
+    folder = tmp_path / "desk"
+    make_documents(folder / "invoices", 3)
+    env = cradl_env(emu, tmp_path)
+    created = run_excel(
+        "new",
+        "book.xlsx",
+        "--provider",
+        "cradl",
+        "--model",
+        MODEL,
+        "--folder",
+        "invoices",
+        env=env,
+        cwd=folder,
+    )
+    assert created.exit_code == 0, created.stdout
+    assert created.document["data"]["fields"][:3] == ["currency", "due_date", "invoice_date"]  # Cradl's order
+    first = run_excel("run", "book.xlsx", env=env, cwd=folder)
+    assert first.exit_code == 0, first.stdout
+    assert first.document["data"]["summary"]["succeeded"] == 3
+    shutil.copy(folder / "invoices" / "doc-000.pdf", folder / "invoices" / "copy-of-doc-000.pdf")
+    second = run_excel("run", "book.xlsx", env=env, cwd=folder)
+    assert second.document["data"]["from_journal"] == 1  # the copy: same content, not paid again
+    assert set(predictions_by_document(emu).values()) == {1}
+    rows = sheet_rows(folder / "book.xlsx", "Documents")
+    assert len(rows) == 3 and len({r["doc_key"] for r in rows}) == 3  # the copy's content has its row
+    assert all(r["provider"] == "cradl" and r["model"] == MODEL for r in rows)
+    secret = emu.client_secret
+    with zipfile.ZipFile(folder / "book.xlsx") as package:
+        for name in package.namelist():
+            assert secret.encode() not in package.read(name), name
+    for run in (created, first, second):
+        assert secret not in run.stdout + run.stderr
