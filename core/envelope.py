@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from core._version import __version__
-from core.errors import BatchFailedError, DocRelayError, InternalError, Interrupted, UsageError
+from core.errors import DocRelayError, InternalError, Interrupted, UsageError
 from core.files import write_text_atomic
 
 Envelope = dict[str, Any]
@@ -49,18 +49,6 @@ def version_envelope() -> Envelope:
         "data": {"version": __version__},
         "meta": {"version": __version__, "elapsed_ms": 0},
     }
-
-
-def partly_failed_envelope(command: str, started: float, data: dict[str, Any]) -> Envelope:
-    """A run of many documents that finished with some failures: exit code 11, the full data kept."""
-    summary = data["summary"]
-    failed = BatchFailedError(
-        f"{summary['failed']} of {summary['total']} documents failed",
-        hint="Each failure's error is in data.results; fix those documents and run again.",
-    )
-    document = envelope(command, started, error=failed)
-    document["data"] = data
-    return document
 
 
 def failure_envelope(command: str, started: float, exc: BaseException, *, program: str) -> Envelope:

@@ -26,12 +26,11 @@ from core.envelope import (
     emit,
     envelope,
     failure_envelope,
-    partly_failed_envelope,
     setup_logging,
     utf8_console,
     version_envelope,
 )
-from core.errors import Interrupted, UsageError
+from core.errors import BatchFailedError, Interrupted, UsageError
 
 PROG = "docrelay-excel"
 COMMANDS = ("new", "run")
@@ -186,8 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(args.verbose)
         data, summary = _cmd_new(args) if command == "new" else _cmd_run(args)
         _tell(summary)
-        if command == "run" and data["summary"]["failed"]:
-            return _done(emit(partly_failed_envelope(command, started, data), output))
+        if command == "run":
+            BatchFailedError.raise_if_any(data["summary"], data)  # exit 11, as docrelay batch
         return _done(emit(envelope(command, started, data), output))
     except (KeyboardInterrupt, Exception) as exc:  # anything not a DocRelayError is a bug: logged as one
         document = failure_envelope(command, started, exc, program=PROG)

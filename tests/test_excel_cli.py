@@ -18,8 +18,8 @@ import msoffcrypto.format.ooxml
 import openpyxl
 import pytest
 
-from tests.batch_support import MODEL, cradl_env, make_documents, predictions_by_document
-from tests.cli_helpers import SAMPLES, Run, isolated_env
+from tests.batch_support import MODEL, make_documents, predictions_by_document
+from tests.cli_helpers import SAMPLES, Run, emulator_env, isolated_env
 from tests.emulators.cradl import CradlEmulator
 from tests.workbook_helpers import libreoffice_convert, sheet_rows
 
@@ -263,7 +263,7 @@ def test_a_cradl_run_fills_the_workbook_pays_once_and_never_stores_a_secret(
     emu = make_cradl_emulator()
     folder = tmp_path / "desk"
     make_documents(folder / "invoices", 3)
-    env = cradl_env(emu, tmp_path)
+    env = emulator_env(tmp_path, emu, DOCRELAY_PROVIDER="cradl")
     created = run_excel(
         "new",
         "book.xlsx",

@@ -19,7 +19,6 @@ from core.envelope import (
     emit,
     envelope,
     failure_envelope,
-    partly_failed_envelope,
     setup_logging,
     utf8_console,
     version_envelope,
@@ -71,9 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.output:
             output = check_output_path(args.output)
         setup_logging(args.verbose)
-        data, exit_code = COMMANDS[args.command](args)
-        if exit_code:
-            return emit(partly_failed_envelope(command, started, data), output)
+        data = COMMANDS[args.command](args)
         return emit(envelope(command, started, data), output)
     except (KeyboardInterrupt, Exception) as exc:  # anything else is a bug: logged, reported as one
         return emit(failure_envelope(command, started, exc, program=PROG), output)

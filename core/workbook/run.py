@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlparse
 
 from core._version import __version__
 from core.errors import DocRelayError, InputError, UsageError
-from core.models import Result
+from core.models import Result, summarize
 from core.services import Client
 from core.workbook.layout import DOCUMENTS, STATUSES_TO_RUN
 from core.workbook.planner import FieldDef, RunInfo, field_defs_of
@@ -197,8 +197,6 @@ def run_workbook(
         written = write_plan(opened, results, fields=fields, line_fields=line_fields, run=run)
     else:  # nothing to send: the workbook stays exactly as it is (even when open in Excel)
         written = WriteOutcome(opened.path, opened.path, False, reason="there was nothing to send")
-    from core.services import summarize
-
     return WorkbookRunOutcome(
         written,
         results,
