@@ -22,6 +22,7 @@ from core._version import __version__
 from core.errors import DocRelayError, InputError, UsageError
 from core.models import Result, summarize
 from core.services import Client
+from core.workbook.bulk import bulk
 from core.workbook.layout import DOCUMENTS, STATUSES_TO_RUN
 from core.workbook.planner import FieldDef, RunInfo, field_defs_of
 from core.workbook.xlsx import OpenedWorkbook, WriteOutcome, open_workbook, write_plan, write_results
@@ -157,6 +158,7 @@ def _folder_files(folder: Path) -> list[Path]:
         return []
 
 
+@bulk
 def run_workbook(
     path: str | os.PathLike[str],
     *,
@@ -210,6 +212,7 @@ def run_workbook(
     )
 
 
+@bulk
 def fill_workbook(
     path: str | os.PathLike[str],
     results: Sequence[Result],

@@ -21,6 +21,7 @@ from openpyxl import Workbook, load_workbook
 
 from core.errors import InputError, UsageError
 from core.models import Result
+from core.workbook.bulk import bulk
 from core.workbook.layout import DOCUMENTS, LINE_ITEMS
 from core.workbook.planner import FieldDef, Plan, RunInfo, plan_workbook
 from core.workbook.state import WorkbookState
@@ -109,6 +110,7 @@ def new_opened(path: Path) -> OpenedWorkbook:
     return OpenedWorkbook(path, book, WorkbookState.empty())
 
 
+@bulk
 def create_workbook(
     path: str | os.PathLike[str],
     *,
@@ -130,6 +132,7 @@ def create_workbook(
     return write_plan(opened, [], fields=fields, line_fields=line_fields, settings=settings, now=now)
 
 
+@bulk
 def write_results(
     path: str | os.PathLike[str],
     results: Sequence[Result],
