@@ -25,7 +25,14 @@ from core.services import Client
 from core.workbook.bulk import bulk
 from core.workbook.layout import DOCUMENTS, STATUSES_TO_RUN
 from core.workbook.planner import FieldDef, RunInfo, field_defs_of
-from core.workbook.xlsx import OpenedWorkbook, WriteOutcome, open_workbook, write_plan, write_results
+from core.workbook.xlsx import (
+    OpenedWorkbook,
+    WriteOutcome,
+    finish_write,
+    open_workbook,
+    prepare_write,
+    write_results,
+)
 from core.workbook.xlsx.files import check_new_target, check_readable
 
 RERUN_CHOICES = ("failed", "all")
@@ -52,7 +59,7 @@ class WorkbookJob:
 @dataclass
 class WorkbookRunOutcome:
     write: WriteOutcome
-    results: list[Result]
+    documents: list[dict[str, Any]]  # source, status and error of each document sent
     summary: dict[str, int]
     journal: str | None
     from_journal: int
@@ -71,7 +78,7 @@ class WorkbookRunOutcome:
             "journal": self.journal,
             "provider": self.provider,
             "model": self.model,
-            "documents": [_row_report(result) for result in self.results],
+            "documents": self.documents,
         }
 
 
@@ -187,22 +194,23 @@ def run_workbook(
         results: list[Result] = []
         from_journal, journal_path, interrupted = 0, None, False
         if job.paths:
-            outcome = client.batch(
-                job.paths, model=model, concurrency=concurrency, journal=journal, on_result=on_result
+            results, from_journal, journal_path, interrupted = _send(
+                client, job, model, concurrency, journal, on_result
             )
-            results = [_shown_as(r, shown) for r, shown in zip(outcome.results, job.shown, strict=True)]
-            from_journal, journal_path = outcome.from_journal, outcome.journal
-            interrupted = outcome.interrupted
         provider_name = client.provider_name
+    reports = [_row_report(result) for result in results]
+    summary = summarize(results)
     if job.paths:
         run = RunInfo(started, datetime.now(), provider_name, model, from_journal, __version__)
-        written = write_plan(opened, results, fields=fields, line_fields=line_fields, run=run)
+        pending = prepare_write(opened, results, fields=fields, line_fields=line_fields, run=run)
+        del results  # planned: the memory goes to the cells and the save
+        written = finish_write(pending)
     else:  # nothing to send: the workbook stays exactly as it is (even when open in Excel)
         written = WriteOutcome(opened.path, opened.path, False, reason="there was nothing to send")
     return WorkbookRunOutcome(
         written,
-        results,
-        summarize(results),
+        reports,
+        summary,
         journal_path,
         from_journal,
         job,
@@ -210,6 +218,23 @@ def run_workbook(
         model,
         interrupted,
     )
+
+
+def _send(
+    client: Client,
+    job: WorkbookJob,
+    model: str | None,
+    concurrency: int | None,
+    journal: str | None,
+    on_result: Callable[[Result], None] | None,
+) -> tuple[list[Result], int, str, bool]:
+    """The batch, its results shown under each row's own `source` text (the batch's own outcome is let
+    go here, so that only these results stay in memory)."""
+    outcome = client.batch(
+        job.paths, model=model, concurrency=concurrency, journal=journal, on_result=on_result
+    )
+    results = [_shown_as(r, shown) for r, shown in zip(outcome.results, job.shown, strict=True)]
+    return results, outcome.from_journal, outcome.journal, outcome.interrupted
 
 
 @bulk

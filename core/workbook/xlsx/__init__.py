@@ -155,6 +155,21 @@ def write_results(
     )
 
 
+@dataclass
+class PendingWrite:
+    """A planned write: the workbook it goes to (the user's, or a new results workbook) and its plan.
+    Planning needs the results, carrying it out does not: a caller may let go of them in between."""
+
+    opened: OpenedWorkbook
+    target: OpenedWorkbook
+    plan: Plan
+    no_results: bool
+
+    @property
+    def to_results_file(self) -> bool:
+        return self.target is not self.opened
+
+
 def write_plan(
     opened: OpenedWorkbook,
     results: Sequence[Result],
@@ -166,24 +181,50 @@ def write_plan(
     now: datetime | None = None,
 ) -> WriteOutcome:
     """Plan, apply and save; to a results workbook when the workbook itself may not be rewritten."""
+    pending = prepare_write(
+        opened, results, fields=fields, line_fields=line_fields, run=run, settings=settings, now=now
+    )
+    return finish_write(pending)
+
+
+def prepare_write(
+    opened: OpenedWorkbook,
+    results: Sequence[Result],
+    *,
+    fields: Sequence[FieldDef] = (),
+    line_fields: Sequence[FieldDef] = (),
+    run: RunInfo | None = None,
+    settings: dict[str, str | None] | None = None,
+    now: datetime | None = None,
+) -> PendingWrite:
+    """Plan the write into the workbook, or, when it may not be rewritten, into a new results workbook
+    beside it with the same columns."""
     moment = now or datetime.now()
-    if opened.refusal is None:
-        plan = plan_workbook(
-            opened.state,
-            results,
-            now=moment,
-            fields=fields,
-            line_fields=line_fields,
-            run=run,
-            settings=settings,
-        )
-        apply_actions(opened.book, plan.actions)
-        summary = plan.summary()
-        del plan  # its cells are in the workbook now: memory for the save
+    target = opened
+    if opened.refusal is not None:
+        target = new_opened(results_path(opened.path, moment))
+        fields = [*_known_fields(opened.state, DOCUMENTS), *fields]
+        line_fields = [*_known_fields(opened.state, LINE_ITEMS), *line_fields]
+        settings = dict(opened.state.settings)
+    plan = plan_workbook(
+        target.state, results, now=moment, fields=fields, line_fields=line_fields, run=run, settings=settings
+    )
+    return PendingWrite(opened, target, plan, no_results=not results)
+
+
+def finish_write(pending: PendingWrite) -> WriteOutcome:
+    """Carry the plan out and save. Should the workbook turn out to be held by another program at the
+    last moment, the same sheets (the user's and the results) are saved as a results workbook."""
+    opened, target = pending.opened, pending.target
+    apply_actions(target.book, pending.plan.actions)
+    summary = pending.plan.summary()
+    pending.plan.actions.clear()  # their cells are in the workbook now: memory for the save
+    if not pending.to_results_file:
         try:
             save_atomically(opened.path, opened.book.save)
         except PermissionError:
             opened.refusal = "it is open in another program, so docrelay could not save it"
+            target = OpenedWorkbook(results_path(opened.path, datetime.now()), opened.book, opened.state)
         except OSError as exc:
             raise UsageError(
                 f"Cannot save {opened.path}: {exc.strerror or exc}",
@@ -191,44 +232,17 @@ def write_plan(
             ) from None
         else:
             return WriteOutcome(opened.path, opened.path, True, plan=summary)
-    return _write_results_file(opened, results, fields=fields, line_fields=line_fields, run=run, now=moment)
-
-
-def _write_results_file(
-    opened: OpenedWorkbook,
-    results: Sequence[Result],
-    *,
-    fields: Sequence[FieldDef],
-    line_fields: Sequence[FieldDef],
-    run: RunInfo | None,
-    now: datetime,
-) -> WriteOutcome:
-    """The results in a new workbook beside the one that could not be written (same columns)."""
-    target = results_path(opened.path, now)
-    known = _known_fields(opened.state, DOCUMENTS)
-    known_lines = _known_fields(opened.state, LINE_ITEMS)
-    fresh = new_opened(target)
-    plan: Plan = plan_workbook(
-        fresh.state,
-        results,
-        now=now,
-        fields=[*known, *fields],
-        line_fields=[*known_lines, *line_fields],
-        run=run,
-        settings=dict(opened.state.settings),
-    )
-    apply_actions(fresh.book, plan.actions)
     try:
-        save_atomically(target, fresh.book.save, keep_backup=False)
+        save_atomically(target.path, target.book.save, keep_backup=False)
     except OSError as exc:
         raise UsageError(
-            f"Cannot write the results workbook {target}: {exc.strerror or exc}",
+            f"Cannot write the results workbook {target.path}: {exc.strerror or exc}",
             hint="Close the workbook in Excel and run again: the results are kept in the journal.",
         ) from None
     reason = f"{opened.path.name} was not changed: {opened.refusal}"
-    if not results:
+    if pending.no_results:
         reason += "; there were no results to write"
-    return WriteOutcome(opened.path, target, False, reason=reason, plan=plan.summary())
+    return WriteOutcome(opened.path, target.path, False, reason=reason, plan=summary)
 
 
 def _known_fields(state: WorkbookState, sheet: str) -> list[FieldDef]:
