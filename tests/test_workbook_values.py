@@ -93,3 +93,18 @@ def test_text_longer_than_excel_allows_is_cut_and_flagged() -> None:
     value, cut = text_cell("x" * (MAX_CELL_TEXT + 10))
     assert cut and len(value) == MAX_CELL_TEXT and value.endswith("…")
     assert text_cell("short") == ("short", False)
+
+
+def test_source_cells_name_files_relative_to_the_workbook_absolute_or_on_a_share() -> None:
+    from pathlib import Path, PureWindowsPath
+
+    from core.workbook.run import resolve_source
+
+    base = Path("/books")
+    assert resolve_source("invoices/a.pdf", base, windows=False) == Path("/books/invoices/a.pdf")
+    assert resolve_source("invoices\\a.pdf", base, windows=False) == Path("/books/invoices/a.pdf")
+    assert resolve_source(' "/scans/a.pdf" ', base, windows=False) == Path("/scans/a.pdf")
+    assert resolve_source("file:///scans/a%20b.pdf", base, windows=False) == Path("/scans/a b.pdf")
+    unc = resolve_source(r"\\server\share\a.pdf", base, windows=True)
+    assert str(unc).replace("/", "\\").startswith("\\\\server\\share")
+    assert PureWindowsPath(str(resolve_source("C:\\Scans\\a.pdf", base, windows=True))).drive == "C:"
