@@ -113,7 +113,9 @@ def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float
         command = ["/usr/bin/time", "-f", "%M", "-o", report.name, *args]
         done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - started
-        PEAK_MB.append(int(report.read().split()[-1]) / 1024)
+        peak = int(report.read().split()[-1]) / 1024
+    name = " ".join(a for a in args[1:] if not a.startswith(("/", "--journal")))
+    PEAK_MB[name] = max(PEAK_MB.get(name, 0.0), peak)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
@@ -123,7 +125,7 @@ def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float
     return wall, cpu, done.stderr.strip().splitlines()[0]
 
 
-PEAK_MB: list[float] = []
+PEAK_MB: dict[str, float] = {}  # per command line
 
 
 def floor_cells(results: list[Result]) -> tuple[list[list[object]], list[list[object]]]:
@@ -232,7 +234,7 @@ def main() -> int:
                 keep("floor rewrite, collector paused", *floor_rewrite(work / "floor.xlsx", documents, lines))
             print(f"round {round_number}: floors {best['floor write']}, {best['floor rewrite']}", flush=True)
         size = (work / "after-first.xlsx").stat().st_size
-        peak_mb = max(PEAK_MB)
+        peak_mb = max(PEAK_MB.values())
     cells = sum(len(r) for r in documents) + sum(len(r) for r in lines)
     floor_w, floor_r = best["floor write"], best["floor rewrite"]
     print()
@@ -253,6 +255,8 @@ def main() -> int:
     for name, (wall, cpu), (fw, fc), target in rows:
         print(f"{name:34} {wall:8.2f} {cpu:8.2f} {wall / fw:10.2f}x {cpu / fc:9.2f}x  {target}")
     print(f"peak memory of a docrelay-excel process: {peak_mb:.0f} MB (target <= 1024 MB; GNU time)")
+    for name, peak in PEAK_MB.items():
+        print(f"  {peak:6.0f} MB  docrelay-excel {name}")
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (2 cores, shared with other work)")
     return 0
 
