@@ -204,6 +204,11 @@ class ModelInfo(_Model):
     description: str | None = None
     provider: str
     fields: list[str] = Field(default_factory=list)
+    field_types: dict[str, str] = Field(
+        default_factory=dict,
+        description="Type per field as the model declares it (string, amount, date, lines...); a table's "
+        "columns as 'table.column'",
+    )
     extras: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -7,7 +7,9 @@ the exit code and the one JSON document on stdout (and the --output file where o
 the offline `local` provider; the Cradl emulator over HTTPS, trusted only through a throw-away CA
 given in DOCRELAY_CA_BUNDLE (and refused without it, which proves the bundled certifi store is
 found and used); a missing file (4); a wrong secret (5, never echoed); a job that outlives
---timeout (10, with its job handle); submit then poll; the OS credential store through keyring.
+--timeout (10, with its job handle); submit then poll; the OS credential store through keyring; and
+`docrelay-excel` beside it: a new workbook run on a folder, a file that is not a workbook (4), and an
+open workbook (results go to a results workbook beside it).
 Needs the test dependencies (the emulator) and `cryptography`. Exit status 0 when every check passes.
 """
 
@@ -25,6 +27,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -294,6 +297,64 @@ def check_credential_store(s: Smoke) -> None:
     check_fields(s.envelope(run, exit_code=0, command="extract"))
 
 
+# -- docrelay-excel, beside docrelay in the same folder -------------------------------------------
+def excel_run(s: Smoke, *args: str) -> Run:
+    name = "docrelay-excel.exe" if os.name == "nt" else "docrelay-excel"
+    excel = s.binary.with_name(name)
+    expect(excel.is_file(), f"no {name} beside {s.binary.name}")
+    saved, s.binary = s.binary, excel
+    try:
+        return s.run(*args)
+    finally:
+        s.binary = saved
+
+
+def check_excel_new_and_run(s: Smoke) -> None:
+    folder = s.work / "Excel desk"
+    (folder / "invoices").mkdir(parents=True, exist_ok=True)
+    shutil.copy(INVOICE, folder / "invoices" / "invoice.pdf")
+    book = folder / "Invoices.xlsx"
+    s.envelope(excel_run(s, "new", str(book), "--folder", "invoices"), exit_code=0, command="new")
+    run = excel_run(s, "run", str(book), "--journal", str(s.work / "excel-journal"))
+    data = s.envelope(run, exit_code=0, command="run")
+    expect(data.get("summary", {}).get("succeeded") == 1, f"summary {data.get('summary')}")
+    expect(data.get("workbook_updated") is True, "the workbook was not updated")
+    expect("Written to" in run.stderr, "no human summary on stderr")
+    with zipfile.ZipFile(book) as package:
+        sheet = package.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    expect("INV-2026-0042" in sheet or "INV-2026-0042" in _shared_strings(book), "invoice number not written")
+
+
+def _shared_strings(book: Path) -> str:
+    with zipfile.ZipFile(book) as package:
+        names = package.namelist()
+        return package.read("xl/sharedStrings.xml").decode("utf-8") if "xl/sharedStrings.xml" in names else ""
+
+
+def check_excel_not_a_workbook(s: Smoke) -> None:
+    fake = s.work / "export.xlsx"
+    fake.write_text("source,status\na.pdf,done\n", encoding="utf-8")
+    run = excel_run(s, "run", str(fake))
+    error = s.envelope(run, exit_code=4, command="run", error_type="input_error")
+    expect("not an Excel workbook" in error["message"], f"unexpected message: {error['message']}")
+
+
+def check_excel_open_workbook(s: Smoke) -> None:
+    folder = s.work / "Excel desk"
+    book = folder / "Invoices.xlsx"
+    (folder / "~$Invoices.xlsx").write_bytes(b"owner")
+    (folder / "~$voices.xlsx").write_bytes(b"owner")
+    shutil.copy(INVOICE, folder / "invoices" / "again.pdf")
+    try:
+        run = excel_run(s, "run", str(book), "--journal", str(s.work / "excel-journal"))
+    finally:
+        (folder / "~$Invoices.xlsx").unlink()
+        (folder / "~$voices.xlsx").unlink()
+    data = s.envelope(run, exit_code=0, command="run")
+    expect(data.get("workbook_updated") is False, "an open workbook was rewritten")
+    expect(Path(data.get("written_to", "")).is_file(), "no results workbook beside it")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -329,6 +390,9 @@ def main(argv: list[str] | None = None) -> int:
                 ("cradl: submit, then result --wait", lambda: check_cradl_submit_then_poll(smoke)),
                 ("cradl: timeout -> 10 with job handle", lambda: check_cradl_timeout(smoke, emulator)),
                 ("credential store (keyring)", lambda: check_credential_store(smoke)),
+                ("docrelay-excel: new, then run a folder", lambda: check_excel_new_and_run(smoke)),
+                ("docrelay-excel: not a workbook -> 4", lambda: check_excel_not_a_workbook(smoke)),
+                ("docrelay-excel: open workbook -> results file", lambda: check_excel_open_workbook(smoke)),
             ]
             return run_checks(smoke, checks)
         finally:

@@ -4,6 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# LibreOffice headless opens, reads back and converts every workbook the Excel tests write (issue 11), and
+# pdftoppm renders its PDF: Debian packages, installed here when missing (a fresh CI machine has neither).
+# Missing after this step, the tests fail: they never skip.
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+  echo "== installing LibreOffice (headless Calc) and poppler-utils"
+  SUDO=""
+  if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends \
+    libreoffice-calc-nogui poppler-utils
+fi
+
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv

@@ -133,10 +133,14 @@ class BatchEngine:
                 self._emit(results[item.index])
                 continue
             groups.setdefault(item.source.sha256, []).append(item)
+        first_sources = [items[0].source for items in groups.values()]
+        entries = self.journal.ensure_many(
+            [(s.sha256, s.source, s.name) for s in first_sources if s is not None], provider.name, model
+        )
         for sha256, items in groups.items():
             source = items[0].source
             assert source is not None
-            entry = self.journal.ensure(sha256, provider.name, model, source.source, source.name)
+            entry = entries[sha256]
             if entry.state == "succeeded" and entry.result is not None:
                 done = Result.model_validate(entry.result)
                 done.extras["from_journal"] = True  # no call was made for it in this run

@@ -291,6 +291,7 @@ class CradlProvider(RemoteProvider[CradlApi]):
                         description=model.get("description"),
                         provider=self.name,
                         fields=sorted((model.get("fieldConfig") or {}).keys()),
+                        field_types=field_types(model.get("fieldConfig") or {}),
                         extras={"owner": "public" if owner else "own", "status": model.get("status")},
                     ),
                 )
@@ -334,3 +335,16 @@ class CradlProvider(RemoteProvider[CradlApi]):
     def complete_review(self, review_id: str) -> Review:
         workflow, execution = split_review_id(review_id)
         return review_from_execution(self.api.complete_execution(workflow, execution), workflow)
+
+
+def field_types(field_config: dict[str, Any]) -> dict[str, str]:
+    """Types from a Cradl fieldConfig: {"total": "amount", "items": "lines", "items.text": "string"}."""
+    types: dict[str, str] = {}
+    for key, entry in field_config.items():
+        if not isinstance(entry, dict):
+            continue
+        types[key] = str(entry.get("type") or "")
+        for column, sub in (entry.get("fields") or {}).items():
+            if isinstance(sub, dict):
+                types[f"{key}.{column}"] = str(sub.get("type") or "")
+    return types
