@@ -115,6 +115,23 @@ def _log_internal_error(exc: BaseException) -> str:
         return "(no log file could be written)"
 
 
+def _hand_over_stdin_settings(args: Any) -> None:
+    """--secrets-stdin: read the piped JSON object and hand it to core's configuration (never argv)."""
+    from core.config import read_handover_from_fd, use_handover
+
+    if getattr(args, "stdin", False) or "-" in getattr(args, "files_from", []):
+        raise UsageError(
+            "--secrets-stdin cannot share standard input with --stdin or --files-from -",
+            hint="Hand the settings over on standard input, and give the other input as a file.",
+        )
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError(
+            "--secrets-stdin was given, but standard input is a terminal, not a pipe",
+            hint='Pipe the settings into docrelay, e.g. {"client_secret": "..."}; docrelay never prompts.',
+        )
+    use_handover(read_handover_from_fd(sys.stdin.fileno()))
+
+
 def _print_text(text: str) -> int:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
@@ -167,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.output:
             output = _check_output_path(args.output)
         _setup_logging(args.verbose)
+        if args.secrets_stdin:
+            _hand_over_stdin_settings(args)
         data, exit_code = COMMANDS[args.command](args)
         document = _envelope(command, started, data)
         if exit_code:
