@@ -11,6 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from core.config.handover import HANDOVER_ORIGIN, handed_over
 from core.config.schema import (
     DEFAULT_PROFILE,
     DEFAULT_TIMEOUT,
@@ -29,7 +30,6 @@ from core.config.schema import (
     provider_spec,
     static_specs,
 )
-from core.config.handover import HANDOVER_ORIGIN, handed_over
 from core.config.secrets import read_secret
 from core.config.store import config_file_path, load_config, select_profile
 from core.errors import ConfigError
