@@ -8,8 +8,8 @@ the XAML and evaluated with the check's inputs, relative paths against a robot f
 executable as RunDocrelay.vb does (docrelay's folder as working directory, `--args-file`, `--output`,
 `in_Environment` and the secret in the child's environment only) and reads the answer as the workflow
 does: typed outputs, dates as ISO text. The PAD check feeds a shell the three lines that
-secrets_cmd_session.txt writes into its CMD session (bash standing in for cmd: like cmd, it leaves
-the rest of its standard input to the program it starts). Exit status 0 when every check passes.
+secrets_cmd_session.txt writes into its CMD session (cmd.exe on Windows, bash elsewhere).
+Exit status 0 when every check passes.
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ from uipath_workflow import REPO, Outputs, run_workflow
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SECRET_SNIPPET = REPO / "uipath_activity" / "power_automate" / "secrets_cmd_session.txt"
 WRONG_SECRET = "wrong-secret-5e1d9c"  # must never appear in any output
+# The CMD session of the PAD snippet: cmd.exe itself on Windows; elsewhere bash, which, like cmd, leaves
+# the rest of its standard input to the program it starts (dash does not).
+SHELL = ["cmd", "/Q"] if os.name == "nt" else ["bash"]
 DOCUMENT = Path("Fakturaer på vent") / "Faktura Ærø nr 7.pdf"  # relative to the robot's folder
 
 
@@ -169,7 +172,7 @@ def pad_session_lines(values: dict[str, str]) -> list[str]:
     for line in lines:
         line = line.replace('\\"', '"').replace("\\\\", "\\")  # robin's string escapes
         line = re.sub(r"%(\w+)%", lambda m: values[m.group(1)], line)
-        filled.append(line.replace("^", ""))  # cmd's escape character; bash needs none
+        filled.append(line if os.name == "nt" else line.replace("^", ""))  # cmd's escape character
     return filled
 
 
@@ -186,7 +189,7 @@ def check_pad_secrets_through_a_session(kit: Kit) -> None:
     )
     env = {**kit.env, **{k: v for k, v in kit.cradl.items() if k != "DOCRELAY_CRADL_CLIENT_ID"}}
     session = subprocess.run(
-        ["bash"],
+        SHELL,
         input="\n".join(lines) + "\n",
         env=env,
         capture_output=True,
@@ -209,7 +212,7 @@ def check_pad_secrets_through_a_session(kit: Kit) -> None:
         }
     )
     session = subprocess.run(
-        ["bash"],
+        SHELL,
         input="\n".join(lines) + "\n",
         env=env,
         capture_output=True,

@@ -310,10 +310,8 @@ def run_workflow(
             )
         except subprocess.TimeoutExpired:
             exit_code, stdout, stderr = -1, "", ""
-        if output_path.exists():
-            output_text = output_path.read_text(encoding="utf-8")
-        else:
-            output_text = stdout.strip()
+        exists = output_path.exists()
+        output_text = output_path.read_text(encoding="utf-8") if exists else stdout.strip()
         if not output_text.strip():
             kind = "process_timeout" if exit_code == -1 else "no_output"
             outputs = Outputs(
