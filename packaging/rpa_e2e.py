@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -270,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_checks(kit: Kit, checks: list[tuple[str, Callable[[], None]]]) -> int:
     failures = 0
+    started = time.perf_counter()
     for name, check in checks:
         kit.last = None
         try:
@@ -293,7 +295,8 @@ def run_checks(kit: Kit, checks: list[tuple[str, Callable[[], None]]]) -> int:
                 )
         else:
             print(f"ok    {name}", flush=True)
-    print(f"{len(checks) - failures} of {len(checks)} RPA checks passed ({kit.binary})")
+    total = time.perf_counter() - started
+    print(f"{len(checks) - failures} of {len(checks)} RPA checks passed in {total:.1f} s ({kit.binary})")
     return 1 if failures else 0
 
 
