@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -110,6 +111,17 @@ def test_an_open_pipe_with_a_complete_line_does_not_block() -> None:
     finally:
         os.close(write_fd)
         os.close(read_fd)
+
+
+def test_hostile_input_is_refused_quickly() -> None:
+    deep = b'{"client_secret": ' + b"[" * 50_000 + b"\n" + b"}\n" * 5_000
+    with pytest.raises(UsageError, match="nested too deeply"):
+        parse_handover(deep)
+    lines = iter([b"}", b"\n"] * 20_000)
+    started = time.perf_counter()
+    with pytest.raises(UsageError):
+        read_handover(lambda: next(lines, b""))
+    assert time.perf_counter() - started < 5
 
 
 def test_more_than_the_limit_is_refused_without_reading_on() -> None:

@@ -48,7 +48,7 @@ def read_handover(read_byte: Callable[[], bytes], *, limit: int = MAX_HANDOVER_B
                 f"--secrets-stdin: more than {limit // 1024} KiB on standard input",
                 hint=f"Pipe one small JSON object of settings, e.g. {_EXAMPLE}.",
             )
-        if byte == b"\n" and _is_complete_object(buffer):
+        if byte == b"\n" and buffer.rstrip().endswith(b"}") and _is_complete_object(buffer):
             break
     return parse_handover(bytes(buffer))
 
@@ -74,6 +74,11 @@ def parse_handover(raw: bytes) -> dict[str, Any]:
         )
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise UsageError(
+            "--secrets-stdin: standard input is nested too deeply to be a JSON object of settings",
+            hint=f"Pipe one flat JSON object, e.g. {_EXAMPLE}.",
+        ) from None
     except json.JSONDecodeError as exc:
         # The position only: the text itself may hold a secret.
         raise UsageError(
@@ -109,7 +114,7 @@ def clear_handover() -> None:
 def _is_complete_object(buffer: bytearray) -> bool:
     try:
         return isinstance(json.loads(buffer.decode("utf-8-sig")), dict)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return False
 
 
