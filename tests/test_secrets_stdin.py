@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from core.config import parse_handover, read_handover_from_fd, resolve_settings
 from core.config.handover import MAX_HANDOVER_BYTES, clear_handover, read_handover, use_handover
 from core.errors import UsageError
 from core.redact import redact_text
-from tests.cli_helpers import SAMPLES, isolated_env, run_docrelay
+from tests.cli_helpers import SAMPLES, docrelay_executable, isolated_env, run_docrelay
 from tests.emulators.cradl import CradlEmulator
 
 SECRET = "handed-over-secret-8c1f"
@@ -267,3 +268,22 @@ def test_without_the_option_standard_input_is_not_read(tmp_path: Path) -> None:
     )
     assert run.exit_code == 0
     assert run.document["data"]["settings"]["client_id"] is None
+
+
+def test_a_terminal_is_refused_not_waited_for(tmp_path: Path) -> None:
+    """docrelay never prompts: with a terminal on standard input it answers at once."""
+    primary, secondary = os.openpty()
+    try:
+        done = subprocess.run(
+            [docrelay_executable(), "--secrets-stdin", "config", "show"],
+            stdin=secondary,
+            capture_output=True,
+            text=True,
+            env=isolated_env(tmp_path),
+            timeout=30,
+        )
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert done.returncode == 2
+    assert "standard input is a terminal" in json.loads(done.stdout)["error"]["message"]
