@@ -39,6 +39,12 @@ def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         "--timeout", default=default, type=float, metavar="S", help="seconds to wait for a job"
     )
     group.add_argument(
+        "--secrets-stdin",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help='read settings (secrets) as one JSON object from standard input, e.g. {"client_secret": "..."}',
+    )
+    group.add_argument(
         "--verbose",
         action="store_true",
         default=argparse.SUPPRESS if suppress else False,
