@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.config import Settings, resolve_settings
-from core.errors import DocRelayError, InputError, JobFailedError, JobTimeoutError
+from core.errors import DocRelayError, InputError, JobFailedError, JobTimeoutError, UsageError
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, ResultError, Review
 from core.providers import provider_class
 from core.providers.base import PredictOptions, Provider
@@ -119,13 +119,23 @@ class Client:
         model: str | None = None,
         name: str | None = None,
         options: PredictOptions | None = None,
+        agent: str | None = None,
     ) -> JobHandle:
-        """Upload and start a prediction; return at once with a handle to resume from."""
+        """Upload and start a prediction (or, with `agent`, an agent run); return at once with a
+        handle to resume from."""
         source = self.open_source(document, name)
         provider = self.provider
-        model_id = provider.resolve_model(model)  # before the upload: a missing model must cost nothing
-        info = provider.upload(source)
-        job = provider.start_prediction(info, source, model_id, options or PredictOptions())
+        if agent:
+            if model:
+                raise UsageError(
+                    "Give a model or an agent, not both",
+                    hint="An agent predicts with the model it was set up with.",
+                )
+            job = provider.submit_to_agent(source, agent, options or PredictOptions())
+        else:
+            model_id = provider.resolve_model(model)  # before the upload: a missing model costs nothing
+            info = provider.upload(source)
+            job = provider.start_prediction(info, source, model_id, options or PredictOptions())
         if self.settings.profile and not job.profile:
             job = job.model_copy(update={"profile": self.settings.profile})
         return job
@@ -199,12 +209,14 @@ class Client:
         name: str | None = None,
         timeout: float | None = None,
         options: PredictOptions | None = None,
+        agent: str | None = None,
     ) -> Result:
         """Upload, predict and wait: the finished, normalized result of one document.
 
+        With `agent` (Cradl), the document goes through that agent instead of a model.
         A job the service reports as failed raises JobFailedError.
         """
-        job = self.submit(document, model=model, name=name, options=options)
+        job = self.submit(document, model=model, name=name, options=options, agent=agent)
         result = self.wait(job, timeout=timeout)
         raise_if_failed(result)
         return result

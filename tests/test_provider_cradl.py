@@ -247,7 +247,6 @@ def test_failed_put_leaves_no_document_behind(tmp_path: Path, emu: CradlEmulator
     ("endpoint", "status", "message", "code", "error_type"),
     [
         ("POST /predictions", 400, "preprocessConfig is invalid", 4, "input_error"),
-        ("POST /documents", 403, "Forbidden", 5, "auth_error"),
         ("POST /predictions", 415, "Unsupported media type", 4, "input_error"),
     ],
 )
@@ -258,6 +257,23 @@ def test_error_mapping(
     run = extract(cradl_env(tmp_path, emu))
     assert run.exit_code == code, run.stdout
     assert run.error["type"] == error_type and message in run.error["message"]
+
+
+def test_a_403_renews_the_token_once_and_retries(tmp_path: Path, emu: CradlEmulator) -> None:
+    """The spec documents 403 (not 401) for a refused token."""
+    emu.script_fault("POST /documents", status=403, message="Forbidden")
+    run = extract(cradl_env(tmp_path, emu))
+    assert run.exit_code == 0, run.stdout
+    assert emu.requests_to("POST /oauth2/token") == 2, "one token, then one renewal"
+    assert emu.requests_to("POST /documents") == 2
+
+
+def test_a_403_after_renewal_exits_5(tmp_path: Path, emu: CradlEmulator) -> None:
+    emu.script_fault("POST /documents", status=403, message="Forbidden", count=2)
+    run = extract(cradl_env(tmp_path, emu))
+    assert run.exit_code == 5, run.stdout
+    assert run.error["type"] == "auth_error" and "Forbidden" in run.error["message"]
+    assert emu.requests_to("POST /oauth2/token") == 2, "renewed once, not again"
 
 
 def test_unknown_model_is_not_found(tmp_path: Path, emu: CradlEmulator) -> None:

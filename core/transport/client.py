@@ -342,7 +342,8 @@ class HttpClient:
                 raise self._complete(verdict, response)
             if verdict is None and (status < 400 or status in ok_statuses):
                 return response
-            if status == 401 and verdict is None and send_auth and self.auth and not refreshed:
+            renew = self.auth is not None and status in self.auth.refresh_statuses
+            if renew and verdict is None and send_auth and self.auth and not refreshed:
                 refreshed = True
                 if self.auth.refresh(sent_headers):
                     max_attempts += 1  # the re-authenticated attempt does not use up the retry budget

@@ -38,7 +38,8 @@ def _factory(cls: type[E], defaults: dict[str, Any]) -> Iterator[Callable[..., E
 
 @pytest.fixture
 def make_cradl_emulator() -> Iterator[Callable[..., CradlEmulator]]:
-    yield from _factory(CradlEmulator, FAST_JOBS)
+    # Strict about the file PUT's Content-Type: docrelay sends one (the official SDKs do not).
+    yield from _factory(CradlEmulator, {**FAST_JOBS, "allow_untyped_put": False})
 
 
 @pytest.fixture
