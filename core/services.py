@@ -230,16 +230,17 @@ class Client:
         timeout: float | None = None,
         options: PredictOptions | None = None,
         on_result: Callable[[Result], None] | None = None,
+        agent: str | None = None,
     ) -> list[Result]:
         """Extract each document; a failure becomes a failed result instead of stopping the rest."""
         results: list[Result] = []
         for document in documents:
             try:
-                result = self.extract(document, model=model, timeout=timeout, options=options)
+                result = self.extract(document, model=model, timeout=timeout, options=options, agent=agent)
             except DocRelayError as exc:
                 if exc.exit_code in (3, 5):  # configuration or credentials: every document would fail
                     raise
-                result = failed_result(self.provider_name, model, document, exc)
+                result = failed_result(self.provider_name, model or agent, document, exc)
             results.append(result)
             if on_result:
                 on_result(result)

@@ -302,6 +302,7 @@ class DocRelay:
         timeout: timedelta | None = None,
         pages: str | None = None,
         max_pages: int | None = None,
+        agent: str | None = None,
     ) -> dict[str, Any]:
         """Upload the document at ``path``, predict with ``model`` and wait for the result.
 
@@ -311,12 +312,17 @@ class DocRelay:
         (``0,1,-1``: the first two and the last); ``max_pages`` caps how many are read (providers that
         cannot select pages ignore both).
 
+        ``agent`` (Cradl) runs the document through that Cradl Agent instead of a model: the agent
+        predicts with its own settings and may wait for a person to review the values; the result
+        carries ``agent_run_status`` and ``review`` in its ``extras``. `List Models` lists agents too.
+
         Fails if the file is missing, empty or not a PDF, JPEG, PNG, TIFF or WebP, if the model is
         unknown, if the service reports that it could not process the document, or if the job does
         not finish in time (the message then has the job handle to resume with `Wait For Result`).
 
         | ${result} =    Extract Document    ${CURDIR}/invoices/invoice 7.pdf
         | ${result} =    Extract Document    ${file}    model=las:model:invoice    timeout=5 min
+        | ${result} =    Extract Document    ${file}    agent=cradl:agent:0123...
         | Should Be Equal    ${result}[fields][currency][value]    EUR
         """
         from core.providers.base import PredictOptions
@@ -327,9 +333,10 @@ class DocRelay:
             options = PredictOptions.parse(pages=pages, max_pages=max_pages)
             result = session.client.extract(
                 path,
-                model=model or session.model,
+                model=_model_or_agent(model, agent, session.model),
                 timeout=seconds(timeout),
                 options=options,
+                agent=agent,
             )
             return self._report("Extracted", result, session, watch)
 
@@ -340,6 +347,7 @@ class DocRelay:
         model: str | None = None,
         pages: str | None = None,
         max_pages: int | None = None,
+        agent: str | None = None,
     ) -> str:
         """Upload the document at ``path`` and start a prediction; return at once with its job handle.
 
@@ -357,7 +365,9 @@ class DocRelay:
         with keyword_call():
             session = self._session()
             options = PredictOptions.parse(pages=pages, max_pages=max_pages)
-            handle = session.client.submit(path, model=model or session.model, options=options)
+            handle = session.client.submit(
+                path, model=_model_or_agent(model, agent, session.model), options=options, agent=agent
+            )
             job = handle.encode()
             logger.info(
                 f"Submitted {handle.document.name} to {handle.provider}{_model_text(handle.model)} "
@@ -697,6 +707,11 @@ class DocRelay:
         data = result.to_dict()
         log_json(data)
         return robot_value(data)  # type: ignore[no-any-return]
+
+
+def _model_or_agent(model: str | None, agent: str | None, default: str | None) -> str | None:
+    """The model for this call: the library's default model does not apply to an agent run."""
+    return model if agent else (model or default)
 
 
 def _model_text(model: str | None) -> str:

@@ -35,15 +35,16 @@ def _cmd_extract(args: argparse.Namespace) -> tuple[Any, int]:
 
     with _client(args) as client:
         if len(args.files) == 1:
-            return client.extract(args.files[0], model=args.model, options=_options(args)).to_dict(), 0
-        results = client.extract_many(args.files, model=args.model, options=_options(args))
+            result = client.extract(args.files[0], model=args.model, options=_options(args), agent=args.agent)
+            return result.to_dict(), 0
+        results = client.extract_many(args.files, model=args.model, options=_options(args), agent=args.agent)
     summary = summarize(results)
     return {"summary": summary, "results": [r.to_dict() for r in results]}, (11 if summary["failed"] else 0)
 
 
 def _cmd_submit(args: argparse.Namespace) -> tuple[Any, int]:
     with _client(args) as client:
-        job = client.submit(args.file, model=args.model, options=_options(args))
+        job = client.submit(args.file, model=args.model, options=_options(args), agent=args.agent)
     return {
         "job": job.encode(),
         "status": "pending",
