@@ -20,7 +20,7 @@ PUBLIC_OWNER = "las:organization:cradl"
 # Larger ones are streamed to `fileUrl`, never held whole in memory. The spec allows 6,250,000
 # base64 characters inline (about 4.5 MB); bench/cradl_inline_threshold.py measured the choice
 # (docs/benchmarks.md).
-INLINE_MAX_BYTES = 1024 * 1024
+INLINE_MAX_BYTES = 512 * 1024
 DOCUMENT_FIELDS = (
     "name",
     "description",
