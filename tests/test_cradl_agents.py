@@ -141,3 +141,59 @@ def test_providers_without_agents_say_so(tmp_path: Path) -> None:
     run = run_docrelay("extract", str(INVOICE), "--agent", DEFAULT_AGENT_ID, env=isolated_env(tmp_path))
     assert run.exit_code == 2, run.stdout
     assert "has no agents" in run.error["message"]
+
+
+# -- the run's output as a result -----------------------------------------------------------------------
+def _run(status: str, **extra: object) -> dict[str, object]:
+    return {
+        "agentId": DEFAULT_AGENT_ID,
+        "runId": "cradl:run:" + "1" * 32,
+        "id": f"{DEFAULT_AGENT_ID}/cradl:run:{'1' * 32}",
+        "status": status,
+        **extra,
+    }
+
+
+def _cell(name: str, value: object, confidence: float = 0.9) -> dict[str, object]:
+    return {"value": value, "rawValue": str(value), "confidence": confidence, "page": 0, "name": name}
+
+
+def test_output_groups_become_fields_and_tables() -> None:
+    from core.models import DocumentInfo
+    from core.providers.cradl.agents import normalize_run
+
+    variables = {
+        "output": {
+            "g1": [{"f1": _cell("invoice_number", "INV-1"), "f2": _cell("total", 12.5, 2.0)}],
+            "g2": [{"c1": _cell("amount", "1.00")}, {"c1": _cell("amount", "2.00")}],
+        },
+        "context": {"runId": "x"},
+    }
+    document = DocumentInfo(name="a.pdf", sha256="0" * 64, content_type="application/pdf")
+    result = normalize_run(_run("exported"), variables, document)
+    assert result.status == "succeeded"
+    assert result.fields["invoice_number"].value == "INV-1"
+    assert result.fields["total"].value == "12.5" and result.fields["total"].confidence == 1.0
+    assert [row["amount"].value for row in result.tables["g2"]] == ["1.00", "2.00"]
+    top_level = normalize_run(_run("pending-export"), variables["output"], document)
+    assert top_level.fields == result.fields, "groups at the top level of the file are read too"
+
+
+@pytest.mark.parametrize(
+    ("status", "extra", "outcome"),
+    [
+        ("pending-predictions", {}, "pending"),
+        ("succeeded-predictions", {}, "pending"),
+        ("ready-for-review", {}, "pending"),
+        ("review-completed", {}, "succeeded"),
+        ("pending-export", {}, "succeeded"),
+        ("exported", {}, "succeeded"),
+        ("error", {}, "failed"),
+        ("archived", {"variablesFileUrl": "https://files.example/x"}, "succeeded"),
+        ("archived", {}, "failed"),
+    ],
+)
+def test_run_statuses(status: str, extra: dict[str, object], outcome: str) -> None:
+    from core.providers.cradl.agents import run_outcome
+
+    assert run_outcome(_run(status, **extra)) == outcome
