@@ -37,6 +37,13 @@ def split_run_id(full_id: str) -> tuple[str, str]:
     return agent_id, run_id
 
 
+def run_full_id(run: Mapping[str, Any]) -> str | None:
+    """`<agentId>/<runId>`: the id a document names its run by (built so by the vendor's integrations)."""
+    if run.get("agentId") and run.get("runId"):
+        return f"{run['agentId']}/{run['runId']}"
+    return _text(run.get("id"))
+
+
 def run_outcome(run: Mapping[str, Any]) -> str:
     """ "pending" | "succeeded" | "failed" for a run's status."""
     status = str(run.get("status") or "")
@@ -119,7 +126,7 @@ def normalize_run(run: Mapping[str, Any], variables: Any, document: DocumentInfo
         if outcome == "failed"
         else None,
         document=document.model_copy(update={"id": document.id or (documents[0] if documents else None)}),
-        prediction_id=_text(run.get("id")),
+        prediction_id=run_full_id(run),
         fields=fields,
         tables=tables,
         extras=extras,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar
@@ -17,6 +18,8 @@ from core.providers.cradl.reviews import review_from_execution, split_review_id
 from core.providers.remote import RemoteProvider
 from core.sources import DocumentSource
 from core.transport import AuthStrategy, BearerToken, Classifier, HttpClient
+
+log = logging.getLogger("docrelay.cradl")
 
 DEFAULT_API_URL = "https://api.lucidtech.ai/v1"
 DEFAULT_AUTH_URL = "https://auth.lucidtech.ai/oauth2/token"
@@ -287,7 +290,7 @@ class CradlProvider(RemoteProvider[CradlApi]):
             )
         run = self.api.create_agent_run(agent)
         agent_id, run_id = str(run.get("agentId") or agent), str(run.get("runId"))
-        full_id = str(run.get("id") or f"{agent_id}/{run_id}")
+        full_id = f"{agent_id}/{run_id}"  # the vendor's own integrations build agentRunId so
         try:
             document = self.api.create_document(source, agentRunId=full_id)
         except BaseException:
@@ -314,9 +317,7 @@ class CradlProvider(RemoteProvider[CradlApi]):
         try:
             self.api.delete_agent_run(agent_id, run_id)
         except Exception:  # the upload's own error is the one to report
-            import logging
-
-            logging.getLogger("docrelay.cradl").warning("could not delete the agent run %s", run_id)
+            log.warning("could not delete the agent run %s", run_id)
 
     def _agent_result(self, job: JobHandle, run: dict[str, Any]) -> Result:
         variables = self.api.agent_run_variables(run) if run_outcome(run) == "succeeded" else None
@@ -400,9 +401,7 @@ class CradlProvider(RemoteProvider[CradlApi]):
         try:
             agents = list(self.api.list_agents())
         except (NotFoundError, AuthError, InputError) as exc:
-            import logging
-
-            logging.getLogger("docrelay.cradl").info("no agents listed: %s", exc.message)
+            log.info("no agents listed: %s", exc.message)
             return []
         return [
             ModelInfo(
