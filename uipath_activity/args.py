@@ -71,10 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("extract", "upload, predict and wait; one result per file")
     p.add_argument("files", nargs="+", metavar="FILE")
     _add_prediction_options(p)
+    _add_agent_option(p)
 
     p = command("submit", "start a job and return its handle at once")
     p.add_argument("file", metavar="FILE")
     _add_prediction_options(p)
+    _add_agent_option(p)
 
     p = command("status", "the state of a submitted job")
     p.add_argument("job", metavar="JOB", help="the job handle printed by submit")
@@ -161,6 +163,12 @@ def _add_prediction_options(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="a provider option, repeatable (see the provider's docs)",
+    )
+
+
+def _add_agent_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--agent", metavar="AGENT_ID", help="cradl: run the document through this Cradl Agent, not a model"
     )
 
 
