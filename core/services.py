@@ -135,18 +135,28 @@ class Client:
         model: str | None = None,
         name: str | None = None,
         options: PredictOptions | None = None,
+        agent: str | None = None,
     ) -> JobHandle:
-        """Upload and start a prediction; return at once with a handle to resume from. A provider that
-        answers at once extracts now, and its result is kept for the handle (core.instantjobs)."""
+        """Upload and start a prediction (or, with `agent`, an agent run); return at once with a
+        handle to resume from. A provider that answers at once extracts now, and its result is kept for
+        the handle (core.instantjobs)."""
         source = self.open_source(document, name)
         provider = self.provider
-        model_id = provider.resolve_model(model)  # before the upload: a missing model must cost nothing
         options = options or PredictOptions()
-        instant = self.instant_jobs
-        if instant is not None:
-            job = instant.submit(source, model_id, options)
+        if agent:
+            if model:
+                raise UsageError(
+                    "Give a model or an agent, not both",
+                    hint="An agent predicts with the model it was set up with.",
+                )
+            job = provider.submit_to_agent(source, agent, options)
         else:
-            job = provider.start_prediction(provider.upload(source), source, model_id, options)
+            model_id = provider.resolve_model(model)  # before the upload: a missing model costs nothing
+            instant = self.instant_jobs
+            if instant is not None:
+                job = instant.submit(source, model_id, options)
+            else:
+                job = provider.start_prediction(provider.upload(source), source, model_id, options)
         if self.settings.profile and not job.profile:
             job = job.model_copy(update={"profile": self.settings.profile})
         return job
@@ -216,18 +226,20 @@ class Client:
         name: str | None = None,
         timeout: float | None = None,
         options: PredictOptions | None = None,
+        agent: str | None = None,
     ) -> Result:
         """Upload, predict and wait: the finished, normalized result of one document.
 
+        With `agent` (Cradl), the document goes through that agent instead of a model.
         A job the service reports as failed raises JobFailedError.
         """
         provider = self.provider
-        if not provider.capabilities.async_jobs:  # answers at once: no job, no handle, no cache
+        if not agent and not provider.capabilities.async_jobs:  # answers at once: no job, no handle, no cache
             source = self.open_source(document, name)
             result = provider.extract(source, provider.resolve_model(model), options or PredictOptions())
             raise_if_failed(result)
             return result
-        job = self.submit(document, model=model, name=name, options=options)
+        job = self.submit(document, model=model, name=name, options=options, agent=agent)
         return self.wait(job, timeout=timeout)
 
     # -- many documents ------------------------------------------------------------------------
@@ -239,16 +251,17 @@ class Client:
         timeout: float | None = None,
         options: PredictOptions | None = None,
         on_result: Callable[[Result], None] | None = None,
+        agent: str | None = None,
     ) -> list[Result]:
         """Extract each document; a failure becomes a failed result instead of stopping the rest."""
         results: list[Result] = []
         for document in documents:
             try:
-                result = self.extract(document, model=model, timeout=timeout, options=options)
+                result = self.extract(document, model=model, timeout=timeout, options=options, agent=agent)
             except DocRelayError as exc:
                 if exc.stops_run:  # settings, credentials, quota: every document would fail
                     raise
-                result = failed_result(self.provider_name, model, document, exc)
+                result = failed_result(self.provider_name, model or agent, document, exc)
             results.append(result)
             if on_result:
                 on_result(result)

@@ -57,3 +57,6 @@ echo "== pytest"
 echo "== packaged executable (build + smoke test)"
 "$VENV_PY" packaging/build.py
 "$VENV_PY" packaging/smoke_test.py dist/docrelay/docrelay
+# The RPA kit (issue 18): each UiPath workflow's arguments file and the PAD secrets session, run against
+# the same built binary.
+"$VENV_PY" packaging/rpa_e2e.py dist/docrelay/docrelay

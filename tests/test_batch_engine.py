@@ -94,7 +94,7 @@ class RecordingLimiter:
 def test_a_429_with_retry_after_holds_every_worker(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:
     emu = make_cradl_emulator(engine="stub", latency_ms=30, async_delay=0.05)
     docs = make_documents(tmp_path / "in", 8)
-    emu.script_fault("PUT /files/{fileId}", status=429, retry_after=0.6)
+    emu.script_fault("POST /documents", status=429, retry_after=0.6)
     with cradl_client(emu, tmp_path) as client:
         recorder = RecordingLimiter(client.provider.limiter)
         client.provider.limiter = recorder
@@ -118,7 +118,7 @@ def test_rate_limit_paces_every_call_polling_included(
         elapsed = time.monotonic() - started
         assert client.provider.api.http.limiter is client.provider.limiter
     requests = emu.stats["total_requests"]
-    assert outcome.summary["succeeded"] == 4 and requests >= 16
+    assert outcome.summary["succeeded"] == 4 and requests >= 12  # inline upload, prediction, polls
     assert elapsed >= (requests - 1) / 10 - 0.05
     assert not [k for k in emu.stats["statuses"] if k.endswith(" 429")]  # never over the service's limit
 

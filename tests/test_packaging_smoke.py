@@ -80,8 +80,9 @@ def test_extract_over_https_with_the_ca_bundle(tls_emulator: CradlEmulator, pki:
     assert result.status == "succeeded"
     assert result.fields["invoice_number"].value == "INV-2026-0042"
     tls_emulator.assert_no_violations()
-    # every byte went over TLS, file upload included
-    assert tls_emulator.requests_to("PUT /files/{fileId}") == 1
+    # every byte went over TLS, the file's content included (inline in POST /documents: a small file)
+    assert tls_emulator.requests_to("POST /documents") == 1
+    assert tls_emulator.stats["counters"]["uploads_by_sha256"] == {result.document.sha256: 1}
 
 
 def test_without_the_ca_bundle_the_certificate_is_refused(

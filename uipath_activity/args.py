@@ -39,6 +39,12 @@ def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         "--timeout", default=default, type=float, metavar="S", help="seconds to wait for a job"
     )
     group.add_argument(
+        "--secrets-stdin",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help='read settings (secrets) as one JSON object from standard input, e.g. {"client_secret": "..."}',
+    )
+    group.add_argument(
         "--verbose",
         action="store_true",
         default=argparse.SUPPRESS if suppress else False,
@@ -65,10 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("extract", "upload, predict and wait; one result per file")
     p.add_argument("files", nargs="+", metavar="FILE")
     _add_prediction_options(p)
+    _add_agent_option(p)
 
     p = command("submit", "start a job and return its handle at once")
     p.add_argument("file", metavar="FILE")
     _add_prediction_options(p)
+    _add_agent_option(p)
 
     p = command("status", "the state of a submitted job")
     p.add_argument("job", metavar="JOB", help="the job handle printed by submit")
@@ -155,6 +163,12 @@ def _add_prediction_options(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="a provider option, repeatable (see the provider's docs)",
+    )
+
+
+def _add_agent_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--agent", metavar="AGENT_ID", help="cradl: run the document through this Cradl Agent, not a model"
     )
 
 

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from core._version import __version__
 from core.envelope import (
@@ -28,6 +29,23 @@ from uipath_activity.args import PROG, ArgumentsError, build_parser, expand_args
 from uipath_activity.commands import COMMANDS
 
 __all__ = ["build_parser", "main"]
+
+
+def _hand_over_stdin_settings(args: Any) -> None:
+    """--secrets-stdin: read the piped JSON object and hand it to core's configuration (never argv)."""
+    from core.config import read_handover_from_fd, use_handover
+
+    if getattr(args, "stdin", False) or "-" in getattr(args, "files_from", []):
+        raise UsageError(
+            "--secrets-stdin cannot share standard input with --stdin or --files-from -",
+            hint="Hand the settings over on standard input, and give the other input as a file.",
+        )
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError(
+            "--secrets-stdin was given, but standard input is a terminal, not a pipe",
+            hint='Pipe the settings into docrelay, e.g. {"client_secret": "..."}; docrelay never prompts.',
+        )
+    use_handover(read_handover_from_fd(sys.stdin.fileno()))
 
 
 def _print_text(text: str) -> int:
@@ -70,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.output:
             output = check_output_path(args.output)
         setup_logging(args.verbose)
+        if args.secrets_stdin:
+            _hand_over_stdin_settings(args)
         data = COMMANDS[args.command](args)
         return emit(envelope(command, started, data), output)
     except (KeyboardInterrupt, Exception) as exc:  # anything else is a bug: logged, reported as one

@@ -36,8 +36,9 @@ def _cmd_extract(args: argparse.Namespace) -> Any:
 
     with _client(args) as client:
         if len(args.files) == 1:
-            return client.extract(args.files[0], model=args.model, options=_options(args)).to_dict()
-        results = client.extract_many(args.files, model=args.model, options=_options(args))
+            result = client.extract(args.files[0], model=args.model, options=_options(args), agent=args.agent)
+            return result.to_dict()
+        results = client.extract_many(args.files, model=args.model, options=_options(args), agent=args.agent)
     summary = summarize(results)
     data = {"summary": summary, "results": [r.to_dict() for r in results]}
     BatchFailedError.raise_if_any(summary, data)
@@ -46,7 +47,7 @@ def _cmd_extract(args: argparse.Namespace) -> Any:
 
 def _cmd_submit(args: argparse.Namespace) -> Any:
     with _client(args) as client:
-        job = client.submit(args.file, model=args.model, options=_options(args))
+        job = client.submit(args.file, model=args.model, options=_options(args), agent=args.agent)
     return {
         "job": job.encode(),
         "status": "pending",

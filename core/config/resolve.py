@@ -1,4 +1,5 @@
-"""Resolving settings: explicit argument > environment > profile file > provider fallbacks > default."""
+"""Resolving settings: explicit argument > handed over (--secrets-stdin) > environment > profile file >
+provider fallbacks > default."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from core.config.handover import HANDOVER_ORIGIN, handed_over
 from core.config.schema import (
     DEFAULT_PROFILE,
     DEFAULT_TIMEOUT,
@@ -154,6 +156,7 @@ def resolve_settings(
     sub_table = table.get(spec.name)
     sources = _Sources(
         explicit=explicit,
+        handed=handed_over(),
         env=env,
         provider=spec.name,
         flat={k: v for k, v in table.items() if not isinstance(v, dict)},
@@ -213,6 +216,7 @@ class _Sources:
     """The places a setting can come from, highest priority first."""
 
     explicit: Mapping[str, Any]
+    handed: Mapping[str, Any]
     env: Mapping[str, str]
     provider: str
     sub: Mapping[str, Any]
@@ -225,6 +229,7 @@ class _Sources:
         return _first(
             [
                 (self.explicit.get(name), "argument"),
+                (self.handed.get(name), HANDOVER_ORIGIN),
                 (self.env.get(variable), f"env {variable}"),
                 (self.sub.get(name), self.sub_origin),
                 (self.flat.get(name), self.flat_origin),

@@ -61,6 +61,15 @@ Extract Document Uploads, Predicts And Waits
     Emulator Count Should Be    POST /documents    1
     Emulator Count Should Be    POST /predictions    1
 
+Extract Document Through A Cradl Agent
+    ${result} =    Extract Document    ${INVOICE}    agent=${AGENT}
+    Should Be Equal    ${result}[model]    ${AGENT}
+    Should Be Equal    ${result}[status]    succeeded
+    Should Be Equal    ${result}[extras][agent_run_status]    pending-export
+    ${number} =    Get Field Value    ${result}    invoice_number
+    Should Be Equal    ${number}    INV-2026-0042
+    Emulator Count Should Be    POST /agents/{agentId}/runs    1
+
 Pages Can Be Selected
     [Setup]    Use Provider    local
     ${result} =    Extract Document    ${SAMPLES}/faktura-nordlys-no.pdf    pages=0    max_pages=1

@@ -21,6 +21,7 @@ Use Provider Switches To Cradl
     ${ids} =    Evaluate    [model["id"] for model in $models]
     List Should Contain Value    ${ids}    las:model:invoice
     List Should Contain Value    ${ids}    las:model:receipt
+    List Should Contain Value    ${ids}    ${AGENT}
 
 Missing Credentials Fail With What To Set
     Use Provider    cradl    client_secret=not-used    api_url=${EMULATOR.url}    auth_url=${EMULATOR.token_url}
