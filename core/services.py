@@ -335,10 +335,14 @@ class Client:
         killed run resumes without predicting anything twice. Failures become failed results; errors
         every document would meet (configuration, credentials, quota) are raised. `on_result` is
         called (from worker threads, one call at a time) as each document finishes. Ctrl+C stops
-        cleanly: the outcome is then `interrupted`, with unfinished documents `pending`."""
-        from core.batch import DEFAULT_CONCURRENCY, BatchEngine, Journal
+        cleanly: the outcome is then `interrupted`, with unfinished documents `pending`. `journal` (else
+        the `journal` setting) is a file, or a postgresql:// URL shared by robots on many machines."""
+        from core.batch import DEFAULT_CONCURRENCY, BatchEngine, open_journal
 
-        with Journal(journal) as opened:
+        target = journal if journal is not None else self.settings.journal
+        with open_journal(
+            target, password=self.settings.journal_password, lease=self.settings.journal_lease
+        ) as opened:
             engine = BatchEngine(
                 self,
                 opened,

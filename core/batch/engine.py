@@ -6,6 +6,12 @@ thread only for the length of one call: a document waiting for its next poll sit
 16 workers keep 16 calls in flight however long the service takes. Among due steps, later stages go
 first (poll > predict > upload), so documents finish in a steady stream instead of all at the end.
 
+On a shared journal (PostgreSQL) several processes work on one intake: a worker claims each document
+before its first step; one another process holds waits in `_held` and is looked at again now and then,
+until it is settled (its result is then taken from the journal) or its holder's lease runs out (then
+it is taken over). Each process goes through the documents in its own random order, so that processes
+started together rarely reach for the same document.
+
 Stopping (`stop()`, or Ctrl+C while `run()` waits): no new step starts; steps under way finish and are
 journaled; unfinished documents come back as `pending` and the next run resumes them.
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import random
 import threading
 import time
 from collections import deque
@@ -23,8 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.batch.inputs import DocumentInput, Prepared, prepare
-from core.batch.journal import Journal
-from core.batch.steps import POLL, DocTask, Steps, document_info
+from core.batch.journals import JournalBackend
+from core.batch.pg_journal import LeaseLost
+from core.batch.steps import CLAIM, POLL, DocTask, Steps, document_info
 from core.errors import DocRelayError
 from core.models import Result, ResultError
 from core.providers.base import PredictOptions
@@ -62,7 +70,7 @@ class BatchEngine:
     def __init__(
         self,
         client: Any,  # core.services.Client (not imported: services imports this module lazily)
-        journal: Journal,
+        journal: JournalBackend,
         *,
         model: str | None = None,
         options: PredictOptions | None = None,
@@ -94,6 +102,7 @@ class BatchEngine:
         self._timers: list[tuple[float, int, DocTask]] = []  # (due, seq, task): steps waiting for a time
         self._ready: list[tuple[int, int, DocTask]] = []  # (-stage, seq, task): steps due now
         self._waiting: deque[DocTask] = deque()  # documents not started yet
+        self._held: list[tuple[float, int, DocTask]] = []  # (due, seq, task): held by another process
         self._seq = itertools.count()
         self._in_flight = 0
         self._unfinished = 0
@@ -141,10 +150,11 @@ class BatchEngine:
                 from_journal += len(items)
                 self._deliver(done, items, results)
                 continue
-            task = DocTask(source=source, entry=entry)
-            steps.plan(task)
+            task = DocTask(source=source, entry=entry)  # its first step claims and plans it
             tasks[sha256] = task
             self._waiting.append(task)
+        if self.journal.shared:
+            random.shuffle(self._waiting)
         self._unfinished = len(tasks)
         interrupted = self._work_through(steps, groups, results)
         if self._fatal is not None:
@@ -156,7 +166,7 @@ class BatchEngine:
         final = [r for r in results if r is not None]
         return BatchOutcome(
             final,
-            journal=str(self.journal.path),
+            journal=self.journal.location,
             interrupted=interrupted,
             from_journal=from_journal,
             elapsed_s=time.monotonic() - started,
@@ -208,6 +218,16 @@ class BatchEngine:
                     self._fatal = self._fatal or exc
                 self.stop()
                 return
+            except LeaseLost as exc:  # stalled past the lease: the new holder goes on with it
+                log.warning("%s: %s", task.source.name, exc)
+                task.stage, task.held, task.job, task.deadline = CLAIM, True, None, None
+                delay = self.journal.recheck_interval
+            if task.held:
+                with self._cond:
+                    heapq.heappush(self._held, (time.monotonic() + (delay or 0.0), next(self._seq), task))
+                    self._in_flight -= 1
+                    self._cond.notify()
+                continue
             if delay is None:
                 assert task.result is not None
                 self._deliver(task.result, groups[task.source.sha256], results)
@@ -233,12 +253,15 @@ class BatchEngine:
                 while self._timers and self._timers[0][0] <= now:
                     _, seq, task = heapq.heappop(self._timers)
                     heapq.heappush(self._ready, (-task.stage, seq, task))
+                while self._held and self._held[0][0] <= now:
+                    self._waiting.appendleft(heapq.heappop(self._held)[2])
                 if self._ready:
                     return heapq.heappop(self._ready)[2]
                 if self._waiting and self._in_flight < self.max_in_flight:
                     self._in_flight += 1
                     return self._waiting.popleft()
-                timeout = self._timers[0][0] - now if self._timers else None
+                due = [heap[0][0] for heap in (self._timers, self._held) if heap]
+                timeout = min(due) - now if due else None
                 self._cond.wait(timeout)
 
     # -- results -------------------------------------------------------------------------------

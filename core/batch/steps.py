@@ -13,13 +13,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from core.batch.journal import Entry, Journal
+from core.batch.journal import Entry
+from core.batch.journals import JournalBackend
 from core.errors import (
     AuthError,
     ConfigError,
     DocRelayError,
     JobFailedError,
     JobTimeoutError,
+    JournalUnavailableError,
     NetworkError,
     QuotaExceededError,
     RateLimitError,
@@ -32,12 +34,14 @@ from core.sources import DocumentSource
 
 log = logging.getLogger("docrelay.batch")
 
-UPLOAD, PREDICT, POLL = 1, 2, 3  # also the priority among due steps: finish documents before starting more
+# Also the priority among due steps: finish documents before starting more. CLAIM takes the document
+# from the journal (on a shared journal, only if no other process holds it).
+CLAIM, UPLOAD, PREDICT, POLL = 0, 1, 2, 3
 
 
 def is_fatal(error: DocRelayError) -> bool:
     """Errors that every further document would meet too: stop the batch instead of failing them all."""
-    return isinstance(error, (ConfigError, AuthError, QuotaExceededError))
+    return isinstance(error, (ConfigError, AuthError, QuotaExceededError, JournalUnavailableError))
 
 
 def is_transient(error: DocRelayError) -> bool:
@@ -59,7 +63,8 @@ class DocTask:
 
     source: DocumentSource
     entry: Entry
-    stage: int = UPLOAD
+    stage: int = CLAIM
+    held: bool = False  # another process holds the document: look again later
     attempts: int = 0  # consecutive transient failures of the current step
     result: Result | None = None
     job: JobHandle | None = None
@@ -115,7 +120,7 @@ class Steps:
     def __init__(
         self,
         provider: Provider,
-        journal: Journal,
+        journal: JournalBackend,
         *,
         model: str | None,
         options: PredictOptions,
@@ -133,6 +138,25 @@ class Steps:
         self.first_poll_delay = FirstPollDelay(polling.initial_delay)
 
     # -- where to start ----------------------------------------------------------------------
+    def claim(self, task: DocTask) -> float | None:
+        """Take the document from the journal and plan its first step; if another process holds it,
+        `task.held` is set and the seconds until the next look are returned; None when it is settled
+        (finished by another process during this run: `task.result` set, no call made)."""
+        entry = self.journal.claim(task.entry)
+        if entry is None:
+            done = self.journal.settled(task.entry)
+            if done is not None:
+                task.entry = done
+                task.held = False
+                task.result = settled_result(done, task, self.provider.name, self.model)
+                return None
+            task.held = True
+            return self.journal.recheck_interval
+        task.held = False
+        task.entry = entry
+        self.plan(task)
+        return 0.0
+
     def plan(self, task: DocTask) -> None:
         """Choose the first step from the journal row; a failed row is retried from the furthest point
         that costs nothing twice."""
@@ -163,6 +187,8 @@ class Steps:
         (`task.result` set). Fatal errors are raised; others fail the document or are retried."""
         delay: float | None
         try:
+            if task.stage == CLAIM:
+                return self.claim(task)
             if task.stage == UPLOAD:
                 delay = self._upload(task)
             elif task.stage == PREDICT:
@@ -301,3 +327,20 @@ class Steps:
             document=task.info,
             prediction_id=entry.prediction_id,
         )
+
+
+def settled_result(entry: Entry, task: DocTask, provider: str, model: str | None) -> Result:
+    """The result a journal row holds for a document finished without a call of this run."""
+    if entry.result is not None:
+        result = Result.model_validate(entry.result)
+    else:
+        result = Result(
+            provider=provider,
+            model=model,
+            status="failed",
+            error=ResultError(type=entry.error_type or "internal_error", message=entry.error_message or ""),
+            document=task.info,
+            prediction_id=entry.prediction_id,
+        )
+    result.extras["from_journal"] = True  # no call was made for it in this run
+    return result
