@@ -20,6 +20,7 @@ from robot_library._support import (
     keyword_call,
     log_json,
     one_line,
+    plain_journal,
     plain_settings,
     robot_value,
     seconds,
@@ -120,6 +121,12 @@ status. The full result is logged as JSON at DEBUG. HTTP details are logged at T
 `Extract Documents` processes many documents concurrently. With ``journal=``, each document is
 recorded in a journal file as it goes: running the same robot again costs nothing for the documents
 that already succeeded, and a run that was killed resumes without predicting anything twice.
+
+Robots on several machines share one intake with a PostgreSQL journal: ``journal=postgresql://robot@db:5432/intake``
+(or the ``journal`` setting, or the variable ``DOCRELAY_JOURNAL``). Each document is then predicted
+once by one of the robots, and every robot gets every result. Give the password as the
+``journal_password`` setting (a ``keyring:`` reference in the profile, or ``DOCRELAY_JOURNAL_PASSWORD``),
+or the whole connection string as a ``Secret``; it is never logged.
 
 = Example =
 
@@ -413,7 +420,7 @@ class DocRelay:
         *paths: Path,
         model: str | None = None,
         concurrency: int | None = None,
-        journal: Path | None = None,
+        journal: Secret | str | None = None,
         timeout: timedelta | None = None,
         pattern: str = "*",
         recursive: bool = True,
@@ -425,7 +432,8 @@ class DocRelay:
         false. Up to ``concurrency`` documents are
         worked on at the same time (default 4). With ``journal``, a journal file records each
         document: what succeeded before is not sent again (its result has ``extras.from_journal``),
-        and an interrupted run resumes where it stopped. ``timeout`` is per document.
+        and an interrupted run resumes where it stopped; a ``postgresql://`` journal is shared by
+        robots on many machines (see `Batches and the journal`). ``timeout`` is per document.
 
         A document that cannot be processed does not fail the keyword: its result has ``status``
         ``failed`` and an ``error`` (check with `Result Should Have Succeeded`). The keyword fails
@@ -448,7 +456,7 @@ class DocRelay:
                 documents,
                 model=model or session.model,
                 concurrency=concurrency,
-                journal=journal,
+                journal=plain_journal(journal),
                 timeout=seconds(timeout),
             )
             summary = outcome.summary

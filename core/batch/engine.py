@@ -132,7 +132,6 @@ class BatchEngine:
         results: list[Result | None] = [None] * len(prepared)
         groups: dict[str, list[Prepared]] = {}
         tasks: dict[str, DocTask] = {}
-        from_journal = 0
         for item in prepared:
             if item.source is None:
                 assert item.error is not None
@@ -147,7 +146,6 @@ class BatchEngine:
             if entry.state == "succeeded" and entry.result is not None:
                 done = Result.model_validate(entry.result)
                 done.extras["from_journal"] = True  # no call was made for it in this run
-                from_journal += len(items)
                 self._deliver(done, items, results)
                 continue
             task = DocTask(source=source, entry=entry)  # its first step claims and plans it
@@ -168,7 +166,7 @@ class BatchEngine:
             final,
             journal=self.journal.location,
             interrupted=interrupted,
-            from_journal=from_journal,
+            from_journal=sum(1 for r in final if r.extras.get("from_journal")),
             elapsed_s=time.monotonic() - started,
         )
 

@@ -1,0 +1,255 @@
+"""The shared journal on a real PostgreSQL server: leases, takeover after SIGKILL, fenced writes, robots
+starting together, secrets, and `docrelay batch` processes sharing one intake."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from core.batch import open_journal
+from core.batch.pg_journal import LeaseLost, PostgresJournal
+from core.config import resolve_settings
+from core.errors import ConfigError, JournalUnavailableError
+from tests.batch_support import MODEL, cradl_env, make_documents, predictions_by_document, uploads_by_document
+from tests.cli_helpers import REPO, docrelay_executable, run_docrelay
+from tests.emulators.cradl import CradlEmulator
+from tests.pg_server import PostgresServer
+
+A, B = "a" * 64, "b" * 64
+HOLD = """
+import sys, time
+from core.batch.pg_journal import PostgresJournal
+journal = PostgresJournal(sys.argv[1], lease=float(sys.argv[2]))
+entry = journal.claim(journal.ensure("a" * 64, "cradl", "m", None, "a.pdf"))
+print("claimed" if entry else "held", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_killed_holder_is_taken_over_after_its_lease(postgres_url: str) -> None:
+    lease = 2.0
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, postgres_url, str(lease)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "claimed"
+        with PostgresJournal(postgres_url, lease=lease) as journal:
+            entry = journal.get(A, "cradl", "m")
+            assert entry is not None
+            time.sleep(lease * 1.5)  # the holder's heartbeat keeps its lease alive
+            assert journal.claim(entry) is None
+            holder.send_signal(signal.SIGKILL)
+            killed = time.monotonic()
+            while journal.claim(entry) is None:
+                assert time.monotonic() - killed < lease + 5, "not taken over within the lease + 5 s"
+                time.sleep(0.1)
+            assert time.monotonic() - killed >= lease * 0.5  # not before the lease could have run out
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_write_after_the_lease_was_taken_over_is_refused(postgres_url: str) -> None:
+    with PostgresJournal(postgres_url, lease=2) as stalled, PostgresJournal(postgres_url, lease=2) as other:
+        entry = stalled.claim(stalled.ensure(A, "cradl", "m", None, "a.pdf"))
+        assert entry is not None
+        with psycopg.connect(postgres_url, autocommit=True) as db:  # as if `stalled` froze past its lease
+            db.execute("UPDATE docrelay_documents SET lease_until = 0")
+        taken = other.claim(entry)
+        assert taken is not None
+        with pytest.raises(LeaseLost):
+            stalled.update(entry, state="predicting", predictions=1)  # must not pay for a second prediction
+        other.update(taken, state="succeeded", result={"status": "succeeded"})
+        assert (stalled.settled(entry) or pytest.fail()).result == {"status": "succeeded"}
+
+
+def test_robots_starting_together_create_the_schema_once(postgres_url: str) -> None:
+    errors: list[BaseException] = []
+    journals: list[PostgresJournal] = []
+    gate = threading.Barrier(8)
+
+    def start() -> None:
+        try:
+            gate.wait()
+            journals.append(PostgresJournal(postgres_url))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for journal in journals:
+        journal.close()
+    assert errors == [] and len(journals) == 8
+    with psycopg.connect(postgres_url) as db:
+        assert db.execute("SELECT id, version FROM docrelay_schema").fetchall() == [(1, 1)]
+
+
+def test_each_document_is_claimed_by_exactly_one_of_many(postgres_url: str) -> None:
+    shas = [f"{n:064x}" for n in range(60)]
+    with open_journal(postgres_url) as setup:
+        entries = [setup.ensure(sha, "cradl", "m", None, f"{n}.pdf") for n, sha in enumerate(shas)]
+    won: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def robot() -> None:
+        with PostgresJournal(postgres_url) as journal:
+            for entry in entries:
+                if journal.claim(entry) is not None:
+                    with lock:
+                        won[entry.sha256] += 1
+            time.sleep(0.5)  # keep the leases while the others try
+
+    threads = [threading.Thread(target=robot) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(won) == sorted(shas) and set(won.values()) == {1}
+
+
+def test_an_unreachable_or_refusing_database_says_so_without_the_password(
+    postgres_server: PostgresServer,
+) -> None:
+    password = postgres_server.password
+    closed = f"postgresql://docrelay:{password}@127.0.0.1:9/journal?connect_timeout=2"
+    with pytest.raises(JournalUnavailableError) as unreachable:
+        open_journal(closed)
+    assert unreachable.value.exit_code == 9 and password not in unreachable.value.full_message
+    assert "postgresql://docrelay:***@127.0.0.1:9/journal" in unreachable.value.message
+    wrong = postgres_server.url().replace(password, "not-the-password")
+    with pytest.raises(ConfigError, match="refused the login") as refused:
+        open_journal(wrong)
+    assert refused.value.exit_code == 3 and "not-the-password" not in refused.value.full_message
+    assert "journal_password" in refused.value.full_message
+
+
+def test_the_password_from_a_setting_or_the_keyring(
+    postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import keyring
+
+    from tests.keyring_backend import FileKeyring
+
+    url = postgres_server.url(postgres_server.create_database(), with_password=False)
+    env = {"DOCRELAY_CONFIG_FILE": str(tmp_path / "docrelay.toml"), "DOCRELAY_JOURNAL": url}
+    settings = resolve_settings("local", env={**env, "DOCRELAY_JOURNAL_PASSWORD": postgres_server.password})
+    assert settings.journal == url and settings.journal_password == postgres_server.password
+    assert postgres_server.password not in repr(settings) + json.dumps(settings.shown())
+    with open_journal(settings.journal, password=settings.journal_password) as journal:
+        assert journal.counts() == {}
+
+    monkeypatch.setenv("DOCRELAY_TEST_KEYRING_FILE", str(tmp_path / "keyring.json"))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring())
+    try:
+        keyring.set_password("docrelay", "default/journal_password", postgres_server.password)
+        (tmp_path / "docrelay.toml").write_text(
+            '[profiles.default]\njournal_password = "keyring:docrelay/default/journal_password"\n'
+            "journal_lease = 12\n"
+        )
+        settings = resolve_settings("local", env=env)
+    finally:
+        keyring.set_keyring(previous)
+    assert settings.journal_password == postgres_server.password and settings.journal_lease == 12
+    assert "keyring:docrelay/default/journal_password" in settings.origins["journal_password"]
+    with open_journal(settings.journal, password=settings.journal_password, lease=12) as journal:
+        assert journal.counts() == {}
+
+
+# -- docrelay batch processes sharing one intake -------------------------------------------------
+def _batch(emu: CradlEmulator, tmp_path: Path, folder: Path, url: str, *extra: str) -> subprocess.Popen[str]:
+    env = cradl_env(emu, tmp_path, DOCRELAY_JOURNAL=url, DOCRELAY_JOURNAL_LEASE="2")
+    return subprocess.Popen(
+        [
+            docrelay_executable(),
+            "batch",
+            str(folder),
+            "--model",
+            MODEL,
+            "--concurrency",
+            "4",
+            "--quiet",
+            *extra,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+
+
+def _finish(proc: subprocess.Popen[str]) -> tuple[dict[str, Any], str]:
+    stdout, stderr = proc.communicate(timeout=120)
+    assert "Traceback" not in stderr, stderr
+    document: dict[str, Any] = json.loads(stdout)
+    return document, stderr
+
+
+def test_robots_share_one_intake_and_pay_once(
+    tmp_path: Path, make_cradl_emulator: Any, postgres_url: str, postgres_server: PostgresServer
+) -> None:
+    emu = make_cradl_emulator(engine="stub", latency_ms=20)
+    docs = make_documents(tmp_path / "in", 24)
+    robots = [_batch(emu, tmp_path, tmp_path / "in", postgres_url, "--verbose") for _ in range(3)]
+    outputs = [_finish(robot) for robot in robots]
+    for document, stderr in outputs:
+        assert document["ok"] is True, document
+        assert document["data"]["summary"] == {"total": 24, "succeeded": 24, "failed": 0, "pending": 0}
+        assert document["data"]["journal"].startswith("postgresql://docrelay:***@127.0.0.1:")
+        assert postgres_server.password not in json.dumps(document) + stderr
+    made_here = [24 - d["data"]["from_journal"] for d, _ in outputs]
+    assert sum(made_here) == 24 and max(made_here) < 24  # the work was shared: each document once
+    assert sorted(predictions_by_document(emu).values()) == [1] * len(docs)
+    assert sorted(uploads_by_document(emu).values()) == [1] * len(docs)
+    emu.assert_no_violations()
+
+
+def test_a_robot_killed_mid_batch_is_taken_over(
+    tmp_path: Path, make_cradl_emulator: Any, postgres_url: str
+) -> None:
+    emu = make_cradl_emulator(engine="stub", latency_ms=30, async_delay=0.5)
+    docs = make_documents(tmp_path / "in", 30)
+    doomed = _batch(emu, tmp_path, tmp_path / "in", postgres_url)
+    deadline = time.monotonic() + 30
+    while emu.requests_to("POST /predictions") < 5:  # killed with predictions under way
+        assert time.monotonic() < deadline and doomed.poll() is None
+        time.sleep(0.02)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.communicate()
+    survivor = _batch(emu, tmp_path, tmp_path / "in", postgres_url)
+    document, _ = _finish(survivor)
+    assert document["data"]["summary"]["succeeded"] == 30, document
+    assert sorted(predictions_by_document(emu).values()) == [1] * len(docs)
+    assert max(uploads_by_document(emu).values()) <= 2
+
+
+def test_an_unreachable_journal_database_is_exit_9(tmp_path: Path, make_cradl_emulator: Any) -> None:
+    emu = make_cradl_emulator(engine="stub")
+    make_documents(tmp_path / "in", 2)
+    url = "postgresql://robot:hunter2-journal@127.0.0.1:9/intake?connect_timeout=2"
+    run = run_docrelay(
+        "batch", str(tmp_path / "in"), "--model", MODEL, "--journal", url, env=cradl_env(emu, tmp_path)
+    )
+    assert run.exit_code == 9 and run.error["type"] == "network_error"
+    assert "postgresql://robot:***@127.0.0.1:9/intake" in run.error["message"]
+    assert "hunter2-journal" not in run.stdout + run.stderr
+    assert emu.requests_to("POST /documents") == 0  # nothing sent without a journal
