@@ -22,7 +22,7 @@ from core.batch.pg_journal import LeaseLost, PostgresJournal
 from core.config import resolve_settings
 from core.errors import ConfigError, JournalUnavailableError
 from tests.batch_support import MODEL, cradl_env, make_documents, predictions_by_document, uploads_by_document
-from tests.cli_helpers import REPO, docrelay_executable, run_docrelay
+from tests.cli_helpers import REPO, docrelay_executable, isolated_env, run_docrelay
 from tests.emulators.cradl import CradlEmulator
 from tests.pg_server import PostgresServer
 
@@ -253,3 +253,30 @@ def test_an_unreachable_journal_database_is_exit_9(tmp_path: Path, make_cradl_em
     assert "postgresql://robot:***@127.0.0.1:9/intake" in run.error["message"]
     assert "hunter2-journal" not in run.stdout + run.stderr
     assert emu.requests_to("POST /documents") == 0  # nothing sent without a journal
+
+
+def test_journal_settings_through_the_cli_never_show_the_password(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    refused = run_docrelay(
+        "config", "set", "journal", "postgresql://robot:in-the-url-pw@db:5432/intake", env=env
+    )
+    assert refused.exit_code == 3 and "set-secret journal_password" in refused.error["message"]
+    assert "in-the-url-pw" not in refused.stdout + refused.stderr
+    assert (
+        run_docrelay("config", "set", "journal", "postgresql://robot@db:5432/intake", env=env).exit_code == 0
+    )
+    assert run_docrelay("config", "set", "journal_lease", "45", env=env).exit_code == 0
+    stored = run_docrelay(
+        "config", "set-secret", "journal_password", "--stdin", env=env, stdin="kept-in-keyring\n"
+    )
+    assert stored.exit_code == 0, stored.stdout
+    text = (tmp_path / "config" / "docrelay.toml").read_text(encoding="utf-8")
+    assert "kept-in-keyring" not in text and 'journal_password = "keyring:docrelay/' in text
+    shown = run_docrelay("config", "show", env=env)
+    data = shown.document["data"]
+    assert data["journal"] == "postgresql://robot@db:5432/intake" and data["journal_lease"] == 45
+    assert data["journal_password"] == "***" and "kept-in-keyring" not in shown.stdout + shown.stderr
+    env["DOCRELAY_JOURNAL"] = "postgresql://robot:from-the-env-pw@db:5432/intake"
+    shown = run_docrelay("config", "show", env=env)
+    assert shown.document["data"]["journal"] == "postgresql://robot:***@db:5432/intake"
+    assert "from-the-env-pw" not in shown.stdout + shown.stderr

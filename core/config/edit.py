@@ -171,9 +171,29 @@ def _normalize(name: str, value: Any) -> Any:
     if name == "provider":
         return provider_spec(str(value)).name
     text = as_text(value, name, "the command line")
+    if name == "journal" and text and _url_has_password(text):
+        register_secret(text)
+        raise ConfigError(
+            "The journal connection string holds a password, which is never written to the configuration "
+            "file",
+            hint="Store the connection string without it, and the password with "
+            "`docrelay config set-secret journal_password` (or the variable DOCRELAY_JOURNAL_PASSWORD).",
+        )
     if text is not None and text.startswith(KEYRING_PREFIX):
         parse_keyring_reference(text)
     return text
+
+
+def _url_has_password(text: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        password = urlsplit(text).password if "://" in text else None
+    except ValueError:
+        return False
+    if password:
+        register_secret(password)
+    return bool(password) or "password=" in text.lower()
 
 
 def _write(

@@ -303,11 +303,8 @@ def _journal_settings(
         if reference is not None:
             origins["journal_password"] = f"{origin} via keyring:{reference[0]}/{reference[1]}"
             fix = "run `docrelay config set-secret journal_password` or set DOCRELAY_JOURNAL_PASSWORD"
-            password = (
-                read_secret(*reference, setting="journal_password", origin=origin, fix=fix)
-                if (read_keyring)
-                else None
-            )
+            if read_keyring:  # else the reference stays: for display only
+                password = read_secret(*reference, setting="journal_password", origin=origin, fix=fix)
         else:
             origins["journal_password"] = origin
         register_secret(password)
