@@ -73,6 +73,10 @@ def test_settled_rows_are_not_claimed_and_failures_of_earlier_runs_are(journal_t
         assert journal.claim(failed) is None  # failed during this run: that is its result for now
         assert (journal.settled(failed) or pytest.fail()).state == "failed"
         assert journal.settled(journal.get(C, "local", "invoice") or pytest.fail()) is None
+        rows = [journal.get(sha, "local", "invoice") or pytest.fail() for sha in (A, B, C)]
+        settled, free = journal.watch(rows)
+        assert sorted(e.sha256 for e in settled) == [A, B]
+        assert [e.sha256 for e in free] == ([] if journal.shared else [C])  # C is this process's own
     time.sleep(0.05)
     with open_journal(journal_target) as journal:  # the next run tries the failure again
         failed_before = journal.get(B, "local", "invoice") or pytest.fail()

@@ -74,7 +74,9 @@ def test_a_write_after_the_lease_was_taken_over_is_refused(postgres_url: str) ->
         assert taken is not None
         with pytest.raises(LeaseLost):
             stalled.update(entry, state="predicting", predictions=1)  # must not pay for a second prediction
+        assert stalled.watch([entry]) == ([], [])  # held by a live lease: neither settled nor free
         other.update(taken, state="succeeded", result={"status": "succeeded"})
+        assert [e.sha256 for e in stalled.watch([entry])[0]] == [A]
         assert (stalled.settled(entry) or pytest.fail()).result == {"status": "succeeded"}
 
 

@@ -7,10 +7,11 @@ thread only for the length of one call: a document waiting for its next poll sit
 first (poll > predict > upload), so documents finish in a steady stream instead of all at the end.
 
 On a shared journal (PostgreSQL) several processes work on one intake: a worker claims each document
-before its first step; one another process holds waits in `_held` and is looked at again now and then,
-until it is settled (its result is then taken from the journal) or its holder's lease runs out (then
-it is taken over). Each process goes through the documents in its own random order, so that processes
-started together rarely reach for the same document.
+before its first step; one another process holds waits in `_held`, and a watcher thread looks at all
+of them in one query now and then: a settled one's result is taken from the journal, one whose
+holder's lease ran out goes back to be claimed. Each process goes through the documents in its own
+random order, so that processes started together rarely reach for the same one, and keeps fewer of
+them in flight, so that none is left holding many documents while the others have run out of work.
 
 Stopping (`stop()`, or Ctrl+C while `run()` waits): no new step starts; steps under way finish and are
 journaled; unfinished documents come back as `pending` and the next run resumes them.
@@ -32,7 +33,7 @@ from typing import Any
 from core.batch.inputs import DocumentInput, Prepared, prepare
 from core.batch.journals import JournalBackend
 from core.batch.pg_journal import LeaseLost
-from core.batch.steps import CLAIM, POLL, DocTask, Steps, document_info
+from core.batch.steps import CLAIM, POLL, DocTask, Steps, document_info, settled_result
 from core.errors import DocRelayError
 from core.models import Result, ResultError
 from core.providers.base import PredictOptions
@@ -94,7 +95,7 @@ class BatchEngine:
         self.timeout = timeout if timeout is not None else float(client.settings.timeout)
         self.on_result = on_result
         self.max_attempts = max_attempts
-        self.max_in_flight = concurrency * 16
+        self.max_in_flight = concurrency * (3 if journal.shared else 16)
         self._stop = threading.Event()
         self._cond = threading.Condition()
         self._emit_lock = threading.Lock()
@@ -102,7 +103,7 @@ class BatchEngine:
         self._timers: list[tuple[float, int, DocTask]] = []  # (due, seq, task): steps waiting for a time
         self._ready: list[tuple[int, int, DocTask]] = []  # (-stage, seq, task): steps due now
         self._waiting: deque[DocTask] = deque()  # documents not started yet
-        self._held: list[tuple[float, int, DocTask]] = []  # (due, seq, task): held by another process
+        self._held: dict[str, DocTask] = {}  # by SHA-256: documents another process holds
         self._seq = itertools.count()
         self._in_flight = 0
         self._unfinished = 0
@@ -186,10 +187,20 @@ class BatchEngine:
                     self._fatal = self._fatal or exc
                 self.stop()
 
+        def watch() -> None:
+            try:
+                self._watch(steps, groups, results)
+            except BaseException as exc:  # the journal went away: stop as a worker would
+                with self._cond:
+                    self._fatal = self._fatal or exc
+                self.stop()
+
         count = min(self.concurrency, steps.provider.max_workers or self.concurrency)
         workers = [
             threading.Thread(target=work, name=f"docrelay-batch-{n}", daemon=True) for n in range(count)
         ]
+        if self.journal.shared:
+            workers.append(threading.Thread(target=watch, name="docrelay-batch-watch", daemon=True))
         for worker in workers:
             worker.start()
         try:
@@ -220,9 +231,9 @@ class BatchEngine:
                 log.warning("%s: %s", task.source.name, exc)
                 task.stage, task.held, task.job, task.deadline = CLAIM, True, None, None
                 delay = self.journal.recheck_interval
-            if task.held:
+            if task.held:  # the watcher looks after it from now on
                 with self._cond:
-                    heapq.heappush(self._held, (time.monotonic() + (delay or 0.0), next(self._seq), task))
+                    self._held[task.source.sha256] = task
                     self._in_flight -= 1
                     self._cond.notify()
                 continue
@@ -241,6 +252,37 @@ class BatchEngine:
                         heapq.heappush(self._ready, (-task.stage, next(self._seq), task))
                     self._cond.notify()
 
+    def _watch(self, steps: Steps, groups: dict[str, list[Prepared]], results: list[Result | None]) -> None:
+        """Look at the documents other processes hold, all in one query, every recheck interval."""
+        while not self._stop.wait(self.journal.recheck_interval):
+            with self._cond:
+                if self._unfinished == 0:
+                    return
+                held = [task.entry for task in self._held.values()]
+            if not held:
+                continue
+            settled, free = self.journal.watch(held)
+            finished: list[DocTask] = []
+            with self._cond:
+                for entry in settled:
+                    task = self._held.pop(entry.sha256, None)
+                    if task is not None:
+                        task.entry, task.held = entry, False
+                        task.result = settled_result(entry, task, steps.provider.name, steps.model)
+                        finished.append(task)
+                for entry in free:
+                    task = self._held.pop(entry.sha256, None)
+                    if task is not None:
+                        task.held = False
+                        self._waiting.appendleft(task)
+                self._cond.notify_all()
+            for task in finished:
+                assert task.result is not None
+                self._deliver(task.result, groups[task.source.sha256], results)
+                with self._cond:
+                    self._unfinished -= 1
+                    self._cond.notify_all()
+
     def _next_task(self) -> DocTask | None:
         """The most advanced due step, else a new document; waits for one; None when all is done."""
         with self._cond:
@@ -251,15 +293,12 @@ class BatchEngine:
                 while self._timers and self._timers[0][0] <= now:
                     _, seq, task = heapq.heappop(self._timers)
                     heapq.heappush(self._ready, (-task.stage, seq, task))
-                while self._held and self._held[0][0] <= now:
-                    self._waiting.appendleft(heapq.heappop(self._held)[2])
                 if self._ready:
                     return heapq.heappop(self._ready)[2]
                 if self._waiting and self._in_flight < self.max_in_flight:
                     self._in_flight += 1
                     return self._waiting.popleft()
-                due = [heap[0][0] for heap in (self._timers, self._held) if heap]
-                timeout = min(due) - now if due else None
+                timeout = self._timers[0][0] - now if self._timers else None
                 self._cond.wait(timeout)
 
     # -- results -------------------------------------------------------------------------------

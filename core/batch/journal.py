@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,6 +203,16 @@ class Journal:
         """The row if it is finished for this run: succeeded, or failed since the journal was opened."""
         current = self.get(entry.sha256, entry.provider, entry.model)
         return current if current is not None and is_settled(current, self.opened_at) else None
+
+    def watch(self, entries: Sequence[Entry]) -> tuple[list[Entry], list[Entry]]:
+        """Of these rows, the settled ones and those free to claim (here: all the others)."""
+        settled: list[Entry] = []
+        free: list[Entry] = []
+        for entry in entries:
+            current = self.get(entry.sha256, entry.provider, entry.model)
+            if current is not None:
+                (settled if is_settled(current, self.opened_at) else free).append(current)
+        return settled, free
 
     def counts(self) -> dict[str, int]:
         """Rows per state (for tests and diagnostics)."""

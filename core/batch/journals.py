@@ -13,6 +13,7 @@ document another live process holds.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -46,6 +47,11 @@ class JournalBackend(Protocol):
 
     def settled(self, entry: Entry) -> Entry | None:
         """The row if it is finished for this run: succeeded, or failed since the journal was opened."""
+        ...
+
+    def watch(self, entries: Sequence[Entry]) -> tuple[list[Entry], list[Entry]]:
+        """Of these rows (one provider and model) that this process does not hold: the settled ones,
+        and those free to claim (no live lease)."""
         ...
 
     def update(self, entry: Entry, **changes: Any) -> Entry:

@@ -23,7 +23,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
@@ -120,7 +120,7 @@ class PostgresJournal:
         self.location = shown_url(url)
         self.lease = float(lease)
         # How often a process looks again at a document another one holds.
-        self.recheck_interval = min(2.0, max(0.2, self.lease / 10))
+        self.recheck_interval = min(0.5, max(0.2, self.lease / 20))
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -258,6 +258,28 @@ class PostgresJournal:
     def settled(self, entry: Entry) -> Entry | None:
         current = self.get(entry.sha256, entry.provider, entry.model)
         return current if current is not None and is_settled(current, self.opened_at) else None
+
+    def watch(self, entries: Sequence[Entry]) -> tuple[list[Entry], list[Entry]]:
+        """Of these rows (of one provider and model), in one query: the settled ones, and those no live
+        lease holds (free to claim: their holder finished without settling them, or died)."""
+        if not entries:
+            return [], []
+        first = entries[0]
+        with self._guard():
+            rows = self._db.execute(
+                f"SELECT {_FIELDS}, (owner IS NULL OR lease_until < {_NOW}) FROM docrelay_documents "
+                "WHERE provider = %s AND model = %s AND sha256 = ANY(%s)",
+                (first.provider, first.model, [entry.sha256 for entry in entries]),
+            ).fetchall()
+        settled: list[Entry] = []
+        free: list[Entry] = []
+        for row in rows:
+            entry = _entry(row)
+            if is_settled(entry, self.opened_at):
+                settled.append(entry)
+            elif row[-1]:
+                free.append(entry)
+        return settled, free
 
     # -- claims --------------------------------------------------------------------------------
     def claim(self, entry: Entry) -> Entry | None:
