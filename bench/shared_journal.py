@@ -25,6 +25,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,7 @@ class Worker:
             "--concurrency",
             str(concurrency),
         ]
-        self.out = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.out = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (read in result())
         self.proc = subprocess.Popen(argv, env=env, stdout=self.out, stderr=subprocess.DEVNULL, text=True)
 
     def result(self) -> dict[str, Any]:
@@ -71,6 +72,33 @@ class Worker:
         text = self.out.read().strip()
         envelope: dict[str, Any] = json.loads(text.splitlines()[-1]) if text else {"ok": False}
         return envelope
+
+
+class RequestSpan:
+    """Seconds from the emulator's first request to its last, sampled every 20 ms: the part of a run
+    that start-up (imports, hashing) does not blur."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.first: float | None = None
+        self.last = 0.0
+        self.seen = emulator.stats()["total_requests"]
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.02):
+            total = self.emulator.stats()["total_requests"]
+            if total != self.seen:
+                now = time.perf_counter()
+                self.first = self.first or now
+                self.last, self.seen = now, total
+
+    def stop(self) -> float:
+        self._done.set()
+        self._thread.join()
+        return self.last - self.first if self.first else 0.0
 
 
 class Bench:
@@ -116,7 +144,7 @@ class Bench:
             workers = [Worker(f"w{i}", folder, env, 8) for i in range(4)]
             victims = rng.sample(range(4), 2)
             moments = sorted(rng.uniform(0.1, 0.6) * n for _ in victims)  # after this many predictions
-            for victim, moment in zip(victims, moments):
+            for victim, moment in zip(victims, moments, strict=True):
                 while self._predictions(emulator) < moment and workers[victim].proc.poll() is None:
                     time.sleep(0.05)
                 if workers[victim].proc.poll() is not None:
@@ -151,7 +179,8 @@ class Bench:
         )
         print(
             f"   emulator: {len(predictions)} documents predicted, duplicate predictions "
-            f"{stats['duplicate_predictions']}, most uploads of one document {max(uploads.values(), default=0)}, "
+            f"{stats['duplicate_predictions']}, most uploads of one document "
+            f"{max(uploads.values(), default=0)}, "
             f"contract violations {len(stats['violations'])}"
         )
         done = lost == 0 and all(s == n for s in succeeded) and len(predictions) == n
@@ -201,23 +230,30 @@ class Bench:
                 folder = self.documents(f"scale-{processes}", n)
                 emulator.reset()
                 before = load()
+                sampler = RequestSpan(emulator)
                 started = time.perf_counter()
                 workers = [Worker(f"p{i}", folder, env, 8) for i in range(processes)]
                 outputs = [worker.result() for worker in workers]
                 seconds = time.perf_counter() - started
+                span = sampler.stop()
                 stats = emulator.stats()
                 made = [n - o["data"]["from_journal"] for o in outputs]
-                figures[processes] = seconds
+                figures[processes] = (seconds, span)
                 print(
-                    f"   {processes} process(es) x concurrency 8: {seconds:6.2f} s, "
-                    f"{stats['total_requests']} requests, duplicate predictions "
-                    f"{stats['duplicate_predictions']}, documents per process {made}; before: {before}"
+                    f"   {processes} process(es) x concurrency 8: {seconds:6.2f} s wall, {span:6.2f} s "
+                    f"from the first request to the last; {stats['total_requests']} requests, "
+                    f"duplicate predictions {stats['duplicate_predictions']}, documents per process {made}; "
+                    f"before: {before}"
                 )
         finally:
             emulator.stop()
-        ratio = figures[1] / figures[4]
+        ratio = figures[1][0] / figures[4][0]
+        span_ratio = figures[1][1] / figures[4][1]
         ok = ratio >= 3.5
-        print(f"   4 x 8 is {ratio:.2f}x faster than 1 x 8; target >= 3.5x: {verdict(ok)}")
+        print(
+            f"   4 x 8 is {ratio:.2f}x faster than 1 x 8 by wall time ({span_ratio:.2f}x from first to last "
+            f"request, i.e. without the processes' start-up); target >= 3.5x: {verdict(ok)}"
+        )
         return ok
 
 

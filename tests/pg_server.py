@@ -64,15 +64,17 @@ class PostgresServer:
         self._databases = 0
 
     def _run(self, *args: str) -> None:
-        subprocess.run(
+        done = subprocess.run(
             args,
-            check=True,
             cwd=self.root,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            text=True,
             env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"},
             **self._user,
         )
+        if done.returncode != 0:
+            raise RuntimeError(f"{Path(args[0]).name} failed ({done.returncode}): {done.stderr.strip()}")
 
     def start(self) -> PostgresServer:
         pwfile = self.root / "pw"
@@ -90,9 +92,16 @@ class PostgresServer:
             "--encoding=UTF8",
             "--no-sync",
         )
+        self.resume()
+        return self
+
+    def resume(self) -> None:
+        """Start the server (again, after `pause`)."""
+        # fsync=off only: a server stopped with -m immediate keeps every commit (the WAL is in the OS's
+        # cache), as on a real server; synchronous_commit stays on, as docrelay's guarantees need.
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            "-c fsync=off -c max_connections=200"
         )
         self._run(
             str(self.bin / "pg_ctl"),
@@ -107,7 +116,10 @@ class PostgresServer:
             "60",
             "start",
         )
-        return self
+
+    def pause(self) -> None:
+        """Stop the server at once, as a crash or a network cut would; `resume` starts it again."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
     def stop(self) -> None:
         try:

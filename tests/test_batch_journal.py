@@ -77,6 +77,7 @@ def test_settled_rows_are_not_claimed_and_failures_of_earlier_runs_are(journal_t
         settled, free = journal.watch(rows)
         assert sorted(e.sha256 for e in settled) == [A, B]
         assert [e.sha256 for e in free] == ([] if journal.shared else [C])  # C is this process's own
+        assert journal.orphans("local", "invoice") == set()
     time.sleep(0.05)
     with open_journal(journal_target) as journal:  # the next run tries the failure again
         failed_before = journal.get(B, "local", "invoice") or pytest.fail()

@@ -55,9 +55,10 @@ def test_a_killed_holder_is_taken_over_after_its_lease(postgres_url: str) -> Non
             assert journal.claim(entry) is None
             holder.send_signal(signal.SIGKILL)
             killed = time.monotonic()
-            while journal.claim(entry) is None:
-                assert time.monotonic() - killed < lease + 5, "not taken over within the lease + 5 s"
+            while journal.orphans("cradl", "m") != {A}:  # left leased by a dead process
+                assert time.monotonic() - killed < lease + 5, "not free within the lease + 5 s"
                 time.sleep(0.1)
+            assert journal.claim(entry) is not None and journal.orphans("cradl", "m") == set()
             assert time.monotonic() - killed >= lease * 0.5  # not before the lease could have run out
     finally:
         holder.kill()
@@ -282,3 +283,26 @@ def test_journal_settings_through_the_cli_never_show_the_password(tmp_path: Path
     shown = run_docrelay("config", "show", env=env)
     assert shown.document["data"]["journal"] == "postgresql://robot:***@db:5432/intake"
     assert "from-the-env-pw" not in shown.stdout + shown.stderr
+
+
+def test_the_database_going_away_mid_batch_stops_it_with_exit_9_and_nothing_paid_twice(
+    tmp_path: Path, make_cradl_emulator: Any
+) -> None:
+    emu = make_cradl_emulator(engine="stub", latency_ms=40, async_delay=0.5)
+    docs = make_documents(tmp_path / "in", 20)
+    with PostgresServer() as own:  # its own server: this test takes it away
+        url = own.url(own.create_database())
+        robot = _batch(emu, tmp_path, tmp_path / "in", url)
+        deadline = time.monotonic() + 30
+        while emu.requests_to("POST /predictions") < 4:
+            assert time.monotonic() < deadline and robot.poll() is None
+            time.sleep(0.02)
+        own.pause()
+        document, stderr = _finish(robot)
+        assert robot.returncode == 9 and document["error"]["type"] == "network_error", document
+        assert "journal" in document["error"]["message"] and own.password not in json.dumps(document) + stderr
+        assert "nothing is paid twice" in document["error"]["message"]
+        own.resume()
+        again, _ = _finish(_batch(emu, tmp_path, tmp_path / "in", url))
+    assert again["data"]["summary"]["succeeded"] == 20, again
+    assert sorted(predictions_by_document(emu).values()) == [1] * len(docs)

@@ -259,6 +259,7 @@ class BatchEngine:
                 if self._unfinished == 0:
                     return
                 held = [task.entry for task in self._held.values()]
+            self._take_over_first(steps)
             if not held:
                 continue
             settled, free = self.journal.watch(held)
@@ -282,6 +283,19 @@ class BatchEngine:
                 with self._cond:
                     self._unfinished -= 1
                     self._cond.notify_all()
+
+    def _take_over_first(self, steps: Steps) -> None:
+        """Documents a dead process left leased go to the front of the queue: the lease is the longest a
+        takeover waits, not the time until this process happens to reach them."""
+        orphans = self.journal.orphans(steps.provider.name, steps.model)
+        if not orphans:
+            return
+        with self._cond:
+            found = [task for task in self._waiting if task.source.sha256 in orphans]
+            for task in found:
+                self._waiting.remove(task)
+                self._waiting.appendleft(task)
+            self._cond.notify_all()
 
     def _next_task(self) -> DocTask | None:
         """The most advanced due step, else a new document; waits for one; None when all is done."""

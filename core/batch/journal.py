@@ -214,6 +214,10 @@ class Journal:
                 (settled if is_settled(current, self.opened_at) else free).append(current)
         return settled, free
 
+    def orphans(self, provider: str, model: str | None) -> set[str]:
+        """Rows a dead process left leased: none here (one process per file)."""
+        return set()
+
     def counts(self) -> dict[str, int]:
         """Rows per state (for tests and diagnostics)."""
         with self._lock:

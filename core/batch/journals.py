@@ -54,6 +54,10 @@ class JournalBackend(Protocol):
         and those free to claim (no live lease)."""
         ...
 
+    def orphans(self, provider: str, model: str | None) -> set[str]:
+        """SHA-256s of rows whose holder's lease ran out unsettled (it died): to be taken over first."""
+        ...
+
     def update(self, entry: Entry, **changes: Any) -> Entry:
         """Write one transition; raises core.batch.pg_journal.LeaseLost when the row is no longer ours."""
         ...

@@ -281,6 +281,17 @@ class PostgresJournal:
                 free.append(entry)
         return settled, free
 
+    def orphans(self, provider: str, model: str | None) -> set[str]:
+        """SHA-256s of rows whose holder's lease ran out before they were settled: a process died (or
+        stalled) holding them, and they wait for someone to take them over."""
+        with self._guard():
+            rows = self._db.execute(
+                "SELECT sha256 FROM docrelay_documents WHERE provider = %s AND model = %s "
+                f"AND owner IS NOT NULL AND owner <> %s AND lease_until < {_NOW}",
+                (provider, model or "", self.owner),
+            ).fetchall()
+        return {row[0] for row in rows}
+
     # -- claims --------------------------------------------------------------------------------
     def claim(self, entry: Entry) -> Entry | None:
         """The row, now leased to this process; None when another process holds it (or is claiming it
