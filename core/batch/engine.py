@@ -254,9 +254,12 @@ class BatchEngine:
 
     def _watch(self, steps: Steps, groups: dict[str, list[Prepared]], results: list[Result | None]) -> None:
         """Look at the documents other processes hold, all in one query, every recheck interval."""
-        while not self._stop.wait(self.journal.recheck_interval):
+        while True:
             with self._cond:
-                if self._unfinished == 0:
+                over = self._cond.wait_for(
+                    lambda: self._stop.is_set() or self._unfinished == 0, self.journal.recheck_interval
+                )
+                if over:
                     return
                 held = [task.entry for task in self._held.values()]
             self._take_over_first(steps)

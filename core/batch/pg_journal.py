@@ -295,28 +295,27 @@ class PostgresJournal:
     # -- claims --------------------------------------------------------------------------------
     def claim(self, entry: Entry) -> Entry | None:
         """The row, now leased to this process; None when another process holds it (or is claiming it
-        this instant) or when it is settled. A row whose lease ran out is taken over."""
+        this instant) or when it is settled. A row whose lease ran out is taken over. One statement:
+        the row is picked with SELECT ... FOR UPDATE SKIP LOCKED and leased in the same transaction."""
         key = (entry.sha256, entry.provider, entry.model)
-        with self._guard(), self._db.transaction():
+        columns = ", ".join(f"d.{name.strip()}" for name in _FIELDS.split(","))
+        with self._guard():
             row = self._db.execute(
-                f"SELECT {_FIELDS}, owner FROM docrelay_documents WHERE {_KEY} "
-                f"AND (owner IS NULL OR owner = %s OR lease_until < {_NOW}) FOR UPDATE SKIP LOCKED",
-                (*key, self.owner),
+                "WITH free AS (SELECT sha256, provider, model, owner FROM docrelay_documents "
+                f"WHERE {_KEY} AND (owner IS NULL OR owner = %s OR lease_until < {_NOW}) "
+                "AND state <> 'succeeded' AND NOT (state = 'failed' AND updated >= %s) "
+                "FOR UPDATE SKIP LOCKED) "
+                f"UPDATE docrelay_documents d SET owner = %s, lease_until = {_NOW} + %s, claimed = {_NOW} "
+                "FROM free WHERE d.sha256 = free.sha256 AND d.provider = free.provider "
+                f"AND d.model = free.model RETURNING {columns}, free.owner",
+                (*key, self.owner, self.opened_at, self.owner, self.lease),
             ).fetchone()
-            if row is None:
-                return None
-            current = _entry(row)
-            if is_settled(current, self.opened_at):
-                return None
-            previous = row[-1]
-            self._db.execute(
-                f"UPDATE docrelay_documents SET owner = %s, lease_until = {_NOW} + %s, claimed = {_NOW} "
-                f"WHERE {_KEY}",
-                (self.owner, self.lease, *key),
-            )
+        if row is None:
+            return None
+        previous = row[-1]
         if previous and previous != self.owner:
             log.info("%s: taking over from %s, whose lease ran out", row[15], previous)
-        return current
+        return _entry(row)
 
     # -- writing: one transaction per transition, only by the owner ---------------------------
     def ensure(self, sha256: str, provider: str, model: str | None, source: str | None, name: str) -> Entry:
