@@ -306,3 +306,46 @@ def test_the_database_going_away_mid_batch_stops_it_with_exit_9_and_nothing_paid
         again, _ = _finish(_batch(emu, tmp_path, tmp_path / "in", url))
     assert again["data"]["summary"]["succeeded"] == 20, again
     assert sorted(predictions_by_document(emu).values()) == [1] * len(docs)
+
+
+def test_a_batch_that_lost_its_leases_hands_over_and_finishes_what_comes_back(
+    tmp_path: Path, make_cradl_emulator: Any, postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As if this process stalled past its lease: another one claims its documents; its next writes are
+    refused (no call made for them), it waits, and takes them back once the other lets go."""
+    from core.batch import BatchEngine
+    from core.models import Result
+    from tests.batch_support import cradl_client
+
+    emu = make_cradl_emulator(engine="stub", latency_ms=30, async_delay=0.3)
+    docs = make_documents(tmp_path / "in", 12)
+    other = PostgresJournal(postgres_url, lease=30)
+    taken: list[str] = []
+
+    def steal_once(result: Result) -> None:
+        if taken:
+            return
+        with psycopg.connect(postgres_url, autocommit=True) as db:
+            db.execute("UPDATE docrelay_documents SET lease_until = 0 WHERE owner IS NOT NULL")
+        for sha, entry in ((e.sha256, e) for e in _rows(postgres_url)):
+            if other.claim(entry) is not None:
+                taken.append(sha)
+        threading.Timer(1.5, other.close).start()  # the other process lets go (or dies) later
+
+    with cradl_client(emu, tmp_path) as client, PostgresJournal(postgres_url, lease=30) as journal:
+        engine = BatchEngine(client, journal, model=MODEL, concurrency=3, on_result=steal_once)
+        outcome = engine.run(docs)
+    assert outcome.summary["succeeded"] == 12 and taken, outcome.summary
+    assert sorted(predictions_by_document(emu).values()) == [1] * 12
+    assert "another process has taken it over" in caplog.text
+
+
+def _rows(url: str) -> list[Any]:
+    from core.batch.journal import Entry
+
+    with psycopg.connect(url) as db:
+        rows = db.execute(
+            "SELECT sha256, provider, model, state FROM docrelay_documents "
+            "WHERE state NOT IN ('succeeded', 'failed')"
+        ).fetchall()
+    return [Entry(sha256=s, provider=p, model=m, state=st) for s, p, m, st in rows]
