@@ -20,7 +20,7 @@ import pytest
 from core.batch import open_journal
 from core.batch.pg_journal import LeaseLost, PostgresJournal
 from core.config import resolve_settings
-from core.errors import ConfigError, JournalUnavailableError
+from core.errors import ConfigError, JournalUnavailableError, UsageError
 from tests.batch_support import MODEL, cradl_env, make_documents, predictions_by_document, uploads_by_document
 from tests.cli_helpers import REPO, docrelay_executable, isolated_env, run_docrelay
 from tests.emulators.cradl import CradlEmulator
@@ -142,6 +142,10 @@ def test_an_unreachable_or_refusing_database_says_so_without_the_password(
         open_journal(wrong)
     assert refused.value.exit_code == 3 and "not-the-password" not in refused.value.full_message
     assert "journal_password" in refused.value.full_message
+    for malformed in (f"postgresql://robot:{password}@127.0.0.1:9/x?sslmode=bogus", "postgres://[::1:5432/x"):
+        with pytest.raises(UsageError, match="not a valid PostgreSQL connection string") as bad:
+            open_journal(malformed)
+        assert bad.value.exit_code == 2 and password not in bad.value.full_message
 
 
 def test_the_password_from_a_setting_or_the_keyring(

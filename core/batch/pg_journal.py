@@ -401,7 +401,7 @@ def _connect_error(location: str, exc: Exception) -> Exception:
             f"The journal database {location} does not exist: {reason}",
             hint="Ask the database administrator to create it (CREATE DATABASE), or fix its name.",
         )
-    if "invalid" in lowered and ("dsn" in lowered or "connection" in lowered or "uri" in lowered):
+    if "in uri" in lowered or ("invalid" in lowered and ("value" in lowered or "option" in lowered)):
         return UsageError(
             f"The journal {location} is not a valid PostgreSQL connection string: {reason}",
             hint="Write it as postgresql://USER@HOST:5432/DATABASE (with ?sslmode=... if needed).",
