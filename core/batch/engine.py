@@ -10,8 +10,7 @@ On a shared journal (PostgreSQL) several processes work on one intake: a worker 
 before its first step; one another process holds waits in `_held`, and a watcher thread looks at all
 of them in one query now and then: a settled one's result is taken from the journal, one whose
 holder's lease ran out goes back to be claimed. Each process goes through the documents in its own
-random order, so that processes started together rarely reach for the same one, and keeps fewer of
-them in flight, so that none is left holding many documents while the others have run out of work.
+random order, so that processes started together rarely reach for the same one.
 
 Stopping (`stop()`, or Ctrl+C while `run()` waits): no new step starts; steps under way finish and are
 journaled; unfinished documents come back as `pending` and the next run resumes them.
@@ -95,7 +94,9 @@ class BatchEngine:
         self.timeout = timeout if timeout is not None else float(client.settings.timeout)
         self.on_result = on_result
         self.max_attempts = max_attempts
-        self.max_in_flight = concurrency * (3 if journal.shared else 16)
+        # Documents in flight find their own level (a worker takes a new one only when no step is due),
+        # so the cap binds only for slow services, where many jobs wait at the service at once.
+        self.max_in_flight = concurrency * 16
         self._stop = threading.Event()
         self._cond = threading.Condition()
         self._emit_lock = threading.Lock()
