@@ -50,8 +50,10 @@ def _free_port() -> int:
 class PostgresServer:
     """`with PostgresServer() as pg:` ... `pg.url(pg.create_database())`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: tuple[Path, Path] | None = None) -> None:
+        """`tls`: a server certificate and its key (PEM); the server then accepts TLS connections."""
         self.bin = server_bin()
+        self.tls = tls
         self.password = "pw-" + secrets.token_hex(12)
         self.port = _free_port()
         self.root = Path(tempfile.mkdtemp(prefix="docrelay-pg-"))
@@ -79,8 +81,15 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         pwfile = self.root / "pw"
         pwfile.write_text(self.password + "\n")
+        own = [pwfile]
+        if self.tls is not None:  # the server reads its key only if no one else may
+            for source, name in zip(self.tls, ("server.crt", "server.key"), strict=True):
+                shutil.copy(source, self.root / name)
+                (self.root / name).chmod(0o600)
+                own.append(self.root / name)
         if self._user:
-            os.chown(pwfile, self._user["user"], self._user["group"])
+            for path in own:
+                os.chown(path, self._user["user"], self._user["group"])
         self._run(
             str(self.bin / "initdb"),
             "-D",
@@ -103,6 +112,9 @@ class PostgresServer:
             f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} "
             "-c fsync=off -c max_connections=200"
         )
+        if self.tls is not None:
+            cert, key = self.root / "server.crt", self.root / "server.key"
+            options += f" -c ssl=on -c ssl_cert_file={cert} -c ssl_key_file={key}"
         self._run(
             str(self.bin / "pg_ctl"),
             "-D",

@@ -353,3 +353,23 @@ def _rows(url: str) -> list[Any]:
             "WHERE state NOT IN ('succeeded', 'failed')"
         ).fetchall()
     return [Entry(sha256=s, provider=p, model=m, state=st) for s, p, m, st in rows]
+
+
+def test_tls_to_the_server_through_sslmode(tmp_path: Path) -> None:
+    from tests.packaging_helpers import load
+
+    smoke_tls = load("smoke_tls")
+    pki = smoke_tls.make_test_pki(tmp_path / "pki")
+    stranger = smoke_tls.make_test_pki(tmp_path / "other-pki")  # a CA that did not sign the server's
+    with PostgresServer(tls=(pki.server_cert, pki.server_key)) as server:
+        url = server.url(server.create_database())
+        trusted = f"{url}?sslmode=verify-full&sslrootcert={pki.ca_cert}"
+        with open_journal(trusted) as journal, psycopg.connect(trusted) as db:
+            assert journal.counts() == {}
+            assert db.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone() == (
+                True,
+            )
+        with pytest.raises(JournalUnavailableError) as refused:
+            open_journal(f"{url}?sslmode=verify-full&sslrootcert={stranger.ca_cert}")
+        assert refused.value.exit_code == 9 and "certificate" in refused.value.message
+        assert server.password not in refused.value.full_message
