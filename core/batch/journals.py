@@ -80,7 +80,8 @@ def open_journal(
     """The journal `target` names: None for the default file, a path for SQLite, a postgresql:// URL
     for the shared journal (`password` and `lease` apply to that one only)."""
     if isinstance(target, str):
-        from core.batch.pg_journal import DEFAULT_LEASE, PostgresJournal, is_postgres_url
+        from core.batch.pg_journal import DEFAULT_LEASE, PostgresJournal
+        from core.batch.pg_setup import is_postgres_url
 
         if is_postgres_url(target):
             return PostgresJournal(target, password=password, lease=lease or DEFAULT_LEASE)
@@ -90,7 +91,7 @@ def open_journal(
 def describe(target: str | os.PathLike[str] | None) -> str:
     """`target` as it may be shown: a connection string's password masked."""
     if isinstance(target, str):
-        from core.batch.pg_journal import is_postgres_url, shown_url
+        from core.batch.pg_setup import is_postgres_url, shown_url
 
         if is_postgres_url(target):
             return shown_url(target)

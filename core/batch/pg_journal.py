@@ -12,7 +12,7 @@ over (it stalled longer than the lease) finds its write refused (`LeaseLost`) be
 call another process is now making. Timestamps come from the server's clock.
 
 The schema has a version (table docrelay_schema); processes starting together create or migrate it
-under a transaction-scoped advisory lock, so exactly one of them does it.
+under a transaction-scoped advisory lock, so exactly one of them does it (core.batch.pg_setup).
 """
 
 from __future__ import annotations
@@ -26,54 +26,17 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit
 
-from core.batch.journal import RETENTION_DAYS, SCHEMA_VERSION, Entry, check_changes, is_settled, pack_result
+from core.batch.journal import RETENTION_DAYS, Entry, check_changes, is_settled, pack_result
 from core.batch.journal import unpack_result as _unpack
-from core.errors import ConfigError, JournalUnavailableError, UsageError
-from core.redact import redact_text, register_secret
+from core.batch.pg_setup import connect_error, create_or_migrate, reason, shown_url, url_password
+from core.errors import JournalUnavailableError, UsageError
+from core.redact import register_secret
 
 log = logging.getLogger("docrelay.journal")
 
 DEFAULT_LEASE = 30.0  # seconds; a dead process's documents are taken over this long after it died
-SCHEMES = ("postgresql://", "postgres://")
-_ADVISORY_KEY = 0x646F6372  # "docr": serializes schema creation among processes starting together
 _FINAL = ("succeeded", "failed")
-
-_SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS docrelay_schema (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        version INTEGER NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS docrelay_documents (
-        sha256 TEXT NOT NULL,
-        provider TEXT NOT NULL,
-        model TEXT NOT NULL,
-        source TEXT,
-        name TEXT,
-        state TEXT NOT NULL,
-        document_id TEXT,
-        prediction_id TEXT,
-        document TEXT,
-        job TEXT,
-        result BYTEA,
-        error_type TEXT,
-        error_message TEXT,
-        uploads INTEGER NOT NULL DEFAULT 0,
-        predictions INTEGER NOT NULL DEFAULT 0,
-        predict_started DOUBLE PRECISION,
-        created DOUBLE PRECISION NOT NULL,
-        updated DOUBLE PRECISION NOT NULL,
-        owner TEXT,
-        lease_until DOUBLE PRECISION,
-        claimed DOUBLE PRECISION,
-        PRIMARY KEY (sha256, provider, model)
-    )""",
-    "CREATE INDEX IF NOT EXISTS docrelay_documents_updated ON docrelay_documents (updated)",
-    "CREATE INDEX IF NOT EXISTS docrelay_documents_owner ON docrelay_documents (owner)",
-]
-# Steps from version N-1 to N, applied in order under the advisory lock (none yet beyond the first).
-_MIGRATIONS: dict[int, list[str]] = {}
 
 _NOW = "extract(epoch from clock_timestamp())"
 _KEY = "sha256=%s AND provider=%s AND model=%s"
@@ -81,22 +44,6 @@ _KEY = "sha256=%s AND provider=%s AND model=%s"
 
 class LeaseLost(Exception):  # not the user's error: the engine hands the document over
     """This process no longer holds the document: its lease ran out and another process claimed it."""
-
-
-def is_postgres_url(target: str) -> bool:
-    return target.strip().lower().startswith(SCHEMES)
-
-
-def shown_url(url: str) -> str:
-    """The connection string with any password masked, for logs and outputs."""
-    return redact_text(url.strip())
-
-
-def _url_password(url: str) -> str | None:
-    try:
-        return urlsplit(url.strip()).password
-    except ValueError:
-        return None
 
 
 class PostgresJournal:
@@ -115,7 +62,7 @@ class PostgresJournal:
     ) -> None:
         import psycopg
 
-        register_secret(_url_password(url))
+        register_secret(url_password(url))
         register_secret(password)
         self.location = shown_url(url)
         self.lease = float(lease)
@@ -134,10 +81,10 @@ class PostgresJournal:
                 **extra,
             )
         except psycopg.Error as exc:
-            raise _connect_error(self.location, exc) from None
+            raise connect_error(self.location, exc) from None
         try:
             with self._guard():
-                self._setup(retention_days)
+                create_or_migrate(self._db, self.location, retention_days)
                 row = self._db.execute(f"SELECT {_NOW}").fetchone()
                 assert row is not None
                 self.opened_at = float(row[0])
@@ -150,33 +97,6 @@ class PostgresJournal:
         self._heartbeat.start()
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def _setup(self, retention_days: float) -> None:
-        with self._db.transaction():
-            self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_KEY,))
-            for statement in _SCHEMA:
-                self._db.execute(statement)
-            row = self._db.execute("SELECT version FROM docrelay_schema WHERE id = 1").fetchone()
-            version = int(row[0]) if row else 0
-            if version > SCHEMA_VERSION:
-                raise UsageError(
-                    f"The journal {self.location} was written by a newer docrelay (schema {version})",
-                    hint="Update docrelay on this machine to the version the other robots use.",
-                )
-            for step in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS.get(step, []):
-                    self._db.execute(statement)
-            self._db.execute(
-                "INSERT INTO docrelay_schema (id, version) VALUES (1, %s) "
-                "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
-                (SCHEMA_VERSION,),
-            )
-            if retention_days > 0:
-                self._db.execute(
-                    f"DELETE FROM docrelay_documents WHERE updated < {_NOW} - %s "
-                    f"AND (owner IS NULL OR lease_until < {_NOW})",
-                    (retention_days * 86400,),
-                )
-
     def close(self) -> None:
         """Hand back the leases still held (another process may carry on at once) and disconnect."""
         if self._closed.is_set():
@@ -226,13 +146,13 @@ class PostgresJournal:
                 yield
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
                 raise JournalUnavailableError(
-                    f"Lost the connection to the journal {self.location}: {_reason(exc)}",
+                    f"Lost the connection to the journal {self.location}: {reason(exc)}",
                     hint="Check that the database server is running and reachable, then run the batch "
                     "again: what was journaled is kept, and nothing is paid twice.",
                 ) from None
             except psycopg.Error as exc:
                 raise UsageError(
-                    f"The journal {self.location} is not a usable docrelay journal: {_reason(exc)}",
+                    f"The journal {self.location} is not a usable docrelay journal: {reason(exc)}",
                     hint="Give --journal a database where the docrelay user may create and change tables.",
                 ) from None
 
@@ -378,35 +298,4 @@ def _entry(row: Any) -> Entry:
         predictions=predictions,
         predict_started=predict_started,
         updated=updated,
-    )
-
-
-def _reason(exc: Exception) -> str:
-    """The server's or libpq's first line, redacted (it may quote the connection string)."""
-    text = str(exc).strip().splitlines()
-    return redact_text(text[0] if text else type(exc).__name__)
-
-
-def _connect_error(location: str, exc: Exception) -> Exception:
-    reason = _reason(exc)
-    lowered = reason.lower()
-    if "password" in lowered or "authentication" in lowered or "role" in lowered:
-        return ConfigError(
-            f"The journal database {location} refused the login: {reason}",
-            hint="Check the user in the connection string and its password (setting journal_password, "
-            "which may be a keyring: reference, or the variable DOCRELAY_JOURNAL_PASSWORD).",
-        )
-    if "does not exist" in lowered:
-        return ConfigError(
-            f"The journal database {location} does not exist: {reason}",
-            hint="Ask the database administrator to create it (CREATE DATABASE), or fix its name.",
-        )
-    if "in uri" in lowered or ("invalid" in lowered and ("value" in lowered or "option" in lowered)):
-        return UsageError(
-            f"The journal {location} is not a valid PostgreSQL connection string: {reason}",
-            hint="Write it as postgresql://USER@HOST:5432/DATABASE (with ?sslmode=... if needed).",
-        )
-    return JournalUnavailableError(
-        f"Cannot reach the journal database {location}: {reason}",
-        hint="Check that the server is running and reachable from this machine; nothing was sent.",
     )
