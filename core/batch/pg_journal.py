@@ -30,7 +30,7 @@ from typing import Any
 from core.batch.journal import RETENTION_DAYS, Entry, check_changes, is_settled, pack_result
 from core.batch.journal import unpack_result as _unpack
 from core.batch.pg_setup import connect_error, create_or_migrate, reason, shown_url, url_password
-from core.errors import JournalUnavailableError, UsageError
+from core.errors import ConfigError, JournalUnavailableError, UsageError
 from core.redact import register_secret
 
 log = logging.getLogger("docrelay.journal")
@@ -60,8 +60,14 @@ class PostgresJournal:
         retention_days: float = RETENTION_DAYS,
         connect_timeout: float = 10.0,
     ) -> None:
-        import psycopg
-
+        try:
+            import psycopg
+        except ImportError as exc:  # a build without psycopg, or a libpq that cannot be loaded
+            raise ConfigError(
+                f"This docrelay cannot use a PostgreSQL journal: {exc}",
+                hint="Install docrelay with its dependencies (pip install docrelay brings psycopg[binary]), "
+                "or give --journal a file.",
+            ) from None
         register_secret(url_password(url))
         register_secret(password)
         self.location = shown_url(url)
