@@ -373,3 +373,18 @@ def test_tls_to_the_server_through_sslmode(tmp_path: Path) -> None:
             open_journal(f"{url}?sslmode=verify-full&sslrootcert={stranger.ca_cert}")
         assert refused.value.exit_code == 9 and "certificate" in refused.value.message
         assert server.password not in refused.value.full_message
+
+
+def test_without_psycopg_a_postgresql_journal_is_a_configuration_error() -> None:
+    code = (
+        "import sys; sys.modules['psycopg'] = None\n"  # as in a build that lacks it
+        "from core.batch import open_journal\n"
+        "from core.errors import ConfigError\n"
+        "try:\n"
+        "    open_journal('postgresql://robot:pw-xyz1@127.0.0.1:9/intake')\n"
+        "except ConfigError as exc:\n"
+        "    print(exc.exit_code, exc.full_message)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert run.stdout.startswith("3 This docrelay cannot use a PostgreSQL journal"), run.stdout + run.stderr
+    assert "pw-xyz1" not in run.stdout and "give --journal a file" in run.stdout
