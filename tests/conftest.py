@@ -1,8 +1,13 @@
 """Fixtures shared by every test module: the service emulators and the journal backends."""
 
+from typing import Any
+
+import pytest
+
 from tests.emulators.fixtures import (
     contractfit_emulator,
     cradl_emulator,
+    deepopinion_emulator,
     make_contractfit_emulator,
     make_cradl_emulator,
     make_deepopinion_emulator,
@@ -12,6 +17,7 @@ from tests.journal_backends import journal_target, postgres_server, postgres_url
 __all__ = [
     "contractfit_emulator",
     "cradl_emulator",
+    "deepopinion_emulator",
     "journal_target",
     "make_contractfit_emulator",
     "make_cradl_emulator",
@@ -19,3 +25,9 @@ __all__ = [
     "postgres_server",
     "postgres_url",
 ]
+
+
+@pytest.fixture
+def emu(request: pytest.FixtureRequest) -> Any:
+    """A healthy emulator of the module's `SERVICE`, checked by its fixture after the test."""
+    return request.getfixturevalue(f"{request.module.SERVICE}_emulator")

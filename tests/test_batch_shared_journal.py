@@ -21,8 +21,8 @@ from core.batch import open_journal
 from core.batch.pg_journal import LeaseLost, PostgresJournal
 from core.config import resolve_settings
 from core.errors import ConfigError, JournalUnavailableError, UsageError
-from tests.batch_support import MODEL, cradl_env, make_documents, predictions_by_document, uploads_by_document
-from tests.cli_helpers import REPO, docrelay_executable, isolated_env, run_docrelay
+from tests.batch_support import MODEL, make_documents, predictions_by_document, uploads_by_document
+from tests.cli_helpers import REPO, docrelay_executable, emulator_env, isolated_env, run_docrelay
 from tests.emulators.cradl import CradlEmulator
 from tests.pg_server import PostgresServer
 
@@ -183,7 +183,7 @@ def test_the_password_from_a_setting_or_the_keyring(
 
 # -- docrelay batch processes sharing one intake -------------------------------------------------
 def _batch(emu: CradlEmulator, tmp_path: Path, folder: Path, url: str, *extra: str) -> subprocess.Popen[str]:
-    env = cradl_env(emu, tmp_path, DOCRELAY_JOURNAL=url, DOCRELAY_JOURNAL_LEASE="2")
+    env = emulator_env(tmp_path, emu, DOCRELAY_JOURNAL=url, DOCRELAY_JOURNAL_LEASE="2")
     return subprocess.Popen(
         [
             docrelay_executable(),
@@ -254,7 +254,7 @@ def test_an_unreachable_journal_database_is_exit_9(tmp_path: Path, make_cradl_em
     make_documents(tmp_path / "in", 2)
     url = "postgresql://robot:hunter2-journal@127.0.0.1:9/intake?connect_timeout=2"
     run = run_docrelay(
-        "batch", str(tmp_path / "in"), "--model", MODEL, "--journal", url, env=cradl_env(emu, tmp_path)
+        "batch", str(tmp_path / "in"), "--model", MODEL, "--journal", url, env=emulator_env(tmp_path, emu)
     )
     assert run.exit_code == 9 and run.error["type"] == "network_error"
     assert "postgresql://robot:***@127.0.0.1:9/intake" in run.error["message"]
@@ -337,7 +337,15 @@ def test_a_batch_that_lost_its_leases_hands_over_and_finishes_what_comes_back(
         threading.Timer(1.5, other.close).start()  # the other process lets go (or dies) later
 
     with cradl_client(emu, tmp_path) as client, PostgresJournal(postgres_url, lease=30) as journal:
-        engine = BatchEngine(client, journal, model=MODEL, concurrency=3, on_result=steal_once)
+        engine = BatchEngine(
+            client.provider,
+            journal,
+            polling=client.polling,
+            timeout=client.settings.timeout,
+            model=MODEL,
+            concurrency=3,
+            on_result=steal_once,
+        )
         outcome = engine.run(docs)
     assert outcome.summary["succeeded"] == 12 and taken, outcome.summary
     assert sorted(predictions_by_document(emu).values()) == [1] * 12

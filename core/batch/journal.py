@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sqlite3
 import sys
 import threading
 import time
@@ -35,9 +34,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from core.errors import UsageError
+
+if TYPE_CHECKING:
+    import sqlite3
 
 SCHEMA_VERSION = 1
 JOURNAL_FILE = "journal.sqlite3"
@@ -121,6 +123,9 @@ class Journal:
                 f"Cannot open the journal {self.path}: {exc.strerror or exc}",
                 hint="Choose a --journal path in a folder you can write to.",
             ) from exc
+        # Imported here, not at the top: `docrelay extract` loads this module but opens no journal.
+        import sqlite3
+
         try:
             self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
@@ -141,6 +146,8 @@ class Journal:
             ) from exc
 
     def _setup(self, retention_days: float) -> None:
+        import sqlite3
+
         db = self._db
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
