@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from core.batch import DEFAULT_CONCURRENCY, BatchEngine, BatchOutcome, Journal
+from core.batch import DEFAULT_CONCURRENCY, BatchEngine, BatchOutcome, open_journal
 from core.config import Settings, resolve_settings
 from core.errors import DocRelayError, JobFailedError, JobTimeoutError, UsageError
 from core.instantjobs import InstantJobs
@@ -365,8 +365,12 @@ class Client:
         killed run resumes without predicting anything twice. Failures become failed results; errors
         every document would meet (configuration, credentials, quota) are raised. `on_result` is
         called (from worker threads, one call at a time) as each document finishes. Ctrl+C stops
-        cleanly: the outcome is then `interrupted`, with unfinished documents `pending`."""
-        with Journal(journal) as opened:
+        cleanly: the outcome is then `interrupted`, with unfinished documents `pending`. `journal` (else
+        the `journal` setting) is a file, or a postgresql:// URL shared by robots on many machines."""
+        target = journal if journal is not None else self.settings.journal
+        with open_journal(
+            target, password=self.settings.journal_password, lease=self.settings.journal_lease
+        ) as opened:
             engine = BatchEngine(
                 self.provider,
                 opened,

@@ -7,9 +7,10 @@ the exit code and the one JSON document on stdout (and the --output file where o
 the offline `local` provider; the Cradl emulator over HTTPS, trusted only through a throw-away CA
 given in DOCRELAY_CA_BUNDLE (and refused without it, which proves the bundled certifi store is
 found and used); a missing file (4); a wrong secret (5, never echoed); a job that outlives
---timeout (10, with its job handle); submit then poll; the OS credential store through keyring; and
-`docrelay-excel` beside it: a new workbook run on a folder, a file that is not a workbook (4), and an
-open workbook (results go to a results workbook beside it).
+--timeout (10, with its job handle); submit then poll; the OS credential store through keyring; a batch
+on a shared PostgreSQL journal (a throw-away server, tests/pg_server.py: proves psycopg and its libpq
+are bundled) and an unreachable one (9); and `docrelay-excel` beside it: a new workbook run on a folder,
+a file that is not a workbook (4), and an open workbook (results go to a results workbook beside it).
 Needs the test dependencies (the emulator) and `cryptography`. Exit status 0 when every check passes.
 """
 
@@ -223,6 +224,30 @@ def check_batch_folder(s: Smoke) -> None:
     expect(summary.get("total") == 2 and summary.get("failed") == 0, f"summary {summary}")
 
 
+def check_shared_journal(s: Smoke) -> None:
+    sys.path.insert(0, str(REPO))
+    from tests.pg_server import PostgresServer
+
+    folder = s.work / "shared-in"
+    folder.mkdir(exist_ok=True)
+    for name in ("a.pdf", "b.pdf"):
+        shutil.copy(INVOICE, folder / name)
+    with PostgresServer() as server:
+        url = server.url(server.create_database())
+        run = s.run("batch", str(folder), "--provider", "local", "--journal", url, "--quiet")
+        data = s.envelope(run, exit_code=0, command="batch")
+        expect(data.get("summary", {}).get("total") == 2, f"summary {data.get('summary')}")
+        expect(server.password not in run.stdout + run.stderr, "the journal password was shown")
+        expect(
+            data.get("journal", "").startswith("postgresql://docrelay:***@"), f"journal {data.get('journal')}"
+        )
+    closed = "postgresql://robot:smoke-pw@127.0.0.1:9/intake?connect_timeout=2"
+    run = s.run("batch", str(folder), "--provider", "local", "--journal", closed, "--quiet")
+    error = s.envelope(run, exit_code=9, command="batch", error_type="network_error")
+    expect("smoke-pw" not in run.stdout + run.stderr, "the journal password was shown")
+    expect("journal" in error["message"], f"message {error['message']}")
+
+
 def check_input_error(s: Smoke) -> None:
     run = s.run("extract", str(s.work / "missing.pdf"), "--provider", "local")
     error = s.envelope(run, exit_code=4, command="extract", error_type="input_error")
@@ -382,6 +407,10 @@ def main(argv: list[str] | None = None) -> int:
                 ("local extract, non-ASCII path, --output", lambda: check_local_extract_non_ascii(smoke)),
                 ("--args-file", lambda: check_args_file(smoke)),
                 ("batch of a folder with a journal", lambda: check_batch_folder(smoke)),
+                (
+                    "batch on a shared PostgreSQL journal; unreachable -> 9",
+                    lambda: check_shared_journal(smoke),
+                ),
                 ("input error: missing file -> 4", lambda: check_input_error(smoke)),
                 ("usage error: unknown option -> 2", lambda: check_usage_error(smoke)),
                 ("cradl over HTTPS with DOCRELAY_CA_BUNDLE", lambda: check_cradl_https(smoke)),

@@ -48,6 +48,17 @@ env -u DOCRELAY_PROVIDER -u DOCRELAY_PROFILE -u DOCRELAY_TIMEOUT \
   .venv/bin/robot --console dotted --name "Invoice robot example" --outputdir build/robot/examples examples/robot
 rm -rf "$ROBOT_HOME"
 
+# The shared journal (issue 17) is tested against a real PostgreSQL server that the tests start in a
+# temporary folder (tests/pg_server.py): Debian's server package, installed here when missing.
+echo "== postgresql (Debian package for the shared journal tests)"
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 update
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends \
+    postgresql
+fi
+
 echo "== pytest"
 .venv/bin/pytest "$@"
 

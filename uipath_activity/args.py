@@ -96,7 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="file of paths, one a line (-: stdin)",
     )
     p.add_argument("--concurrency", type=int, default=None, metavar="N", help="calls in flight (default 4)")
-    p.add_argument("--journal", metavar="FILE", help="journal file (default: in the user data folder)")
+    p.add_argument(
+        "--journal",
+        metavar="FILE|URL",
+        help="journal file, or postgresql://USER@HOST/DB shared by many robots "
+        "(default: setting journal, else a file in the user data folder)",
+    )
     p.add_argument("--rate-limit", type=float, default=None, metavar="RPS", help="requests per second")
     p.add_argument("--ndjson", action="store_true", help="one JSON line per document as each finishes")
     p.add_argument("--csv", metavar="FILE", help="one row per document; line items to FILE.line_items.csv")

@@ -12,11 +12,13 @@ from robot.api.deco import keyword
 from core.models import Result
 from robot_library._context import Component, ProviderSession
 from robot_library._support import (
+    Secret,
     Stopwatch,
     keyword_call,
     log_json,
     model_text,
     one_line,
+    plain_journal,
     robot_value,
     seconds,
 )
@@ -157,7 +159,7 @@ class ExtractionKeywords(Component):
         *paths: Path,
         model: str | None = None,
         concurrency: int | None = None,
-        journal: Path | None = None,
+        journal: Secret | str | None = None,
         timeout: timedelta | None = None,
         pattern: str = "*",
         recursive: bool = True,
@@ -169,7 +171,8 @@ class ExtractionKeywords(Component):
         false. Up to ``concurrency`` documents are
         worked on at the same time (default 4). With ``journal``, a journal file records each
         document: what succeeded before is not sent again (its result has ``extras.from_journal``),
-        and an interrupted run resumes where it stopped. ``timeout`` is per document.
+        and an interrupted run resumes where it stopped; a ``postgresql://`` journal is shared by
+        robots on many machines (see `Batches and the journal`). ``timeout`` is per document.
 
         A document that cannot be processed does not fail the keyword: its result has ``status``
         ``failed`` and an ``error`` (check with `Result Should Have Succeeded`). The keyword fails
@@ -192,7 +195,7 @@ class ExtractionKeywords(Component):
                 documents,
                 model=model or session.model,
                 concurrency=concurrency,
-                journal=journal,
+                journal=plain_journal(journal),
                 timeout=seconds(timeout),
             )
             summary = outcome.summary
