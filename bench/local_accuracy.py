@@ -98,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
                 calibration.append((value.confidence, ok))
             if not ok and args.errors:
                 conf = value.confidence if value else None
-                print(f"  {doc['split']:7} {doc['name']:44} {field:15} got {predicted!r} ({conf}) want {doc['fields'][field]!r}")
+                want = doc["fields"][field]
+                print(
+                    f"  {doc['split']:7} {doc['name']:44} {field:15} got {predicted!r} ({conf}) want {want!r}"
+                )
         for name, state in (result.raw.get("checks") or {}).items():
             checks[f"{name}: {state}"] += 1
         hits, predicted_rows, true_rows = row_counts(result, doc["line_amounts"])
@@ -112,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         cells = "".join(f"{sum(v[field]) / len(v[field]):>10.2f}" for v in per_split.values())
         print(f"{field:16}{cells}")
     overall = "".join(
-        f"{sum(sum(x) for x in v.values()) / sum(len(x) for x in v.values()):>10.2f}" for v in per_split.values()
+        f"{sum(sum(x) for x in v.values()) / sum(len(x) for x in v.values()):>10.2f}"
+        for v in per_split.values()
     )
     print(f"{'ALL FIELDS':16}{overall}")
     counts = "".join(f"{len(next(iter(v.values()))):>10}" for v in per_split.values())

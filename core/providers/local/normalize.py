@@ -61,7 +61,7 @@ _AMOUNT_BODY = re.compile(r"^\d[\d.,\u00a0\u202f\u2009'’ ]*$")
 _CURRENCY_TOKEN = re.compile(r"(?:US\$|A\$|C\$|R\$|SFr\.|Fr\.|kr\.?|zł|Kč|[€$£¥₹]|\b[A-Z]{3}\b)", re.UNICODE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Parsed:
     value: str
     quality: float = 1.0

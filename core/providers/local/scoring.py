@@ -12,12 +12,14 @@ from decimal import Decimal, InvalidOperation
 
 from core.models import Candidate, Cell, FieldValue, TableRow
 from core.providers.local.fields import Found
-from core.providers.local.modelspec import ModelSpec
+from core.providers.local.modelspec import ModelSpec, TableSpec
 from core.providers.local.normalize import parse_string
-from core.providers.local.tables import RowCells, TableFound
+from core.providers.local.tables import RowCells
 from core.providers.local.textlayer import union_box
 
 CENT = Decimal("0.011")
+# Every cell sets every field: one shared set instead of one per cell (a long invoice has 100,000s).
+_CELL_FIELDS = set(Cell.model_fields)
 
 
 @dataclass
@@ -72,11 +74,38 @@ def _value(row: RowCells, key: str) -> str | None:
     return parsed.value if parsed else None
 
 
-def line_sum(tables: list[TableFound]) -> Decimal | None:
+class LineRows:
+    """The rows of one table turned into result cells as they are read (a long document's rows
+    never pile up as words), with the running sum of their amounts."""
+
+    def __init__(self, spec: TableSpec) -> None:
+        self.keys = [c.key for c in spec.columns]
+        self.rows: list[TableRow] = []
+        self.amount_total = Decimal(0)
+        self.amounts = 0
+
+    def add(self, row: RowCells) -> None:
+        self.rows.append(_row(row, self.keys, consistent_total=False))
+        amount = _decimal(_value(row, "amount"))
+        if amount is not None:
+            self.amount_total += amount
+            self.amounts += 1
+
+    def finish(self, consistent_total: bool) -> list[TableRow]:
+        """The rows; a total that adds up with them raises every read cell a little."""
+        if consistent_total:
+            for row in self.rows:
+                for cell in row.values():
+                    if cell.value is not None and cell.confidence is not None:
+                        cell.confidence = clamp(cell.confidence + 0.03)
+        return self.rows
+
+
+def line_sum(tables: list[LineRows]) -> Decimal | None:
+    """The sum of the line amounts of the first table that has any."""
     for table in tables:
-        amounts = [_decimal(_value(r, "amount")) for r in table.rows if r.parsed.get("amount")]
-        if amounts and all(a is not None for a in amounts):
-            return sum((a for a in amounts if a is not None), Decimal(0))
+        if table.amounts:
+            return table.amount_total
     return None
 
 
@@ -171,14 +200,6 @@ def clamp(score: float) -> float:
     return round(min(0.99, max(0.01, score)), 3)
 
 
-def table_rows(table: TableFound, consistent_total: bool) -> list[TableRow]:
-    rows: list[TableRow] = []
-    keys = [c.key for c in table.spec.columns]
-    for row in table.rows:
-        rows.append(_row(row, keys, consistent_total))
-    return rows
-
-
 def _row(row: RowCells, keys: list[str], consistent_total: bool) -> TableRow:
     parsed = row.parsed
     numbers = {k: _decimal(_value(row, k)) for k in ("quantity", "unit_price", "amount") if parsed.get(k)}
@@ -193,7 +214,14 @@ def _row(row: RowCells, keys: list[str], consistent_total: bool) -> TableRow:
         result = parsed.get(key)
         if not words or result is None:
             raw = " ".join(w.text for w in words) if words else None
-            cells[key] = Cell(value=None, confidence=None if not words else 0.1, page=row.page, raw_value=raw)
+            cells[key] = Cell.model_construct(
+                _CELL_FIELDS,
+                value=None,
+                confidence=None if not words else 0.1,
+                page=row.page,
+                raw_value=raw,
+                box=None,
+            )
             continue
         is_number = key in numbers
         if check is True:
@@ -208,11 +236,13 @@ def _row(row: RowCells, keys: list[str], consistent_total: bool) -> TableRow:
         if not is_number and key == "description":
             cleaned = parse_string(value)
             value = cleaned.value if cleaned else value
-        cells[key] = Cell(
-            value=value,
+        raw = " ".join(w.text for w in words)
+        cells[key] = Cell.model_construct(  # values valid by construction: no validation pass
+            _CELL_FIELDS,
+            value=raw if raw == value else value,
             confidence=clamp(score),
             page=row.page,
-            raw_value=" ".join(w.text for w in words),
+            raw_value=raw,
             box=union_box(words),
         )
     return cells

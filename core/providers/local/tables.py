@@ -6,19 +6,20 @@ joined; the table continues on following pages, with or without a repeated heade
 
 from __future__ import annotations
 
+import functools
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.providers.local.labels import (
     Label,
     is_filler,
-    line_tokens,
     norm_token,
     split_phrases,
 )
 from core.providers.local.modelspec import FieldSpec, TableSpec
 from core.providers.local.normalize import Parsed
-from core.providers.local.textlayer import Line, TextLayer, Word
+from core.providers.local.textlayer import Line, PageText, TextLayer, Word
 from core.providers.local.values import parse_value
 
 
@@ -30,7 +31,7 @@ class Zone:
     header: tuple[Word, ...]
 
 
-@dataclass
+@dataclass(slots=True)
 class RowCells:
     page: int
     cells: dict[str, list[Word]]
@@ -76,7 +77,16 @@ def _segment(words: list[Word], labels: dict[Label, str]) -> list[tuple[str, lis
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _label_words(labels: tuple[Label, ...]) -> frozenset[str]:
+    return frozenset(token for label in labels for token in label)
+
+
 def _header_zones(line: Line, spec: TableSpec, labels: dict[Label, str]) -> list[Zone] | None:
+    # Cheap test first: a header names at least two columns, so two of its words are label words.
+    known = _label_words(tuple(labels))
+    if sum(1 for w in line.words if norm_token(w.text) in known) < min(2, len(spec.columns)):
+        return None
     cells: list[tuple[str | None, list[Word]]] = []
     for phrase in split_phrases(line):
         segments = _segment(phrase, labels)
@@ -113,9 +123,28 @@ def _assign(phrase: list[Word], zones: list[Zone]) -> Zone:
     return best
 
 
+def _leading_tokens(words: list[Word], count: int) -> list[str]:
+    """The first `count` non-empty label tokens of the words (enough to test a label prefix)."""
+    tokens: list[str] = []
+    for word in words:
+        token = norm_token(word.text)
+        if token:
+            tokens.append(token)
+            if len(tokens) >= count:
+                break
+    return tokens
+
+
 def _starts_with(tokens: list[str], labels: tuple[Label, ...]) -> bool:
-    words = [t for t in tokens if t]
-    return any(tuple(words[: len(label)]) == label for label in labels)
+    words = tuple(t for t in tokens if t)
+    index = _prefix_index(labels)
+    return any(words[:length] in group for length, group in index)
+
+
+@functools.lru_cache(maxsize=64)
+def _prefix_index(labels: tuple[Label, ...]) -> tuple[tuple[int, frozenset[Label]], ...]:
+    lengths = sorted({len(label) for label in labels})
+    return tuple((n, frozenset(label for label in labels if len(label) == n)) for n in lengths)
 
 
 @dataclass
@@ -127,9 +156,13 @@ class _Walk:
     used: set[int] = field(default_factory=set)
     finished: bool = False
 
-    def cells_of(self, line: Line, zones: list[Zone]) -> dict[str, list[Word]]:
+    @property
+    def longest_label(self) -> int:
+        return max((len(label) for label in (*self.spec.skip_labels, *self.spec.stop_labels)), default=1)
+
+    def cells_of(self, phrases: list[list[Word]], zones: list[Zone]) -> dict[str, list[Word]]:
         cells: dict[str, list[Word]] = {}
-        for phrase in split_phrases(line):
+        for phrase in phrases:
             zone = _assign(phrase, zones)
             if zone.key is not None:
                 cells.setdefault(zone.key, []).extend(phrase)
@@ -147,21 +180,19 @@ class _Walk:
         text_keys = {k for k, c in self.columns.items() if c.type == "string"}
         last_row_line: Line | None = None
         pitches: list[float] = []
+        longest = self.longest_label
         for line in lines:
             if start_after is not None and line.y1 < start_after:
                 continue
-            tokens = line_tokens(line)
-            cells = self.cells_of(line, zones)
-            if _starts_with(tokens, self.spec.skip_labels) or any(
-                _starts_with([norm_token(w.text) for w in phrase], self.spec.skip_labels)
-                for phrase in split_phrases(line)
+            phrases = split_phrases(line)
+            cells = self.cells_of(phrases, zones)
+            starts = [_leading_tokens(phrase, longest) for phrase in phrases]
+            if _starts_with(_leading_tokens(line.words, longest), self.spec.skip_labels) or any(
+                _starts_with(tokens, self.spec.skip_labels) for tokens in starts
             ):
                 self.used.add(id(line))
                 continue
-            is_stop = any(
-                _starts_with([norm_token(w.text) for w in phrase], self.spec.stop_labels)
-                for phrase in split_phrases(line)
-            )
+            is_stop = any(_starts_with(tokens, self.spec.stop_labels) for tokens in starts)
             if is_stop and len(cells) < 3:
                 self.finished = True
                 return
@@ -191,37 +222,78 @@ class _Walk:
 
 
 def find_tables(layer: TextLayer, specs: tuple[TableSpec, ...], date_order: str = "DMY") -> list[TableFound]:
-    found: list[TableFound] = []
-    for spec in specs:
-        table = _find_table(layer, spec, date_order)
-        if table is not None:
-            found.append(table)
-    return found
-
-
-def _find_table(layer: TextLayer, spec: TableSpec, date_order: str) -> TableFound | None:
-    labels = _column_labels(spec)
-    walk = _Walk(spec, {c.key: c for c in spec.columns}, date_order)
-    zones: list[Zone] | None = None
-    header_text = ""
+    finders = [TableFinder(spec, date_order) for spec in specs]
     for page in layer.pages:
+        for finder in finders:
+            finder.feed(page)
+    return [t for t in (f.result() for f in finders) if t is not None]
+
+
+class TableFinder:
+    """One table spec's rows, fed a page at a time (a long document never has to be held whole).
+
+    Rows of a page fed are compacted to one word per cell, so a page's words can be freed; `forget`
+    drops the ids of a freed page's lines (ids of freed objects get reused)."""
+
+    def __init__(
+        self, spec: TableSpec, date_order: str, sink: Callable[[RowCells], None] | None = None
+    ) -> None:
+        self.spec = spec
+        self.sink = sink  # takes each page's finished rows, so they are not kept here
+        self.labels = _column_labels(spec)
+        self.walk = _Walk(spec, {c.key: c for c in spec.columns}, date_order)
+        self.zones: list[Zone] | None = None
+        self.header_text = ""
+
+    def feed(self, page: PageText) -> None:
+        walk = self.walk
+        if walk.finished:
+            return
+        first_row = len(walk.rows)
         header: tuple[Line, list[Zone]] | None = None
         for line in page.lines:
             if id(line) in walk.used:
                 continue
-            line_zones = _header_zones(line, spec, labels)
+            line_zones = _header_zones(line, self.spec, self.labels)
             if line_zones is not None:
                 header = (line, line_zones)
                 break
         if header is not None:
-            zones = header[1]
+            self.zones = header[1]
             walk.used.add(id(header[0]))
-            header_text = header_text or header[0].text
-            walk.walk_page(page.lines, zones, header[0].y2)
-        elif zones is not None:
-            walk.walk_page(page.lines, zones, None)
-        if walk.finished:
-            break
-    if zones is None:
-        return None
-    return TableFound(spec, walk.rows, walk.used, header_text)
+            self.header_text = self.header_text or header[0].text
+            walk.walk_page(page.lines, self.zones, header[0].y2)
+        elif self.zones is not None:
+            walk.walk_page(page.lines, self.zones, None)
+        for row in walk.rows[first_row:]:
+            row.cells = {key: [_merged(words)] for key, words in row.cells.items() if words}
+        if self.sink is not None:
+            for row in walk.rows:
+                self.sink(row)
+            walk.rows.clear()
+
+    def forget(self, page: PageText) -> None:
+        for line in page.lines:
+            self.walk.used.discard(id(line))
+
+    def result(self) -> TableFound | None:
+        if self.zones is None:
+            return None
+        return TableFound(self.spec, self.walk.rows, self.walk.used, self.header_text)
+
+
+def _merged(words: list[Word]) -> Word:
+    """One word standing for a cell: its text as printed and the union of the boxes."""
+    if len(words) == 1:
+        return words[0]
+    first = words[0]
+    return Word(
+        " ".join(w.text for w in words),
+        first.page,
+        min(w.x1 for w in words),
+        min(w.y1 for w in words),
+        max(w.x2 for w in words),
+        max(w.y2 for w in words),
+        max(w.size for w in words),
+        first.page_width,
+    )
