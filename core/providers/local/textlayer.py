@@ -8,6 +8,7 @@ provider stays cheap.
 from __future__ import annotations
 
 import ctypes
+import re
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -28,8 +29,10 @@ PDFIUM_LOCK = threading.RLock()
 
 # Characters that end a word without being part of it.
 _SPACES = frozenset(" \t\r\n\u00a0\u2002\u2003\u2009\u202f\ufeff\x00")
+# A number sign glued to the number it announces ("n°562044387", "Nr.42", "#INV-7").
+_GLUED_NUMBER = re.compile(r"^((?:[Nn][°º]|Nr\.|No\.|#))(\w[\w\-/.]*\d[\w\-/.]*)$")
 # Tokens that break a line into phrases on their own (separators in sender lines and footers).
-SEPARATOR_TOKENS = frozenset({"·", "|", "•", "∙", "–", "—"})
+SEPARATOR_TOKENS = frozenset({"·", "|", "•", "●", "∙", "–", "—", "−"})
 
 
 # Characters on one page beyond which a page is refused (PDFium's text page costs ~200 bytes each).
@@ -322,7 +325,34 @@ def _page_words(
         if not value.isascii():
             value = _unligature(unicodedata.normalize("NFC", value))
         value = value.strip()
-        if value:
+        glued = _GLUED_NUMBER.match(value)
+        if glued and bx2 > bx1:  # "n°562044387": the number sign and the number are two words
+            cut = bx1 + (bx2 - bx1) * len(glued.group(1)) / len(value)
+            words.append(
+                Word(
+                    glued.group(1),
+                    page_index,
+                    bx1 / width,
+                    by1 / height,
+                    cut / width,
+                    by2 / height,
+                    by2 - by1,
+                    width,
+                )
+            )
+            words.append(
+                Word(
+                    glued.group(2),
+                    page_index,
+                    cut / width,
+                    by1 / height,
+                    bx2 / width,
+                    by2 / height,
+                    by2 - by1,
+                    width,
+                )
+            )
+        elif value:
             words.append(
                 Word(
                     value, page_index, bx1 / width, by1 / height, bx2 / width, by2 / height, by2 - by1, width
@@ -380,7 +410,13 @@ def group_lines(words: list[Word]) -> list[Line]:
         for i in range(len(buckets) - 1, max(-1, len(buckets) - 4), -1):
             top, bottom = spans[i]
             overlap = min(bottom, word.y2) - max(top, word.y1)
-            if overlap >= 0.5 * min(bottom - top, word.height):
+            smaller = min(bottom - top, word.height)
+            # A word in a much larger font spans two small lines: it joins only the one it centres on.
+            similar = (
+                max(bottom - top, word.height) <= 1.6 * smaller
+                or abs((top + bottom) / 2 - word.cy) <= 0.3 * smaller
+            )
+            if overlap >= 0.5 * smaller and similar:
                 buckets[i].append(word)
                 spans[i] = (min(top, word.y1), max(bottom, word.y2))
                 break
