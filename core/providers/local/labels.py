@@ -68,6 +68,10 @@ class LabelHit:
         return self.line.page
 
     @property
+    def label_tokens(self) -> list[str]:
+        return [t for t in (norm_token(w.text) for w in self.words) if t]
+
+    @property
     def ends_with_colon(self) -> bool:
         last = self.line.words[self.end - 1].text
         following = self.line.words[self.end].text if self.end < len(self.line.words) else ""

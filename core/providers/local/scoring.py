@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from core.models import Candidate, Cell, FieldValue, TableRow
-from core.providers.local.fields import Found
+from core.providers.local.fields import NET_KEY, Found
 from core.providers.local.modelspec import ModelSpec, TableSpec
 from core.providers.local.normalize import parse_string
 from core.providers.local.tables import RowCells
@@ -110,37 +110,70 @@ def line_sum(tables: list[LineRows]) -> Decimal | None:
 
 
 def check_totals(ranked: dict[str, Ranked], lines_total: Decimal | None) -> bool:
-    """Prefer a total and VAT that add up with the line items; True if some pair does."""
+    """The arithmetic of the totals: a total and VAT that add up with the net amount or the line
+    items gain, a VAT printed only per rate is summed, and values that break the sums lose.
+    True if the total agrees with the line items."""
     totals = ranked.get("total_amount", Ranked()).options[:4]
-    vats = ranked.get("vat_amount", Ranked()).options[:4]
+    vats = ranked.get("vat_amount", Ranked()).options[:6]
+    nets = ranked.pop(NET_KEY, Ranked()).options[:4]
+    bases: list[tuple[Decimal, str]] = [] if lines_total is None else [(lines_total, "sum of lines")]
+    bases += [(d, "net") for n in nets if (d := _decimal(n.value)) is not None]
     for total in totals:
         t = _decimal(total.value)
         if t is None:
             continue
-        for vat in [*vats, None]:
-            v = _decimal(vat.value) if vat else Decimal(0)
-            if v is None:
-                continue
-            if lines_total is not None and abs(t - lines_total - v) <= CENT:
+        for base, what in bases:
+            for vat in [*vats, None]:
+                v = _decimal(vat.value) if vat else Decimal(0)
+                if v is None or abs(t - base - v) > CENT:
+                    continue
                 total.score += 0.15
-                total.notes.append("total = sum of lines + VAT" if vat else "total = sum of lines")
+                agreeing = sorted({w for b, w in bases if abs(t - b - v) <= CENT}, reverse=True)
+                for name in agreeing:
+                    total.notes.append(f"total = {name} + VAT" if vat else f"total = {name}")
+                    if vat:
+                        vat.notes.append(f"total = {name} + VAT")
                 if vat:
                     vat.score += 0.15
-                    vat.notes.append("total = sum of lines + VAT")
-                for ranked_field in ("total_amount", "vat_amount"):
-                    if ranked_field in ranked:
-                        ranked[ranked_field].sort()
-                return True
+                _resort(ranked)
+                return "sum of lines" in agreeing
+            rates = {v for o in vats if (v := _decimal(o.value)) is not None and 0 < abs(v) < abs(t)}
+            if len(rates) >= 2 and abs(t - base - sum(rates, Decimal(0))) <= CENT:
+                anchor = vats[0]
+                derived = Found(
+                    "vat_amount",
+                    str(sum(rates, Decimal(0))),
+                    anchor.raw,
+                    anchor.page,
+                    anchor.words,
+                    max(o.score for o in vats) + 0.1,
+                    "sum of the VAT printed per rate",
+                )
+                derived.notes.append(f"total = {what} + VAT")
+                ranked.setdefault("vat_amount", Ranked()).options.append(derived)
+                total.score += 0.15
+                _resort(ranked)
+                return what == "sum of lines"
     best_total, best_vat = ranked.get("total_amount", Ranked()).best, ranked.get("vat_amount", Ranked()).best
     if best_total and best_vat:
         t, v = _decimal(best_total.value), _decimal(best_vat.value)
-        if t is not None and v is not None and not (0 <= v < t):
+        if t is not None and v is not None and not (abs(v) < abs(t) or v == t == 0):
             best_vat.score -= 0.2
             best_vat.notes.append("VAT is not below the total")
-    if lines_total is not None and best_total is not None:
-        best_total.score -= 0.05
-        best_total.notes.append("total does not match the line items")
+    if bases and best_total is not None:
+        best_total.score -= 0.1
+        best_total.notes.append("total does not add up with the net amount or the line items")
+        if best_vat is not None:
+            best_vat.score -= 0.1
+            best_vat.notes.append("VAT does not add up with the total")
+    _resort(ranked)
     return False
+
+
+def _resort(ranked: dict[str, Ranked]) -> None:
+    for key in ("total_amount", "vat_amount"):
+        if key in ranked:
+            ranked[key].sort()
 
 
 def check_dates(ranked: dict[str, Ranked]) -> None:
