@@ -16,6 +16,7 @@ from core.providers.local.heuristics import (
     first_date,
     largest_amount,
     organizations,
+    prose_due_dates,
     scan_ibans,
 )
 from core.providers.local.modelspec import ModelSpec, load_model
@@ -188,6 +189,8 @@ def build_result(
             extra = first_date(ctx, field_spec, taken)
         elif not found.get(field_spec.key) and field_spec.key == "total_amount":
             extra = largest_amount(ctx, field_spec)
+        elif field_spec.key == "due_date":
+            extra = prose_due_dates(ctx, field_spec)
         if extra:
             found.setdefault(field_spec.key, []).extend(extra)
     ranked = rank(found)

@@ -9,7 +9,7 @@ from collections import Counter
 from decimal import Decimal
 
 from core.providers.local.fields import Context, Found, lines_of
-from core.providers.local.labels import WORD_GAP, split_phrases
+from core.providers.local.labels import WORD_GAP, norm_token, split_phrases
 from core.providers.local.modelspec import FieldSpec
 from core.providers.local.normalize import (
     currency_code,
@@ -275,3 +275,68 @@ def largest_amount(ctx: Context, spec: FieldSpec) -> list[Found]:
                 )
                 best = (Decimal(parsed.value), found)
     return [best[1]] if best else []
+
+
+# Words of a sentence that sets a payment deadline, and the words that put the deadline before a date.
+_PAYMENT_WORDS = frozenset(
+    {"zahlbar", "überweis", "pay", "remit", "paiement", "régl", "betaal", "betalen", "pagar", "pagamento"}
+    | {"pagare", "fällig", "due", "abgebucht", "eingezogen", "debited", "prélev"}
+)
+_DEADLINE_WORDS = frozenset(
+    {
+        "bis",
+        "until",
+        "by",
+        "before",
+        "avant",
+        "voor",
+        "uiterlijk",
+        "entro",
+        "antes",
+        "zum",
+        "am",
+        "on",
+        "le",
+        "op",
+    }
+)
+_DISCOUNT_WORDS = ("skonto", "discount", "escompte", "korting", "sconto", "descuento")
+
+
+def prose_due_dates(ctx: Context, spec: FieldSpec) -> list[Found]:
+    """Due dates written in a sentence: "Zahlbar innerhalb 30 Tagen netto bis 04.04.2013", "Please
+    remit until 2020-12-12", "TOTAL AMOUNT DUE ON August 3, 2014". A date after a discount
+    ("3% Skonto ... bis 15.03.2013") is not the due date."""
+    out: list[Found] = []
+    for line in lines_of(ctx):
+        folded = fold(line.text)
+        if not any(fold(word) in folded for word in _PAYMENT_WORDS):
+            continue
+        words = line.words
+        for i in range(1, len(words)):
+            if norm_token(words[i - 1].text) not in _DEADLINE_WORDS:
+                continue
+            before = fold(" ".join(w.text for w in words[:i]))
+            if any(word in before for word in _DISCOUNT_WORDS):
+                break
+            for end in range(min(len(words), i + 4), i, -1):
+                parsed = parse_date(" ".join(w.text for w in words[i:end]), order=ctx.date_order)
+                if parsed:
+                    span = words[i:end]
+                    raw = " ".join(w.text for w in span)
+                    out.append(
+                        Found(
+                            spec.key,
+                            parsed.value,
+                            raw,
+                            line.page,
+                            span,
+                            0.62,
+                            "deadline in a sentence",
+                            parsed,
+                        )
+                    )
+                    break
+            if out and out[-1].words[0].page == line.page and out[-1].words[0] in words:
+                break
+    return out[:2]
