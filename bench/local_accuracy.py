@@ -24,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from core.checks import with_arithmetic_checks  # noqa: E402
 from core.models import DocumentInfo, Result  # noqa: E402
 from core.providers.local.engine import build_result  # noqa: E402
 from core.providers.local.modelspec import load_model  # noqa: E402
@@ -60,7 +61,7 @@ def run_engine(path: Path) -> Result:
     data = path.read_bytes()
     layer = read_text_layer(data, path.name)
     document = DocumentInfo(name=path.name, pages=layer.page_count, sha256="0" * 64)
-    return build_result(layer, load_model("invoice"), document, None)
+    return with_arithmetic_checks(build_result(layer, load_model("invoice"), document, None))
 
 
 def row_counts(result: Result, truth: list[str]) -> tuple[int, int, int]:
@@ -102,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"  {doc['split']:7} {doc['name']:44} {field:15} got {predicted!r} ({conf}) want {want!r}"
                 )
-        for name, state in (result.raw.get("checks") or {}).items():
-            checks[f"{name}: {state}"] += 1
+        for check in result.extras.get("checks", []):
+            state = {True: "passed", False: "failed", None: "not checkable"}[check["ok"]]
+            checks[f"{check['check']} {state}"] += 1
         hits, predicted_rows, true_rows = row_counts(result, doc["line_amounts"])
         for i, n in enumerate((hits, predicted_rows, true_rows)):
             rows[doc["split"]][i] += n
@@ -136,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             label = f"{low:.1f}-{min(high, 1.0):.1f}"
             print(f"  {label:12}{len(inside):>8}{sum(inside):>8}{sum(inside) / len(inside):>8.3f}")
     if checks:
-        print("\narithmetic checks (documents):")
+        print("\narithmetic checks (all documents):")
         for name, count in sorted(checks.items()):
             print(f"  {name:40} {count}")
     return 0

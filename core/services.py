@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from core.checks import with_arithmetic_checks
 from core.config import Settings, resolve_settings
 from core.errors import DocRelayError, InputError, JobFailedError, JobTimeoutError
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, ResultError, Review
@@ -136,7 +137,7 @@ class Client:
         state = self.provider.poll(handle)
         if state.status == "pending":
             return pending_result(handle)
-        return state.result or self.provider.fetch_result(handle)
+        return with_arithmetic_checks(state.result or self.provider.fetch_result(handle))
 
     def wait(self, job: JobHandle | str, *, timeout: float | None = None) -> Result:
         """Poll until the job finishes; JobTimeoutError (with the handle) when `timeout` runs out."""
@@ -146,7 +147,7 @@ class Client:
             state = self.provider.poll(handle)
             if state.status == "pending":
                 return None, state.retry_after
-            return state.result or self.provider.fetch_result(handle), None
+            return with_arithmetic_checks(state.result or self.provider.fetch_result(handle)), None
 
         return self._poll_until(check, timeout, handle.encode(), "The job", "`docrelay result JOB --wait`")
 

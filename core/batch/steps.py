@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from core.batch.journal import Entry, Journal
+from core.checks import with_arithmetic_checks
 from core.errors import (
     AuthError,
     ConfigError,
@@ -273,7 +274,7 @@ class Steps:
                     job=job.encode(),
                 )
             return max(self._next_delay(task), state.retry_after or 0.0)
-        result = state.result or self.provider.fetch_result(job)
+        result = with_arithmetic_checks(state.result or self.provider.fetch_result(job))
         if result.status == "failed":
             message = result.error.message if result.error else "the service gave no reason"
             task.entry = self.journal.update(
