@@ -19,7 +19,7 @@ from tests.cli_helpers import docrelay_executable, isolated_env
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from heavy_pdfs import long_invoice, million_runs  # noqa: E402
+from heavy_pdfs import long_invoice, million_runs
 
 
 def test_line_items_of_every_page_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
