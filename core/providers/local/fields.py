@@ -315,25 +315,29 @@ def _column_total(
     x1, x2 = first[0].x1, first[-1].x2
     values: list[tuple[list[Word], Parsed]] = []
     start = lines.index(first_line)
+    previous = first_line
     for line in lines[start + 1 : start + 6]:
+        if line.y1 - previous.y2 > 2 * previous.height:
+            break  # the column ends at a gap
         cell = [w for w in line.words if min(w.x2, x2) - max(w.x1, x1) > 0]
-        if not cell:
-            break
-        span = _best_span(ctx, spec, cell, 0, set())
+        span = _best_span(ctx, spec, cell, 0, set()) if cell else None
         if span is None:
             break
         values.append(span)
-    if not values:
-        return None
+        previous = line
     head = ctx.parse(spec, first)
     if head is None:
         return None
     try:
-        above = sum((Decimal(p.value) for _, p in values[:-1]), Decimal(head.value))
-        last = Decimal(values[-1][1].value)
+        running = Decimal(head.value)
+        for index, (_, parsed) in enumerate(values):
+            value = Decimal(parsed.value)
+            if index > 0 and abs(running - value) <= Decimal("0.011"):
+                return values[index]
+            running += value
     except InvalidOperation:
         return None
-    return values[-1] if abs(above - last) <= Decimal("0.011") else None
+    return None
 
 
 LEGAL_FORM_WORDS = frozenset(
