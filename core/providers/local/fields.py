@@ -23,7 +23,7 @@ from core.providers.local.labels import (
     split_phrases,
 )
 from core.providers.local.modelspec import FieldSpec, ModelSpec
-from core.providers.local.normalize import Parsed, currency_code
+from core.providers.local.normalize import Parsed, currency_code, parse_date
 from core.providers.local.textlayer import SEPARATOR_TOKENS, Line, TextLayer, Word, gap_between
 from core.providers.local.values import max_words, parse_value
 
@@ -99,11 +99,20 @@ def _best_span(
         if end > start and (end in stops or gap_between(words[end - 1], word) > span_gap):
             break
         end += 1
+    if spec.type not in ("date", "amount") and _starts_a_date(ctx, words, start):
+        return None  # "Beitragsrechnung 24. Januar 2014": a date, not a number
     for stop in range(end, start, -1):
         parsed = ctx.parse(spec, words[start:stop])
         if parsed is not None:
             return words[start:stop], parsed
     return None
+
+
+def _starts_a_date(ctx: Context, words: list[Word], start: int) -> bool:
+    for stop in range(min(len(words), start + 3), start, -1):
+        if parse_date(" ".join(w.text for w in words[start:stop]), order=ctx.date_order) is not None:
+            return True
+    return False
 
 
 # Short words that may stand between a label and its value ("fällig am 06.12.", "du 02 Juillet 2015").
@@ -149,8 +158,9 @@ MAX_TAIL_WORDS = 5
 
 def _skip_fillers(words: list[Word], j: int, stops: set[int]) -> int:
     while j < len(words) and j not in stops:
-        if is_filler(words[j]) or norm_token(words[j].text) in FUNCTION_WORDS:
-            j += 1
+        token = norm_token(words[j].text)
+        if is_filler(words[j]) or token in FUNCTION_WORDS or token == "no":
+            j += 1  # punctuation, "le", "am", a number sign ("Invoice No : # BLR_7")
         elif (
             j + 1 < len(words)
             and words[j + 1].text.startswith("%")
@@ -269,10 +279,16 @@ def value_below(ctx: Context, hit: LabelHit, spec: FieldSpec, hit_words: set[int
         if not phrases:
             continue
         phrase = max(phrases, key=lambda p: min(p[-1].x2, x2) - max(p[0].x1, x1))
+        if spec.format == "organization" and (
+            any(id(w) in hit_words for w in phrase) or not _name_like(phrase)
+        ):
+            continue  # "Globale Nummer: 4000001123452" between "Verkäufer:" and the name
         if any(id(w) in hit_words for w in phrase):
             return None  # the next label of a stack of labels
-        if spec.format == "organization" and not _name_like(phrase):
-            continue  # "Globale Nummer: 4000001123452" between "Verkäufer:" and the name
+        lead = 0
+        while lead < len(phrase) - 1 and norm_token(phrase[lead].text) in ("no", ""):
+            lead += 1  # "# invoice_number_1" under "INVOICE"
+        phrase = phrase[lead:]
         span = _best_span(ctx, spec, phrase, 0, set())
         if span is None:
             return None
@@ -296,12 +312,37 @@ def value_below(ctx: Context, hit: LabelHit, spec: FieldSpec, hit_words: set[int
     return None
 
 
+_STREET_ENDINGS = (
+    "strasse",
+    "straße",
+    "str.",
+    "street",
+    "weg",
+    "allee",
+    "platz",
+    "laan",
+    "straat",
+    "gasse",
+    "road",
+    "avenue",
+)
+_STREET_WORDS = frozenset({"rue", "chemin", "via", "calle", "avenida", "boulevard", "bd"})
+
+
+def looks_like_address(words: list[Word]) -> bool:
+    """A street line: "Lieferantenstraße 20", "Europa-Allee 1980", "27 rue Henri Rolland"."""
+    folded = [w.text.casefold().strip(",") for w in words]
+    street = any(t.endswith(_STREET_ENDINGS) or t in _STREET_WORDS for t in folded)
+    numbered = any(t[:1].isdigit() and len(t) <= 5 for t in folded)
+    return street and numbered
+
+
 def _name_like(words: list[Word]) -> bool:
-    """A name starts with a capital or digit, holds no "Label:" and is not a sentence."""
+    """A name starts with a capital or digit, holds no "Label:", is no street and no sentence."""
     first = words[0].text.lstrip("(\"'")
     if not first or not (first[0].isupper() or first[0].isdigit()):
         return False
-    if any(w.text.endswith(":") for w in words):
+    if any(w.text.endswith(":") for w in words) or looks_like_address(words):
         return False
     lower = sum(1 for w in words if w.text.isalpha() and w.text.islower())
     return not (len(words) >= 3 and lower >= 2)

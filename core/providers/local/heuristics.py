@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from decimal import Decimal
 
-from core.providers.local.fields import Context, Found, lines_of
+from core.providers.local.fields import Context, Found, lines_of, looks_like_address
 from core.providers.local.labels import WORD_GAP, norm_token, split_phrases
 from core.providers.local.modelspec import FieldSpec
 from core.providers.local.normalize import (
@@ -166,6 +166,17 @@ def _name_phrases(phrase: list[Word]) -> list[list[Word]]:
     return out
 
 
+def _join_legal_forms(phrases: list[list[Word]]) -> list[list[Word]]:
+    """A legal form set apart by a wide gap still ends the name before it ("MUSTERLIEFERANT   GMBH")."""
+    out: list[list[Word]] = []
+    for phrase in phrases:
+        if out and all(_is_legal_form(w.text) for w in phrase) and not _legal_form(out[-1]):
+            out[-1] = [*out[-1], *phrase]
+        else:
+            out.append(phrase)
+    return out
+
+
 def _looks_like_prose(words: list[Word]) -> bool:
     """A sentence or slogan ("Dat betaal ik zelf wel."), not a name: several lower-case words."""
     lower = sum(1 for w in words if w.text.isalpha() and w.text.islower())
@@ -194,7 +205,7 @@ def organizations(ctx: Context, spec: FieldSpec) -> list[Found]:
     for line in page.lines:
         if id(line) in ctx.skip_lines:
             continue
-        for phrase in (p for whole in split_phrases(line) for p in _name_phrases(whole)):
+        for phrase in (p for whole in _join_legal_forms(split_phrases(line)) for p in _name_phrases(whole)):
             text = " ".join(w.text for w in phrase)
             folded = fold(text)
             legal = _legal_form(phrase)
@@ -209,6 +220,7 @@ def organizations(ctx: Context, spec: FieldSpec) -> list[Found]:
                 or letters == 0
                 or sum(c.isdigit() for c in text) > letters
                 or (_looks_like_prose(phrase) and not legal)
+                or looks_like_address(phrase)
                 or any(r[1] <= phrase[0].x1 <= r[3] and r[2] <= phrase[0].y1 <= r[4] for r in regions)
             ):
                 continue
