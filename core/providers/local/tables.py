@@ -54,11 +54,12 @@ def _column_labels(spec: TableSpec) -> dict[Label, str]:
     return labels
 
 
-def _segment(words: list[Word], labels: dict[Label, str]) -> list[tuple[str, list[Word]]] | None:
-    """The phrase cut into column labels, or None if some word is not part of a label."""
+def _segment(words: list[Word], labels: dict[Label, str]) -> list[tuple[str | None, list[Word]]] | None:
+    """The phrase cut into column labels (words of no label form unnamed columns: "BTW Prijs incl.
+    BTW" is an unknown column and the amount), or None if no word is part of a label."""
     tokens = [norm_token(w.text) for w in words]
     longest = max((len(label) for label in labels), default=0)
-    out: list[tuple[str, list[Word]]] = []
+    out: list[tuple[str | None, list[Word]]] = []
     i = 0
     while i < len(tokens):
         if not tokens[i] or is_filler(words[i]):
@@ -73,8 +74,32 @@ def _segment(words: list[Word], labels: dict[Label, str]) -> list[tuple[str, lis
                 i += length
                 break
         else:
-            return None
-    return out
+            if out and out[-1][0] is None:
+                out[-1][1].append(words[i])
+            else:
+                out.append((None, [words[i]]))
+            i += 1
+    return out if any(key is not None for key, _ in out) else None
+
+
+def _merge_header_line(zones: list[Zone], line: Line, labels: dict[Label, str]) -> list[Zone] | None:
+    """A header written on two lines ("Positions-" / "betrag", "Price w/o" / "Tax"): column names
+    on the line next to the header fill its unnamed columns. None when the line names none."""
+    named = {z.key for z in zones if z.key is not None}
+    merged = list(zones)
+    changed = False
+    for phrase in split_phrases(line):
+        for key, words in _segment(phrase, labels) or []:
+            if key is None or key in named:
+                continue
+            centre = (words[0].x1 + words[-1].x2) / 2
+            for i, zone in enumerate(merged):
+                if zone.x1 <= centre <= zone.x2 and zone.key is None:
+                    merged[i] = Zone(key, zone.x1, zone.x2, (*zone.header, *words))
+                    named.add(key)
+                    changed = True
+                    break
+    return merged if changed else None
 
 
 @functools.lru_cache(maxsize=64)
@@ -193,7 +218,10 @@ class _Walk:
                 self.used.add(id(line))
                 continue
             is_stop = any(_starts_with(tokens, self.spec.stop_labels) for tokens in starts)
-            if is_stop and len(cells) < 3:
+            # A line led by a totals or tax label ends the table, even when its numbers fill the
+            # columns ("TVA collectée 20,0% 81,90 € 16,38 €"); later in a line it may be a description.
+            led = bool(starts) and _starts_with(starts[0], self.spec.stop_labels)
+            if is_stop and (len(cells) < 3 or led or "quantity" not in cells):
                 self.finished = True
                 return
             parsed = self.parse(cells)
@@ -261,8 +289,21 @@ class TableFinder:
         if header is not None:
             self.zones = header[1]
             walk.used.add(id(header[0]))
+            bottom = header[0].y2
+            position = page.lines.index(header[0])
+            for line in [
+                *page.lines[max(position - 1, 0) : position],
+                *page.lines[position + 1 : position + 3],
+            ]:
+                if abs(line.y1 - header[0].y1) > 2.5 * header[0].height:
+                    continue
+                merged = _merge_header_line(self.zones, line, self.labels)
+                if merged is not None:
+                    self.zones = merged
+                    walk.used.add(id(line))
+                    bottom = max(bottom, line.y2)
             self.header_text = self.header_text or header[0].text
-            walk.walk_page(page.lines, self.zones, header[0].y2)
+            walk.walk_page(page.lines, self.zones, bottom)
         elif self.zones is not None:
             walk.walk_page(page.lines, self.zones, None)
         for row in walk.rows[first_row:]:
