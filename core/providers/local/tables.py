@@ -7,6 +7,7 @@ joined; the table continues on following pages, with or without a repeated heade
 from __future__ import annotations
 
 import functools
+import itertools
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,9 +83,13 @@ def _segment(words: list[Word], labels: dict[Label, str]) -> list[tuple[str | No
     return out if any(key is not None for key, _ in out) else None
 
 
+_HYPHENS = ("-", "\u00ad", "\ufffe", "\u2010")
+
+
 def _merge_header_line(zones: list[Zone], line: Line, labels: dict[Label, str]) -> list[Zone] | None:
-    """A header written on two lines ("Positions-" / "betrag", "Price w/o" / "Tax"): column names
-    on the line next to the header fill its unnamed columns. None when the line names none."""
+    """A header written on several lines ("Price w/o" / "Tax"): column names on a line next to the
+    header fill its unnamed columns (splitting an unnamed column whose own words stand apart).
+    None when the line names no new column."""
     named = {z.key for z in zones if z.key is not None}
     merged = list(zones)
     changed = False
@@ -92,14 +97,53 @@ def _merge_header_line(zones: list[Zone], line: Line, labels: dict[Label, str]) 
         for key, words in _segment(phrase, labels) or []:
             if key is None or key in named:
                 continue
-            centre = (words[0].x1 + words[-1].x2) / 2
+            left, right = words[0].x1, words[-1].x2
+            centre = (left + right) / 2
             for i, zone in enumerate(merged):
-                if zone.x1 <= centre <= zone.x2 and zone.key is None:
+                if not (zone.x1 <= centre <= zone.x2) or zone.key is not None:
+                    continue
+                own_left = min((w.x1 for w in zone.header), default=left)
+                own_right = max((w.x2 for w in zone.header), default=right)
+                if zone.header and own_right < left:  # "USt." then "Positionsbetrag": two columns
+                    cut = (own_right + left) / 2
+                    merged[i : i + 1] = [
+                        Zone(None, zone.x1, cut, zone.header),
+                        Zone(key, cut, zone.x2, tuple(words)),
+                    ]
+                elif zone.header and right < own_left:
+                    cut = (right + own_left) / 2
+                    merged[i : i + 1] = [
+                        Zone(key, zone.x1, cut, tuple(words)),
+                        Zone(None, cut, zone.x2, zone.header),
+                    ]
+                else:
                     merged[i] = Zone(key, zone.x1, zone.x2, (*zone.header, *words))
-                    named.add(key)
-                    changed = True
-                    break
+                named.add(key)
+                changed = True
+                break
     return merged if changed else None
+
+
+def _joined_hyphenations(lines: list[Line]) -> list[Line]:
+    """Words broken over two header lines ("Positions-" / "betrag") put back together, as new lines."""
+    out: list[Line] = []
+    for upper, lower in itertools.pairwise(lines):
+        joined = []
+        for word in upper.words:
+            if not word.text.endswith(_HYPHENS):
+                continue
+            below = next((w for w in lower.words if word.x1 - 0.02 <= w.x1 <= word.x2), None)
+            if below is not None:
+                text = word.text.rstrip("".join(_HYPHENS)) + below.text
+                joined.append(_merged([word, below]))
+                joined[-1] = Word(text, *_box(joined[-1]))
+        if joined:
+            out.append(Line(page=upper.page, index=upper.index, words=joined))
+    return out
+
+
+def _box(word: Word) -> tuple[int, float, float, float, float, float, float]:
+    return word.page, word.x1, word.y1, word.x2, word.y2, word.size, word.page_width
 
 
 @functools.lru_cache(maxsize=64)
@@ -291,17 +335,19 @@ class TableFinder:
             walk.used.add(id(header[0]))
             bottom = header[0].y2
             position = page.lines.index(header[0])
-            for line in [
-                *page.lines[max(position - 1, 0) : position],
-                *page.lines[position + 1 : position + 3],
-            ]:
-                if abs(line.y1 - header[0].y1) > 2.5 * header[0].height:
-                    continue
+            near = [
+                line
+                for line in page.lines[max(position - 3, 0) : position + 4]
+                if line is not header[0] and abs(line.y1 - header[0].y1) < 3 * header[0].height
+            ]
+            for line in near:
                 merged = _merge_header_line(self.zones, line, self.labels)
                 if merged is not None:
                     self.zones = merged
                     walk.used.add(id(line))
                     bottom = max(bottom, line.y2)
+            for line in _joined_hyphenations(near):  # new Line objects: never put in `used`
+                self.zones = _merge_header_line(self.zones, line, self.labels) or self.zones
             self.header_text = self.header_text or header[0].text
             walk.walk_page(page.lines, self.zones, bottom)
         elif self.zones is not None:
