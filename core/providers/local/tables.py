@@ -250,8 +250,11 @@ class _Walk:
         last_row_line: Line | None = None
         pitches: list[float] = []
         longest = self.longest_label
+        # In a table with an amount column, a line with a quantity but no price is a detail of the
+        # line above (a bundle's parts, a discount's base), not an item of its own.
+        has_amount_column = any(z.key == "amount" for z in zones)
         for line in lines:
-            if start_after is not None and line.y1 < start_after:
+            if (start_after is not None and line.y1 < start_after) or id(line) in self.used:
                 continue
             phrases = split_phrases(line)
             cells = self.cells_of(phrases, zones)
@@ -276,7 +279,8 @@ class _Walk:
                 pitch = statistics.median(pitches) if pitches else 1.6 * last_row_line.height
                 if distance > max(3.5 * pitch, 3 * last_row_line.height):
                     return  # a gap: the table ends on this page
-            if numbers and (has_text or len(numbers) >= 2):
+            priced = parsed.get("amount") is not None or parsed.get("unit_price") is not None
+            if numbers and (has_text or len(numbers) >= 2) and (priced or not has_amount_column):
                 if last_row_line is not None:
                     pitches.append(line.y1 - last_row_line.y1)
                 self.rows.append(RowCells(line.page, cells, parsed))
@@ -344,7 +348,9 @@ class TableFinder:
                 merged = _merge_header_line(self.zones, line, self.labels)
                 if merged is not None:
                     self.zones = merged
-                    walk.used.add(id(line))
+                stacked = header[0].y1 < line.y1 and line.y1 - bottom < 0.6 * header[0].height
+                if merged is not None or (stacked and not any(c.isdigit() for c in line.text)):
+                    walk.used.add(id(line))  # a header's second line ("Ohne MwSt."), never a row
                     bottom = max(bottom, line.y2)
             for line in _joined_hyphenations(near):  # new Line objects: never put in `used`
                 self.zones = _merge_header_line(self.zones, line, self.labels) or self.zones
