@@ -76,4 +76,4 @@ def test_high_confidence_means_right(scored: dict[str, Any]) -> None:
 
 def test_line_items_are_found(scored: dict[str, Any]) -> None:
     hits, predicted, expected = scored["rows"]
-    assert hits / predicted >= 0.55 and hits / expected >= 0.35
+    assert hits / predicted >= 0.9 and hits / expected >= 0.8

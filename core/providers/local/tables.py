@@ -250,8 +250,8 @@ class _Walk:
         last_row_line: Line | None = None
         pitches: list[float] = []
         longest = self.longest_label
-        # In a table with an amount column, a line with a quantity but no price is a detail of the
-        # line above (a bundle's parts, a discount's base), not an item of its own.
+        # In a table with an amount column, a line without an amount (or a quantity and a price) is
+        # a detail of the line above (a bundle's parts, a discount's base), not an item of its own.
         has_amount_column = any(z.key == "amount" for z in zones)
         for line in lines:
             if (start_after is not None and line.y1 < start_after) or id(line) in self.used:
@@ -279,7 +279,9 @@ class _Walk:
                 pitch = statistics.median(pitches) if pitches else 1.6 * last_row_line.height
                 if distance > max(3.5 * pitch, 3 * last_row_line.height):
                     return  # a gap: the table ends on this page
-            priced = parsed.get("amount") is not None or parsed.get("unit_price") is not None
+            priced = parsed.get("amount") is not None or (
+                parsed.get("unit_price") is not None and parsed.get("quantity") is not None
+            )
             if numbers and (has_text or len(numbers) >= 2) and (priced or not has_amount_column):
                 if last_row_line is not None:
                     pitches.append(line.y1 - last_row_line.y1)
