@@ -21,7 +21,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,16 +47,28 @@ print(chars)
 """
 
 
-def measure(command: list[str]) -> tuple[float, float, int, str]:
-    """Wall seconds, peak RSS in MB (this child's own, from wait4), exit code and output."""
-    with tempfile.TemporaryFile() as out:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        return elapsed, usage.ru_maxrss / 1024, process.returncode, out.read().decode("utf-8", "replace")
+# Each measured program is started by this small launcher: on Linux a child's peak RSS starts from
+# its parent's peak (it survives fork and exec), so the launcher, not this script, must be the parent.
+LAUNCHER = r"""
+import os, subprocess, sys, time
+with open(sys.argv[1], "wb") as out:
+    started = time.perf_counter()
+    child = subprocess.Popen(sys.argv[2:], stdout=out, stderr=subprocess.STDOUT)
+    _, status, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
+def measure(command: list[str], output: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MB and exit code of one run; its output goes to `output`."""
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", LAUNCHER, str(output), *command],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds, peak_kb, code = done.stdout.split()
+    return float(seconds), int(peak_kb) / 1024, int(code)
 
 
 def make(pages: int, folder: str) -> None:
@@ -93,9 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for title, path, expected_rows in documents:
             floors, engines = [], []
+            output = Path(folder, "output.json")
             for _ in range(args.runs):  # interleaved, so both see the same machine load
-                floors.append(measure([sys.executable, "-c", FLOOR, str(path)]))
-                engines.append(measure([DOCRELAY, "extract", str(path)]))
+                floors.append(measure([sys.executable, "-c", FLOOR, str(path)], Path(folder, "floor.txt")))
+                engines.append(measure([DOCRELAY, "extract", str(path)], output))
             floor_s = statistics.median(f[0] for f in floors)
             engine_s = statistics.median(e[0] for e in engines)
             print(f"{title} ({path.stat().st_size / 1e6:.1f} MB), median of {args.runs}:")
@@ -106,13 +118,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"  = {engine_s / floor_s:.2f}x the floor, exit {engines[-1][2]}"
             )
             if expected_rows:
-                result = json.loads(engines[-1][3]) if engines[-1][2] == 0 else {}
+                result = json.loads(output.read_text(encoding="utf-8")) if engines[-1][2] == 0 else {}
                 found = len(((result.get("data") or {}).get("tables") or {}).get("line_items") or [])
                 print(f"  line items found: {found:,} of {expected_rows:,}")
-        heavy = measure([DOCRELAY, "extract", str(Path(folder, "heavy.pdf"))])
+        heavy_output = Path(folder, "heavy.json")
+        heavy = measure([DOCRELAY, "extract", str(Path(folder, "heavy.pdf"))], heavy_output)
         print("one page with 1,000,000 text runs:")
         print(f"  docrelay extract: {heavy[0]:.2f} s, {heavy[1]:.0f} MB, exit {heavy[2]}")
-        lines = heavy[3].strip().splitlines()
+        lines = heavy_output.read_text(encoding="utf-8").strip().splitlines()
         if heavy[2] != 0 and lines:
             print("  " + json.loads(lines[0])["error"]["message"])
     print("targets: text PDF <= 100 MB and <= 2x the floor; the heavy page <= 300 MB and <= 10 s, or exit 4")
