@@ -7,15 +7,18 @@ import os
 import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from reportlab.pdfgen.canvas import Canvas
 
 from core.errors import InputError
 from core.providers.local import engine, extract_bytes
 from core.providers.local.pdfguard import text_runs_over_limit
 from tests.cli_helpers import docrelay_executable, isolated_env
+from tests.local_fixtures import make_pdf, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
@@ -90,3 +93,38 @@ def test_million_runs_page_exits_4_quickly_and_small(tmp_path: Path) -> None:
     assert usage.ru_maxrss < 300 * 1024  # KB
     lines = [line for line in stdout.splitlines() if line.strip()]
     assert len(lines) == 1 and "more than 150,000 text runs" in lines[0]
+
+
+def _items_page(first: int, *, footer: str | None = None, header: bool = True) -> Callable[[Canvas], None]:
+    def draw(canvas: Canvas) -> None:
+        if first == 1:
+            text(canvas, 50, 800, "Sectioned Goods Ltd", 16, bold=True)
+            text(canvas, 50, 780, "Invoice number: SG-1")
+        if header:
+            for x, label in ((50, "Description"), (330, "Qty"), (400, "Unit price"), (500, "Amount")):
+                text(canvas, x, 740, label, bold=True)
+        for row in range(3):
+            y = 720 - 16 * row
+            text(canvas, 50, y, f"Item {first + row}")
+            text(canvas, 340, y, "2", right=True)
+            text(canvas, 450, y, "5.00", right=True)
+            text(canvas, 540, y, "10.00", right=True)
+        if footer:
+            text(canvas, 400, 650, footer)
+
+    return draw
+
+
+def test_items_after_a_page_footer_subtotal_and_in_sections_are_kept() -> None:
+    data = make_pdf(_items_page(1, footer="Subtotal 30.00"), _items_page(4, footer="Total 60.00"))
+    result = extract_bytes(data, "two-pages.pdf")
+    assert [row["description"].value for row in result.tables["line_items"]] == [
+        f"Item {n}" for n in range(1, 7)
+    ]
+    assert result.fields["total_amount"].value == "60.00"
+
+
+def test_a_table_ends_at_its_totals_when_no_header_follows() -> None:
+    data = make_pdf(_items_page(1, footer="Total 30.00"), _items_page(4, header=False))
+    result = extract_bytes(data, "two-pages.pdf")
+    assert len(result.tables["line_items"]) == 3

@@ -224,6 +224,7 @@ class _Walk:
     rows: list[RowCells] = field(default_factory=list)
     used: set[int] = field(default_factory=set)
     finished: bool = False
+    paused_at_end: bool = False  # the page ended after a totals line: only a repeated header goes on
 
     @property
     def longest_label(self) -> int:
@@ -244,7 +245,9 @@ class _Walk:
         }
 
     def walk_page(self, lines: list[Line], zones: list[Zone], start_after: float | None) -> None:
-        """Rows of one page, below `start_after` (the header's bottom) or from the first row on."""
+        """Rows of one page, below `start_after` (the header's bottom) or from the first row on.
+        A totals line pauses the table: full item lines after one subtotal carry on (sections);
+        a second totals line, or the page's end while paused, ends it."""
         numeric = {k for k, c in self.columns.items() if c.type in ("amount", "numeric")}
         text_keys = {k for k, c in self.columns.items() if c.type == "string"}
         last_row_line: Line | None = None
@@ -253,6 +256,7 @@ class _Walk:
         # In a table with an amount column, a line without an amount (or a quantity and a price) is
         # a detail of the line above (a bundle's parts, a discount's base), not an item of its own.
         has_amount_column = any(z.key == "amount" for z in zones)
+        paused = False
         for line in lines:
             if (start_after is not None and line.y1 < start_after) or id(line) in self.used:
                 continue
@@ -269,15 +273,22 @@ class _Walk:
             # columns ("TVA collectée 20,0% 81,90 € 16,38 €"); later in a line it may be a description.
             led = bool(starts) and _starts_with(starts[0], self.spec.stop_labels)
             if is_stop and (len(cells) < 3 or led or "quantity" not in cells):
-                self.finished = True
-                return
+                if paused or not self.rows:
+                    self.finished = True
+                    return
+                paused = True  # a section's subtotal, or the totals: only full item lines go on
+                continue
             parsed = self.parse(cells)
             numbers = [k for k in numeric if parsed.get(k) is not None]
             has_text = any(k in cells for k in text_keys)
+            if paused:
+                if not (has_text and parsed.get("quantity") is not None and parsed.get("amount") is not None):
+                    continue
+                paused = False
             if last_row_line is not None:
                 distance = line.y1 - last_row_line.y1
                 pitch = statistics.median(pitches) if pitches else 1.6 * last_row_line.height
-                if distance > max(3.5 * pitch, 3 * last_row_line.height):
+                if distance > max(3.5 * pitch, 3 * last_row_line.height) and not paused:
                     return  # a gap: the table ends on this page
             priced = parsed.get("amount") is not None or (
                 parsed.get("unit_price") is not None and parsed.get("quantity") is not None
@@ -297,6 +308,7 @@ class _Walk:
                     row.parsed.update(self.parse({k: row.cells[k] for k in cells}))
                     self.used.add(id(line))
                     last_row_line = line
+        self.paused_at_end = paused
 
 
 def find_tables(layer: TextLayer, specs: tuple[TableSpec, ...], date_order: str = "DMY") -> list[TableFound]:
@@ -336,6 +348,9 @@ class TableFinder:
             if line_zones is not None:
                 header = (line, line_zones)
                 break
+        if header is None and walk.paused_at_end:
+            walk.finished = True  # totals ended the last page and no header starts this one
+            return
         if header is not None:
             self.zones = header[1]
             walk.used.add(id(header[0]))
@@ -362,6 +377,7 @@ class TableFinder:
             walk.walk_page(page.lines, self.zones, None)
         for row in walk.rows[first_row:]:
             row.cells = {key: [_merged(words)] for key, words in row.cells.items() if words}
+
         if self.sink is not None:
             for row in walk.rows:
                 self.sink(row)
