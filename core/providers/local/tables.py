@@ -308,6 +308,8 @@ class _Walk:
                     row.parsed.update(self.parse({k: row.cells[k] for k in cells}))
                     self.used.add(id(line))
                     last_row_line = line
+            elif last_row_line is not None and line.y1 - last_row_line.y2 < 3 * line.height:
+                last_row_line = line  # a detail under an item (dates, references): the block goes on
         self.paused_at_end = paused
 
 
