@@ -367,7 +367,11 @@ class TableFinder:
                 merged = _merge_header_line(self.zones, line, self.labels)
                 if merged is not None:
                     self.zones = merged
-                stacked = header[0].y1 < line.y1 and line.y1 - bottom < 0.6 * header[0].height
+                stacked = (
+                    header[0].y1 < line.y1
+                    and line.y1 - bottom < 0.6 * header[0].height
+                    and any(sum(c.isalpha() for c in w.text) >= 2 for w in line.words)  # not margin text
+                )
                 if merged is not None or (stacked and not any(c.isdigit() for c in line.text)):
                     walk.used.add(id(line))  # a header's second line ("Ohne MwSt."), never a row
                     bottom = max(bottom, line.y2)
