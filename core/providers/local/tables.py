@@ -272,7 +272,8 @@ class _Walk:
             # A line led by a totals or tax label ends the table, even when its numbers fill the
             # columns ("TVA collectée 20,0% 81,90 € 16,38 €"); later in a line it may be a description.
             led = bool(starts) and _starts_with(starts[0], self.spec.stop_labels)
-            if is_stop and (len(cells) < 3 or led or "quantity" not in cells):
+            wordy = not any(c.isdigit() for c in line.text)  # a heading such as "Nettobetrag MwSt Endbetrag"
+            if is_stop and (len(cells) < 3 or led or wordy or "quantity" not in cells):
                 if paused or not self.rows:
                     self.finished = True
                     return
@@ -288,7 +289,7 @@ class _Walk:
             if last_row_line is not None:
                 distance = line.y1 - last_row_line.y1
                 pitch = statistics.median(pitches) if pitches else 1.6 * last_row_line.height
-                if distance > max(3.5 * pitch, 3 * last_row_line.height) and not paused:
+                if distance > max(3.5 * pitch, 5 * last_row_line.height) and not paused:
                     return  # a gap: the table ends on this page
             priced = parsed.get("amount") is not None or (
                 parsed.get("unit_price") is not None and parsed.get("quantity") is not None
@@ -299,16 +300,24 @@ class _Walk:
                 self.rows.append(RowCells(line.page, cells, parsed))
                 self.used.add(id(line))
                 last_row_line = line
-            elif has_text and not numbers and last_row_line is not None and self.rows:
-                close = line.y1 - last_row_line.y2 < 0.8 * line.height
-                row = self.rows[-1]
-                if close and row.page == line.page and set(cells) <= text_keys:
-                    for key, words in cells.items():
-                        row.cells.setdefault(key, []).extend(words)
-                    row.parsed.update(self.parse({k: row.cells[k] for k in cells}))
-                    self.used.add(id(line))
-                    last_row_line = line
-            elif last_row_line is not None and line.y1 - last_row_line.y2 < 3 * line.height:
+                continue
+            if last_row_line is None or not self.rows:
+                continue
+            gap = line.y1 - last_row_line.y2
+            row = self.rows[-1]
+            if (
+                has_text
+                and not numbers
+                and gap < 0.8 * line.height
+                and row.page == line.page
+                and set(cells) <= text_keys
+            ):
+                for key, words in cells.items():
+                    row.cells.setdefault(key, []).extend(words)
+                row.parsed.update(self.parse({k: row.cells[k] for k in cells}))
+                self.used.add(id(line))
+                last_row_line = line
+            elif gap < 4 * line.height:
                 last_row_line = line  # a detail under an item (dates, references): the block goes on
         self.paused_at_end = paused
 
