@@ -60,12 +60,12 @@ def scored() -> dict[str, Any]:
 
 def test_accuracy_on_documents_never_tuned_on(scored: dict[str, Any]) -> None:
     holdout = scored["right"]["holdout"]
-    assert sum(holdout) / len(holdout) >= 0.90
+    assert sum(holdout) / len(holdout) >= 0.93
 
 
 def test_accuracy_on_the_tuning_documents(scored: dict[str, Any]) -> None:
     tune = scored["right"]["tune"]
-    assert sum(tune) / len(tune) >= 0.85
+    assert sum(tune) / len(tune) >= 0.90
 
 
 def test_high_confidence_means_right(scored: dict[str, Any]) -> None:
@@ -76,4 +76,4 @@ def test_high_confidence_means_right(scored: dict[str, Any]) -> None:
 
 def test_line_items_are_found(scored: dict[str, Any]) -> None:
     hits, predicted, expected = scored["rows"]
-    assert hits / predicted >= 0.9 and hits / expected >= 0.8
+    assert hits / predicted >= 0.95 and hits / expected >= 0.9  # row F1 >= 0.95 needs both
