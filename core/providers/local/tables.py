@@ -146,16 +146,34 @@ def _box(word: Word) -> tuple[int, float, float, float, float, float, float]:
     return word.page, word.x1, word.y1, word.x2, word.y2, word.size, word.page_width
 
 
-@functools.lru_cache(maxsize=64)
-def _label_words(labels: tuple[Label, ...]) -> frozenset[str]:
-    return frozenset(token for label in labels for token in label)
+def keys_by_token(labels: dict[Label, str]) -> dict[str, frozenset[str]]:
+    """The first word of each column label -> the columns it may name ("per" of "price per unit"
+    names nothing: prose is full of such words)."""
+    found: dict[str, set[str]] = {}
+    for label, key in labels.items():
+        found.setdefault(label[0], set()).add(key)
+    return {token: frozenset(keys) for token, keys in found.items()}
 
 
-def _header_zones(line: Line, spec: TableSpec, labels: dict[Label, str]) -> list[Zone] | None:
-    # Cheap test first: a header names at least two columns, so two of its words are label words.
-    known = _label_words(tuple(labels))
-    if sum(1 for w in line.words if norm_token(w.text) in known) < min(2, len(spec.columns)):
+def _header_zones(
+    line: Line, spec: TableSpec, labels: dict[Label, str], tokens: dict[str, frozenset[str]] | None = None
+) -> list[Zone] | None:
+    # Cheap test first: a header names at least two columns, so its words name two columns.
+    tokens = keys_by_token(labels) if tokens is None else tokens
+    named: set[str] = set()
+    naming = capitalized = words = 0
+    for word in line.words:
+        token = norm_token(word.text)
+        words += bool(token)
+        keys = tokens.get(token)
+        if keys:
+            named.update(keys)
+            naming += 1
+            capitalized += word.text[:1].isupper()
+    if len(named) < min(2, len(spec.columns)):
         return None
+    if naming < 0.25 * words and not (naming == capitalized and naming >= 0.15 * words):
+        return None  # a sentence that happens to hold "service" and "line" is no header
     cells: list[tuple[str | None, list[Word]]] = []
     for phrase in split_phrases(line):
         segments = _segment(phrase, labels)
@@ -342,6 +360,7 @@ class TableFinder:
         self.spec = spec
         self.sink = sink  # takes each page's finished rows, so they are not kept here
         self.labels = _column_labels(spec)
+        self.tokens = keys_by_token(self.labels)
         self.walk = _Walk(spec, {c.key: c for c in spec.columns}, date_order)
         self.zones: list[Zone] | None = None
         self.header_text = ""
@@ -355,7 +374,7 @@ class TableFinder:
         for line in page.lines:
             if id(line) in walk.used:
                 continue
-            line_zones = _header_zones(line, self.spec, self.labels)
+            line_zones = _header_zones(line, self.spec, self.labels, self.tokens)
             if line_zones is not None:
                 header = (line, line_zones)
                 break
