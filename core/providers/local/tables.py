@@ -161,18 +161,18 @@ def _header_zones(
     # Cheap test first: a header names at least two columns, so its words name two columns.
     tokens = keys_by_token(labels) if tokens is None else tokens
     named: set[str] = set()
-    naming = capitalized = words = 0
+    naming = capitalized = counted = 0
     for word in line.words:
         token = norm_token(word.text)
-        words += bool(token)
-        keys = tokens.get(token)
-        if keys:
-            named.update(keys)
+        counted += bool(token)
+        columns = tokens.get(token)
+        if columns:
+            named.update(columns)
             naming += 1
             capitalized += word.text[:1].isupper()
     if len(named) < min(2, len(spec.columns)):
         return None
-    if naming < 0.25 * words and not (naming == capitalized and naming >= 0.15 * words):
+    if naming < 0.25 * counted and not (naming == capitalized and naming >= 0.15 * counted):
         return None  # a sentence that happens to hold "service" and "line" is no header
     cells: list[tuple[str | None, list[Word]]] = []
     for phrase in split_phrases(line):
