@@ -23,6 +23,7 @@ from core.providers.local.labels import (
     split_phrases,
 )
 from core.providers.local.modelspec import FieldSpec, ModelSpec
+from core.providers.local.names import name_like, only_legal_form
 from core.providers.local.normalize import Parsed, currency_code, parse_date
 from core.providers.local.textlayer import SEPARATOR_TOKENS, Line, TextLayer, Word, gap_between
 from core.providers.local.values import max_words, parse_value
@@ -225,7 +226,7 @@ def value_right(ctx: Context, hit: LabelHit, spec: FieldSpec, stops: set[int]) -
     if spec.type == "amount":
         found = _last_amount(ctx, spec, words, found, stops)
     first, value_words, parsed = found
-    if spec.format == "organization" and (_only_legal_form(value_words) or not _name_like(value_words)):
+    if spec.format == "organization" and (only_legal_form(value_words) or not name_like(value_words)):
         return None  # "Lieferant GmbH": the label word is part of the name; "bleibt Eigentümer": prose
     # A currency sign right before an amount belongs to the printed value.
     if (
@@ -280,7 +281,7 @@ def value_below(ctx: Context, hit: LabelHit, spec: FieldSpec, hit_words: set[int
             continue
         phrase = max(phrases, key=lambda p: min(p[-1].x2, x2) - max(p[0].x1, x1))
         if spec.format == "organization" and (
-            any(id(w) in hit_words for w in phrase) or not _name_like(phrase)
+            any(id(w) in hit_words for w in phrase) or not name_like(phrase)
         ):
             continue  # "Globale Nummer: 4000001123452" between "Verkäufer:" and the name
         if any(id(w) in hit_words for w in phrase):
@@ -310,42 +311,6 @@ def value_below(ctx: Context, hit: LabelHit, spec: FieldSpec, hit_words: set[int
             parsed,
         )
     return None
-
-
-_STREET_ENDINGS = (
-    "strasse",
-    "straße",
-    "str.",
-    "street",
-    "weg",
-    "allee",
-    "platz",
-    "laan",
-    "straat",
-    "gasse",
-    "road",
-    "avenue",
-)
-_STREET_WORDS = frozenset({"rue", "chemin", "via", "calle", "avenida", "boulevard", "bd"})
-
-
-def looks_like_address(words: list[Word]) -> bool:
-    """A street line: "Lieferantenstraße 20", "Europa-Allee 1980", "27 rue Henri Rolland"."""
-    folded = [w.text.casefold().strip(",") for w in words]
-    street = any(t.endswith(_STREET_ENDINGS) or t in _STREET_WORDS for t in folded)
-    numbered = any(t[:1].isdigit() and len(t) <= 5 for t in folded)
-    return street and numbered
-
-
-def _name_like(words: list[Word]) -> bool:
-    """A name starts with a capital or digit, holds no "Label:", is no street and no sentence."""
-    first = words[0].text.lstrip("(\"'")
-    if not first or not (first[0].isupper() or first[0].isdigit()):
-        return False
-    if any(w.text.endswith(":") for w in words) or looks_like_address(words):
-        return False
-    lower = sum(1 for w in words if w.text.isalpha() and w.text.islower())
-    return not (len(words) >= 3 and lower >= 2)
 
 
 def _column_total(
@@ -379,66 +344,6 @@ def _column_total(
     except InvalidOperation:
         return None
     return None
-
-
-LEGAL_FORM_WORDS = frozenset(
-    [
-        "gmbh",
-        "ltd",
-        "ltd.",
-        "limited",
-        "inc",
-        "inc.",
-        "llc",
-        "llp",
-        "plc",
-        "corp",
-        "corp.",
-        "co.",
-        "co",
-        "kg",
-        "ag",
-        "sa",
-        "sas",
-        "sarl",
-        "sàrl",
-        "bv",
-        "b.v.",
-        "nv",
-        "n.v.",
-        "ab",
-        "as",
-        "asa",
-        "oy",
-        "oyj",
-        "aps",
-        "a/s",
-        "srl",
-        "s.r.l.",
-        "spa",
-        "s.p.a.",
-        "sl",
-        "s.l.",
-        "se",
-        "ug",
-        "kgaa",
-        "ohg",
-        "e.v.",
-        "a.g.",
-        "eg",
-        "e.g.",
-        "pvt",
-        "pvt.",
-        "private",
-        "&",
-        "und",
-        "mbh",
-    ]
-)
-
-
-def _only_legal_form(words: list[Word]) -> bool:
-    return all(w.text.strip(",;()").casefold() in LEGAL_FORM_WORDS for w in words)
 
 
 def _raw(words: list[Word]) -> str:

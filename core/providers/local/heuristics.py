@@ -8,9 +8,17 @@ import re
 from collections import Counter
 from decimal import Decimal
 
-from core.providers.local.fields import Context, Found, lines_of, looks_like_address
+from core.providers.local.fields import Context, Found, lines_of
 from core.providers.local.labels import WORD_GAP, norm_token, split_phrases
 from core.providers.local.modelspec import FieldSpec
+from core.providers.local.names import (
+    ends_with_legal_form,
+    is_legal_form,
+    join_legal_forms,
+    looks_like_address,
+    looks_like_prose,
+    name_phrases,
+)
 from core.providers.local.normalize import (
     currency_code,
     date_order_votes,
@@ -28,13 +36,6 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Legal forms that end a company name. Short ones only count in capitals ("AS", not "as").
-_LEGAL_FORMS_ANY_CASE = _words(
-    "gmbh ltd limited inc llc llp plc corp corporation company sarl sas aps a/s oy oyj srl spa pty kgaa ohg"
-)
-_LEGAL_FORMS_CAPITALS = _words("AS ASA SA AB NV SE AG BV KG UG SL SPA")
-# Written with dots, short forms count in any case ("bol.com b.v.", "a.G.", "e.V.").
-_LEGAL_FORMS_DOTTED = _words("bv nv ag sa ev eg as se sl spa srl sarl plc ltd inc co kg pvtltd")
 _TITLES = _words(
     "invoice rechnung facture faktura factuur gutschrift avoir kreditnota creditnota proforma fattura "
     "factura quittung receipt bill"
@@ -113,76 +114,6 @@ def currency_signals(ctx: Context, spec: FieldSpec) -> list[Found]:
     return out
 
 
-def _legal_form(words: list[Word]) -> bool:
-    return _is_legal_form(words[-1].text)
-
-
-def _is_legal_form(text: str) -> bool:
-    last = text.strip(",;()")
-    compact = last.replace(".", "")
-    return (
-        fold(compact) in _LEGAL_FORMS_ANY_CASE
-        or compact in _LEGAL_FORMS_CAPITALS
-        or ("." in last and fold(compact) in _LEGAL_FORMS_DOTTED)
-    )
-
-
-def _name_phrases(phrase: list[Word]) -> list[list[Word]]:
-    """A phrase cut where a company name ends: at a lone dash ("Au bon moulin SARL - 1242 chemin ...")
-    and after a legal form followed by more words ("Free SAS au capital de ...", "Hetzner Online GmbH
-    Industriestr. 25"), and the pieces that end in a legal form."""
-    pieces: list[list[Word]] = [[]]
-    for word in phrase:
-        if word.text in ("-", "–", "—", "−"):
-            pieces.append([])
-        else:
-            pieces[-1].append(word)
-    out: list[list[Word]] = []
-    for piece in pieces:
-        if not piece:
-            continue
-        cut = next((i for i, w in enumerate(piece) if i > 0 and _is_legal_form(w.text)), None)
-        while cut is not None and cut + 1 < len(piece):
-            if _is_legal_form(piece[cut + 1].text):
-                cut += 1  # "Pvt. Ltd."
-            elif (
-                piece[cut + 1].text in ("&", "und")
-                and cut + 2 < len(piece)
-                and _is_legal_form(piece[cut + 2].text)
-            ):
-                cut += 2  # "GmbH & Co. KG"
-            else:
-                break
-        rest = piece[cut + 1 :] if cut is not None else []
-        # Cut off what follows the legal form when it is not part of the name: an address or a clause.
-        if (
-            cut is not None
-            and rest
-            and (any(c.isdigit() for w in rest for c in w.text) or rest[0].text[:1].islower())
-        ):
-            out.append(piece[: cut + 1])
-        else:
-            out.append(piece)
-    return out
-
-
-def _join_legal_forms(phrases: list[list[Word]]) -> list[list[Word]]:
-    """A legal form set apart by a wide gap still ends the name before it ("MUSTERLIEFERANT   GMBH")."""
-    out: list[list[Word]] = []
-    for phrase in phrases:
-        if out and all(_is_legal_form(w.text) for w in phrase) and not _legal_form(out[-1]):
-            out[-1] = [*out[-1], *phrase]
-        else:
-            out.append(phrase)
-    return out
-
-
-def _looks_like_prose(words: list[Word]) -> bool:
-    """A sentence or slogan ("Dat betaal ik zelf wel."), not a name: several lower-case words."""
-    lower = sum(1 for w in words if w.text.isalpha() and w.text.islower())
-    return len(words) >= 3 and lower >= 2
-
-
 def _recipient_regions(ctx: Context, spec: FieldSpec) -> list[tuple[int, float, float, float, float]]:
     regions = []
     for hit in ctx.hits:
@@ -205,21 +136,21 @@ def organizations(ctx: Context, spec: FieldSpec) -> list[Found]:
     for line in page.lines:
         if id(line) in ctx.skip_lines:
             continue
-        for phrase in (p for whole in _join_legal_forms(split_phrases(line)) for p in _name_phrases(whole)):
+        for phrase in (p for whole in join_legal_forms(split_phrases(line)) for p in name_phrases(whole)):
             text = " ".join(w.text for w in phrase)
             folded = fold(text)
-            legal = _legal_form(phrase)
+            legal = ends_with_legal_form(phrase)
             letters = sum(c.isalpha() for c in text)
             if (
                 len(phrase) > 8
                 or folded in _TITLES
                 or fold(phrase[0].text).strip(".:") in _TITLES
                 or (any(id(w) in label_words for w in phrase) and not legal)
-                or all(_is_legal_form(w.text) or w.text == "&" for w in phrase)
+                or all(is_legal_form(w.text) or w.text == "&" for w in phrase)
                 or any(s in folded for s in ("@", "www.", "http"))
                 or letters == 0
                 or sum(c.isdigit() for c in text) > letters
-                or (_looks_like_prose(phrase) and not legal)
+                or (looks_like_prose(phrase) and not legal)
                 or looks_like_address(phrase)
                 or any(r[1] <= phrase[0].x1 <= r[3] and r[2] <= phrase[0].y1 <= r[4] for r in regions)
             ):
