@@ -72,12 +72,8 @@ def extract_source(
     page_count, stream = iter_pages(data, source.name, pages)
     layer, date_order, tables = read_windowed(page_count, stream, spec)
     del data
-    document = DocumentInfo(
-        source=source.source,
-        name=source.name,
-        sha256=source.sha256,
-        content_type=source.content_type,
-        size=source.size,
+    document = DocumentInfo.from_source(
+        source,
         pages=layer.page_count,
         id=document_id(source.sha256),
     )
