@@ -5,6 +5,8 @@ Shared by the labelled values (a name after "Seller:") and the letterhead scan (
 
 from __future__ import annotations
 
+import re
+
 from core.providers.local.normalize import fold
 from core.providers.local.textlayer import Word
 
@@ -29,6 +31,8 @@ def ends_with_legal_form(words: list[Word]) -> bool:
 def is_legal_form(text: str) -> bool:
     last = text.strip(",;()")
     compact = last.replace(".", "")
+    if len(compact) > 4 and compact.islower() and compact.isalpha():
+        return False  # "their company", "limited time": words, not the legal form of a name
     return (
         fold(compact) in _LEGAL_FORMS_ANY_CASE
         or compact in _LEGAL_FORMS_CAPITALS
@@ -109,12 +113,17 @@ _STREET_ENDINGS = (
 _STREET_WORDS = frozenset({"rue", "chemin", "via", "calle", "avenida", "boulevard", "bd"})
 
 
+_POSTCODE = re.compile(r"^(?:[A-Z]{1,2}-)?\d{4,5}$")
+
+
 def looks_like_address(words: list[Word]) -> bool:
-    """A street line: "Lieferantenstraße 20", "Europa-Allee 1980", "27 rue Henri Rolland"."""
+    """A street line ("Lieferantenstraße 20", "27 rue Henri Rolland") or a postcode and town
+    ("DE 80333 München", "D-63571 Gelnhausen", "3012 CN Rotterdam")."""
     folded = [w.text.casefold().strip(",") for w in words]
     street = any(t.endswith(_STREET_ENDINGS) or t in _STREET_WORDS for t in folded)
     numbered = any(t[:1].isdigit() and len(t) <= 5 for t in folded)
-    return street and numbered
+    town = len(words) <= 4 and any(_POSTCODE.match(w.text.strip(",")) for w in words)
+    return (street and numbered) or town
 
 
 def name_like(words: list[Word]) -> bool:
