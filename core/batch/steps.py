@@ -17,6 +17,7 @@ from enum import Enum
 
 from core.batch.journal import Entry
 from core.batch.journals import JournalBackend
+from core.checks import with_arithmetic_checks
 from core.errors import (
     ConfigError,
     DocRelayError,
@@ -309,7 +310,7 @@ class Steps:
                     job=job.encode(),
                 )
             return max(self._next_delay(task), state.retry_after or 0.0)
-        result = state.result or self.provider.fetch_result(job)
+        result = with_arithmetic_checks(state.result or self.provider.fetch_result(job))
         if result.status == "failed":
             message = result.error.message if result.error else "the service gave no reason"
             task.entry = self.journal.update(
