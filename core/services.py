@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from core.batch import DEFAULT_CONCURRENCY, BatchEngine, BatchOutcome, open_journal
+from core.checks import with_arithmetic_checks
 from core.config import Settings, resolve_settings
 from core.errors import DocRelayError, JobFailedError, JobTimeoutError, UsageError
 from core.instantjobs import InstantJobs
@@ -169,7 +170,7 @@ class Client:
             return Result.pending(
                 handle.provider, handle.model, handle.document, prediction_id=handle.prediction_id
             )
-        return state.result or self.provider.fetch_result(handle)
+        return with_arithmetic_checks(state.result or self.provider.fetch_result(handle))
 
     def wait(self, job: JobHandle | str, *, timeout: float | None = None) -> Result:
         """Poll until the job finishes; JobTimeoutError (with the handle) when `timeout` runs out, and
@@ -180,7 +181,7 @@ class Client:
             state = self._poll(handle)
             if state.status == "pending":
                 return None, state.retry_after
-            return state.result or self.provider.fetch_result(handle), None
+            return with_arithmetic_checks(state.result or self.provider.fetch_result(handle)), None
 
         result = self._poll_until(check, timeout, handle.encode(), "The job", "`docrelay result JOB --wait`")
         raise_if_failed(result)
@@ -238,7 +239,7 @@ class Client:
             source = self.open_source(document, name)
             result = provider.extract(source, provider.resolve_model(model), options or PredictOptions())
             raise_if_failed(result)
-            return result
+            return with_arithmetic_checks(result)
         job = self.submit(document, model=model, name=name, options=options, agent=agent)
         return self.wait(job, timeout=timeout)
 

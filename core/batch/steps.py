@@ -17,6 +17,7 @@ from enum import Enum
 
 from core.batch.journal import Entry
 from core.batch.journals import JournalBackend
+from core.checks import with_arithmetic_checks
 from core.errors import (
     ConfigError,
     DocRelayError,
@@ -323,6 +324,7 @@ class Steps:
 
     def _finish(self, task: DocTask, result: Result) -> None:
         """Journal the finished result (a prediction the service could not make fails the document)."""
+        result = with_arithmetic_checks(result)
         if result.status == "failed":
             message = result.error.message if result.error else "the service gave no reason"
             task.entry = self.journal.update(
