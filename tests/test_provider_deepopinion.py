@@ -87,6 +87,7 @@ def test_submit_then_result_in_another_process(tmp_path: Path, emu: DeepopinionE
 def test_a_handle_in_the_format_of_earlier_versions_still_resolves(
     tmp_path: Path, emu: DeepopinionEmulator
 ) -> None:
+    from core.checks import with_arithmetic_checks
     from core.models import JobHandle, Result
 
     env = emulator_env(tmp_path, emu)
@@ -98,7 +99,8 @@ def test_a_handle_in_the_format_of_earlier_versions_still_resolves(
     result = run_docrelay("result", earlier, env=env)
     assert result.exit_code == 0, result.stdout
     kept = next((tmp_path / "cache" / "deepopinion").glob("*.json"))
-    assert result.document["data"] == Result.model_validate_json(kept.read_text(encoding="utf-8")).to_dict()
+    expected = with_arithmetic_checks(Result.model_validate_json(kept.read_text(encoding="utf-8")))
+    assert result.document["data"] == expected.to_dict()
     assert emu.requests_to(EXTRACT_ENDPOINT) == 1
 
 
