@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from core.errors import InputError
 from core.models import DocumentInfo, Result
 from core.providers.local.fields import Context, Found, labelled_values
 from core.providers.local.heuristics import (
@@ -17,6 +16,7 @@ from core.providers.local.heuristics import (
     scan_ibans,
 )
 from core.providers.local.modelspec import ModelSpec, load_model
+from core.providers.local.scans import count_image_pages, read_image_layer
 from core.providers.local.scoring import (
     check_currency,
     check_dates,
@@ -27,7 +27,7 @@ from core.providers.local.scoring import (
     table_rows,
 )
 from core.providers.local.tables import find_tables
-from core.providers.local.textlayer import OCR_HINT, TextLayer, read_text_layer
+from core.providers.local.textlayer import TextLayer, count_pages, read_text_layer
 from core.sources import DocumentSource
 
 PROVIDER_NAME = "local"
@@ -45,14 +45,26 @@ def prediction_hex(sha256: str, model: ModelSpec, pages: list[int] | None) -> st
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def require_pdf(source: DocumentSource) -> None:
-    if source.content_type != "application/pdf":
-        kind = source.content_type.split("/")[-1].upper()
-        raise InputError(
-            f"{source.name} is an image ({kind}): the document has no text layer",
-            hint=OCR_HINT,
-            provider=PROVIDER_NAME,
-        )
+def read_layer(source: DocumentSource, data: bytes, pages: list[int] | None) -> TextLayer:
+    """The document's words: a PDF's text layer (scanned pages by OCR), or an image by OCR."""
+    if source.content_type == "application/pdf":
+        return read_text_layer(data, source.name, pages)
+    return read_image_layer(data, source.name, pages)
+
+
+def count_document_pages(source: DocumentSource) -> int:
+    if source.content_type == "application/pdf":
+        return count_pages(source.read_bytes(), source.name)
+    return count_image_pages(source.read_bytes(), source.name)
+
+
+def read_from(layer: TextLayer) -> str:
+    """Where the words came from, for the result's extras."""
+    if not layer.ocr_pages:
+        return "text layer"
+    if len(layer.ocr_pages) == len(layer.pages):
+        return "ocr"
+    return "text layer and ocr"
 
 
 def extract_source(
@@ -60,9 +72,8 @@ def extract_source(
 ) -> Result:
     """Run the local engine on a checked document source; raises InputError/NotFoundError/ConfigError."""
     spec = load_model(model or DEFAULT_MODEL)
-    require_pdf(source)
     data = source.read_bytes()
-    layer = read_text_layer(data, source.name, pages)
+    layer = read_layer(source, data, pages)
     document = DocumentInfo(
         source=source.source,
         name=source.name,
@@ -126,12 +137,14 @@ def build_result(
         prediction_id=f"local:prediction:{prediction_hex(document.sha256 or '', spec, pages)}",
         fields=field_values(spec, ranked),
         tables=result_tables,
+        extras={"read_from": read_from(layer)},
         raw={
             "engine": "docrelay-local",
             "engine_version": ENGINE_VERSION,
             "model": spec.name,
             "pages_read": [p.index for p in layer.pages],
             "words": layer.word_count,
+            "ocr_pages": layer.ocr_pages,
             "date_order": date_order,
             "notes": {k: [*r.best.notes, r.best.how] for k, r in ranked.items() if r.best},
         },

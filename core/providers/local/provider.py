@@ -21,12 +21,11 @@ from core.providers.local.engine import (
     DEFAULT_MODEL,
     ENGINE_VERSION,
     PROVIDER_NAME,
+    count_document_pages,
     document_id,
     extract_source,
-    require_pdf,
 )
 from core.providers.local.modelspec import MODEL_PATH_HINT, builtin_model_names, load_model
-from core.providers.local.textlayer import count_pages
 from core.resultcache import CACHE_ENV, ResultCache
 from core.sources import DocumentSource
 
@@ -69,14 +68,13 @@ class LocalProvider(Provider):
     # -- the steps -------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
         """Nothing leaves the machine: checks the document and counts its pages."""
-        require_pdf(source)
         return DocumentInfo(
             source=source.source,
             name=source.name,
             sha256=source.sha256,
             content_type=source.content_type,
             size=source.size,
-            pages=count_pages(source.read_bytes(), source.name),
+            pages=count_document_pages(source),
             id=document_id(source.sha256),
         )
 

@@ -13,11 +13,14 @@ from typing import Any
 
 from core.errors import InputError
 
-OCR_HINT = (
-    "It needs OCR, which the offline `local` provider does not do: use a cloud provider "
-    "(cradl, contractfit or deepopinion), or a PDF with a text layer (one saved or printed from the "
-    "original application, not scanned)."
+LEGIBLE_HINT = (
+    "Check that the scan is legible: at least 150 dpi, not blurred, text dark on a light background. "
+    "A PDF saved from the original application (with a text layer) reads best."
 )
+BLANK_HINT = "Check that this is the right file: it has neither text nor images to read."
+
+# A page with fewer words than this and an image is a scan (perhaps with a stamped page number).
+MIN_TEXT_WORDS = 3
 
 # PDFium is not thread-safe: batch runs call the engine from several threads, one at a time here.
 PDFIUM_LOCK = threading.RLock()
@@ -40,6 +43,7 @@ class Word:
     y2: float
     size: float  # height of the loose box in points: a font-size proxy
     page_width: float = 595.0  # points, to measure gaps in the same unit as `size`
+    confidence: float = 1.0  # OCR's confidence in the word; the text layer's words are certain
 
     @property
     def height(self) -> float:
@@ -92,6 +96,7 @@ class PageText:
 class TextLayer:
     page_count: int
     pages: list[PageText]
+    ocr_pages: list[int] = field(default_factory=list)  # pages read by OCR (no text layer there)
 
     @property
     def word_count(self) -> int:
@@ -209,8 +214,10 @@ def _read_text_layer(data: bytes, name: str, pages: list[int] | None) -> TextLay
                     words = _page_words(pdfium_c, textpage, rect, index, left, top, width, height)
                 finally:
                     textpage.close()
-                if not words and not has_images:
-                    has_images = _has_image_objects(pdfium_c, page)
+                if len(words) < MIN_TEXT_WORDS and _has_image_objects(pdfium_c, page):
+                    has_images = True
+                    words, width, height = _ocr_page(page, index, width, height)
+                    result.ocr_pages.append(index)
             finally:
                 page.close()
             result.pages.append(PageText(index=index, width=width, height=height, lines=group_lines(words)))
@@ -222,9 +229,18 @@ def _read_text_layer(data: bytes, name: str, pages: list[int] | None) -> TextLay
                 f"{name} is not a readable PDF: the file is damaged or incomplete (it has no end marker)",
                 hint="Check that the file was copied or downloaded completely, or save it again as PDF.",
             )
-        what = "is a scanned or image-only PDF" if has_images else "has no text"
-        raise InputError(f"{name} {what}: the document has no text layer", hint=OCR_HINT)
+        if has_images:
+            raise InputError(
+                f"{name} is a scanned or image-only PDF, and OCR found no text in it", hint=LEGIBLE_HINT
+            )
+        raise InputError(f"{name} has no text: its pages are blank", hint=BLANK_HINT)
     return result
+
+
+def _ocr_page(page: Any, index: int, width: float, height: float) -> tuple[list[Word], float, float]:
+    from core.providers.local.scans import ocr_pdf_page
+
+    return ocr_pdf_page(page, index, width, height)
 
 
 def _has_image_objects(pdfium_c: Any, page: Any) -> bool:
