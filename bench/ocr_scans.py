@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"TOTAL {same}/{total} = {share:.3f} of the text-layer values (target >= {TARGET_SHARE})")
     print(
         f"TIME  {per_page:.2f} s per page over {pages} pages (target <= {TARGET_SECONDS}); CPU time "
-        f"{cpu_seconds / max(pages, 1):.2f} s per page (both cores counted); load now {os.getloadavg()[0]:.1f}"
+        f"{cpu_seconds / max(pages, 1):.2f} s per page (both cores); load now {os.getloadavg()[0]:.1f}"
     )
     return 0 if share >= TARGET_SHARE and per_page <= TARGET_SECONDS else 1
 
