@@ -79,7 +79,7 @@ Wrong Path Fails With One Clear Line
 
 Unsupported File Fails
     Run Keyword And Expect Error
-    ...    GLOB:Unsupported file type: *README.md is not a PDF, JPEG, PNG, TIFF or WebP file.*
+    ...    GLOB:Unsupported file type: *README.md is not a PDF, JPEG, PNG, TIFF, WebP or XML e-invoice file.*
     ...    Extract Document    ${SAMPLES}/README.md
 
 Empty File Fails

@@ -163,6 +163,7 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
     # -- the steps -----------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
         """Nothing is sent yet: DeepOpinion takes the file with the extraction call itself."""
+        self.require_service_type(source)
         return DocumentInfo(
             source=source.source,
             name=source.name,

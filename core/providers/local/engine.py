@@ -26,13 +26,15 @@ from core.providers.local.scoring import (
     rank,
     table_rows,
 )
+from core.providers.local.structured import apply_einvoice, find_embedded, read_xml_document, xml_result
 from core.providers.local.tables import find_tables
 from core.providers.local.textlayer import TextLayer, count_pages, read_text_layer
-from core.sources import DocumentSource
+from core.sources import XML_TYPE, DocumentSource
 
 PROVIDER_NAME = "local"
 DEFAULT_MODEL = "invoice"
-ENGINE_VERSION = "1"
+PDF_TYPE = "application/pdf"
+ENGINE_VERSION = "2"  # 2: OCR of scans and images, e-invoices
 
 
 def document_id(sha256: str) -> str:
@@ -47,14 +49,18 @@ def prediction_hex(sha256: str, model: ModelSpec, pages: list[int] | None) -> st
 
 def read_layer(source: DocumentSource, data: bytes, pages: list[int] | None) -> TextLayer:
     """The document's words: a PDF's text layer (scanned pages by OCR), or an image by OCR."""
-    if source.content_type == "application/pdf":
+    if source.content_type == PDF_TYPE:
         return read_text_layer(data, source.name, pages)
     return read_image_layer(data, source.name, pages)
 
 
-def count_document_pages(source: DocumentSource) -> int:
-    if source.content_type == "application/pdf":
+def count_document_pages(source: DocumentSource) -> int | None:
+    """Pages of a PDF or image; None for an XML e-invoice (it has none). Checks the document."""
+    if source.content_type == PDF_TYPE:
         return count_pages(source.read_bytes(), source.name)
+    if source.content_type == XML_TYPE:
+        read_xml_document(source.read_bytes(), source.name)
+        return None
     return count_image_pages(source.read_bytes(), source.name)
 
 
@@ -73,17 +79,24 @@ def extract_source(
     """Run the local engine on a checked document source; raises InputError/NotFoundError/ConfigError."""
     spec = load_model(model or DEFAULT_MODEL)
     data = source.read_bytes()
-    layer = read_layer(source, data, pages)
     document = DocumentInfo(
         source=source.source,
         name=source.name,
         sha256=source.sha256,
         content_type=source.content_type,
         size=source.size,
-        pages=layer.page_count,
         id=document_id(source.sha256),
     )
-    return build_result(layer, spec, document, pages)
+    if source.content_type == XML_TYPE:
+        prediction_id = f"local:prediction:{prediction_hex(source.sha256, spec, None)}"
+        return xml_result(read_xml_document(data, source.name), spec, document, prediction_id, ENGINE_VERSION)
+    invoice, warnings = find_embedded(data, source.name) if source.content_type == PDF_TYPE else (None, [])
+    layer = read_layer(source, data, pages)
+    document.pages = layer.page_count
+    result = build_result(layer, spec, document, pages)
+    if warnings:
+        result.extras["warnings"] = warnings
+    return apply_einvoice(result, invoice, spec) if invoice else result
 
 
 def extract_bytes(data: bytes, name: str = "document.pdf", model: str | None = None) -> Result:

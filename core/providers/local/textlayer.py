@@ -237,6 +237,11 @@ def _read_text_layer(data: bytes, name: str, pages: list[int] | None) -> TextLay
     return result
 
 
+def open_document(data: bytes, name: str) -> Any:
+    """The pypdfium2 document (call under PDFIUM_LOCK); InputError for encrypted or damaged PDFs."""
+    return _open_document(data, name)
+
+
 def _ocr_page(page: Any, index: int, width: float, height: float) -> tuple[list[Word], float, float]:
     from core.providers.local.scans import ocr_pdf_page
 
