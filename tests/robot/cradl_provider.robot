@@ -18,7 +18,7 @@ ${TIMED_OUT}        The job did not finish within 0.3 s. The job goes on: resume
 ...                 and its job handle drjob1.* (or give a longer timeout)
 ${NOT_PROCESSED}    SEPARATOR=
 ...                 GLOB:The service could not process docrelay-blank.png: Could not process document
-...                 ${SPACE}las:document:*: docrelay-blank.png is an image (PNG): the document has no text layer.*
+...                 ${SPACE}las:document:*: docrelay-blank.png: OCR found no text in the image.*
 ${NO_MODEL}         GLOB:cradl has no such resource (HTTP 404, POST 127.0.0.1:*/v1/predictions):
 ...                 Model las:model:nosuch not found.*
 ${HTTP_500}         GLOB:cradl failed to handle the request (HTTP 500, POST 127.0.0.1:*/v1/predictions):

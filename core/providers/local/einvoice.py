@@ -79,7 +79,7 @@ def read_einvoice(data: bytes, attachment: str | None = None) -> EInvoice:
     elif kind in UBL_ROOTS:
         invoice = _read_ubl(root, kind)
     else:
-        raise EInvoiceError(f"the XML is not an e-invoice (its root element is <{kind}>)")
+        raise EInvoiceError(f"the XML is not an e-invoice (its root is <{kind}>)")
     if not invoice.fields.get("invoice_number") and not invoice.fields.get("total_amount"):
         raise EInvoiceError(f"the {invoice.syntax} XML has neither an invoice number nor a total")
     invoice.attachment = attachment

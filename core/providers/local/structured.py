@@ -36,9 +36,7 @@ def find_embedded(data: bytes, name: str) -> tuple[EInvoice | None, list[str]]:
         try:
             return read_einvoice(xml, attachment), warnings
         except EInvoiceError as exc:
-            warning = (
-                f"The embedded {attachment} was not used: {exc}. The values were read from the page text."
-            )
+            warning = f"The embedded {attachment} was not used: {exc}. The values come from the page text."
             log.warning("%s: %s", name, warning)
             warnings.append(warning)
     return None, warnings

@@ -185,7 +185,7 @@ def select_pages(requested: list[int] | None, page_count: int) -> list[int]:
 
 
 def read_text_layer(data: bytes, name: str, pages: list[int] | None = None) -> TextLayer:
-    """Words and lines of the chosen pages; InputError if the PDF has no text layer at all."""
+    """Words and lines of the chosen pages; InputError if no page has text, even by OCR."""
     with PDFIUM_LOCK:
         return _read_text_layer(data, name, pages)
 
