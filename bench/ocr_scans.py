@@ -26,6 +26,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from _scans import scanned_pages  # noqa: E402
+
 from core.models import Result  # noqa: E402
 from core.providers.local import extract_source  # noqa: E402
 from core.sources import DocumentSource  # noqa: E402
@@ -35,26 +37,8 @@ TARGET_SECONDS = 3.0
 
 
 def scan(pdf: Path, dpi: int, skew: float, rotate: int, noise: float, seed: int) -> bytes:
-    """The PDF as a scanner would give it back: one noisy, skewed greyscale image per page."""
-    import numpy as np
-    import pypdfium2 as pdfium
-    from PIL import Image, ImageFilter
-
-    rng = np.random.default_rng(seed)
-    pages = []
-    document = pdfium.PdfDocument(str(pdf))
-    try:
-        for page in document:
-            image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
-            image = image.rotate(skew + rotate, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-            pixels = np.asarray(image, dtype=np.float32) + rng.normal(0, noise, (image.height, image.width))
-            pixels[rng.random(pixels.shape) < 0.002] = 0  # dust
-            image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).filter(
-                ImageFilter.GaussianBlur(0.6)
-            )
-            pages.append(image)
-    finally:
-        document.close()
+    """The PDF as a scanner would give it back: an image-only PDF of noisy, skewed greyscale pages."""
+    pages = scanned_pages(pdf, dpi, skew, rotate, noise, seed)
     buffer = io.BytesIO()
     pages[0].save(buffer, "PDF", save_all=True, append_images=pages[1:], resolution=dpi)
     return buffer.getvalue()

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.errors import ConfigError
+from core.errors import ConfigError, DocRelayError
+from core.models import CheckResult
 from core.providers.local.textlayer import Word
 
 if TYPE_CHECKING:
@@ -68,6 +69,17 @@ def engine_description() -> str:
     from importlib.metadata import version
 
     return f"rapidocr {version('rapidocr')} + onnxruntime {version('onnxruntime')} (PP-OCRv6 small)"
+
+
+def ocr_check() -> CheckResult:
+    """`docrelay doctor`: the OCR engine loads and its models are where the package put them."""
+    try:
+        _engine()
+        detail = f"{engine_description()}; models in {model_folder()}"
+        return CheckResult(name="local OCR", ok=True, detail=detail)
+    except Exception as exc:  # a broken native library can raise anything
+        message = exc.full_message if isinstance(exc, DocRelayError) else f"{exc}; reinstall docrelay"
+        return CheckResult(name="local OCR", ok=False, detail=message, error_type="config_error")
 
 
 def model_folder() -> Path:

@@ -1,4 +1,4 @@
-"""The `local` provider: offline extraction from the PDF text layer, no account, no network.
+"""The `local` provider: offline extraction (text layer, OCR of scans, e-invoices), no account, no network.
 
 A prediction runs at once. Its Result is written (atomically) to the cache folder
 (platformdirs user_cache_dir("docrelay")/local, or $DOCRELAY_CACHE_DIR/local), and the job handle
@@ -26,6 +26,7 @@ from core.providers.local.engine import (
     extract_source,
 )
 from core.providers.local.modelspec import MODEL_PATH_HINT, builtin_model_names, load_model
+from core.providers.local.ocr import ocr_check
 from core.resultcache import CACHE_ENV, ResultCache
 from core.sources import DocumentSource
 
@@ -40,7 +41,7 @@ def cache_dir() -> Path:
 
 
 class LocalProvider(Provider):
-    """Extraction on this machine from the PDF text layer (no OCR): invoices or any fieldConfig model."""
+    """Extraction on this machine: the PDF text layer, OCR of scans and images, e-invoice XML."""
 
     name: ClassVar[str] = PROVIDER_NAME
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -51,6 +52,8 @@ class LocalProvider(Provider):
         confidence=True,
         line_items=True,
         models_listing=True,
+        scans=True,
+        e_invoices=True,
     )
     default_model: ClassVar[str | None] = DEFAULT_MODEL
     max_workers: ClassVar[int | None] = 1  # pdfium is not thread-safe: a batch runs local jobs one at a time
@@ -167,6 +170,7 @@ class LocalProvider(Provider):
                     error_type="config_error",
                 )
             )
+        checks.append(ocr_check())
         names = builtin_model_names()
         try:
             for name in names:
