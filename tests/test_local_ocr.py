@@ -14,6 +14,7 @@ from core.errors import InputError
 from core.models import Result
 from core.providers.local import LocalProvider, extract_bytes, extract_source
 from core.sources import DocumentSource
+from tests.cli_helpers import isolated_env, run_docrelay
 from tests.local_fixtures import make_pdf
 from tests.scan_fixtures import (
     HEADER,
@@ -166,3 +167,30 @@ def test_huge_image_is_refused_before_decoding(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         extract_bytes(buffer.getvalue(), "bomb.png")
     assert "bomb.png is too large an image to read: 10000 x 7000 pixels" in caught.value.full_message
+
+
+def test_confidence_carries_the_ocr_certainty() -> None:
+    """A value read by OCR is never surer than the same value read from the text layer."""
+    pdf = header_pdf()
+    from_text = extract_bytes(pdf, "header.pdf")
+    from_scan = extract_bytes(image_pdf(scan(pdf, top=1.0, noise=25)), "noisy.pdf")
+    for key in HEADER:
+        text_confidence, scan_confidence = from_text.fields[key].confidence, from_scan.fields[key].confidence
+        assert text_confidence is not None and scan_confidence is not None
+        assert scan_confidence <= text_confidence
+
+
+def test_doctor_names_the_ocr_engine() -> None:
+    checks = {c.name: c for c in LocalProvider({}).check()}
+    assert checks["local OCR"].ok
+    assert "PP-OCRv6" in checks["local OCR"].detail and "onnxruntime" in checks["local OCR"].detail
+
+
+def test_cli_reads_a_scan(tmp_path: Path) -> None:
+    png = tmp_path / "scanned invoice.png"
+    png.write_bytes(image_file(scan(header_pdf(), skew=2)))
+    run = run_docrelay("extract", str(png), "--provider", "local", env=isolated_env(tmp_path))
+    assert run.exit_code == 0, run.stderr
+    data = run.document["data"]
+    assert data["fields"]["invoice_number"]["value"] == "T-1001"
+    assert data["extras"]["read_from"] == "ocr"

@@ -16,7 +16,7 @@ from core.providers.local.heuristics import (
     scan_ibans,
 )
 from core.providers.local.modelspec import ModelSpec, load_model
-from core.providers.local.scans import count_image_pages, read_image_layer
+from core.providers.local.scans import count_image_pages, read_image_layer, scale_by_ocr_confidence
 from core.providers.local.scoring import (
     check_currency,
     check_dates,
@@ -142,13 +142,16 @@ def build_result(
     result_tables = {
         t.key: table_rows(by_key[t.key], consistent) if t.key in by_key else [] for t in spec.tables
     }
+    fields = field_values(spec, ranked)
+    if layer.ocr_pages:
+        scale_by_ocr_confidence(fields, ranked, tables, result_tables)
     return Result(
         provider=PROVIDER_NAME,
         model=spec.id,
         status="succeeded",
         document=document,
         prediction_id=f"local:prediction:{prediction_hex(document.sha256 or '', spec, pages)}",
-        fields=field_values(spec, ranked),
+        fields=fields,
         tables=result_tables,
         extras={"read_from": read_from(layer)},
         raw={

@@ -24,6 +24,10 @@ from core.providers.local.textlayer import (
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+    from core.models import FieldValue, TableRow
+    from core.providers.local.scoring import Ranked
+    from core.providers.local.tables import TableFound
+
 log = logging.getLogger(__name__)
 
 # PDF pages without text are rendered at this resolution for OCR (the models read 150-300 dpi scans).
@@ -139,3 +143,28 @@ def _dpi(frame: Image) -> float:
     except (TypeError, ValueError, IndexError):
         value = 0.0
     return value if 72 <= value <= 1200 else DEFAULT_DPI
+
+
+def scale_by_ocr_confidence(
+    fields: dict[str, FieldValue],
+    ranked: dict[str, Ranked],
+    tables: list[TableFound],
+    rows: dict[str, list[TableRow]],
+) -> None:
+    """Values read by OCR are only as sure as the OCR was of their words: their confidence is scaled
+    by the lowest word confidence (text-layer words count 1.0, so text PDFs are unchanged)."""
+    for key, value in fields.items():
+        options = ranked[key].options if key in ranked else []
+        found = next((o for o in options if o.value == value.value), None)
+        if found is not None and value.confidence is not None:
+            value.confidence = round(value.confidence * _certainty(found.words), 3)
+    for table in tables:
+        for table_row, row in zip(table.rows, rows.get(table.spec.key, []), strict=False):
+            for key, cell in row.items():
+                words = table_row.cells.get(key)
+                if words and cell.confidence is not None:
+                    cell.confidence = round(cell.confidence * _certainty(words), 3)
+
+
+def _certainty(words: list[Word]) -> float:
+    return min((w.confidence for w in words), default=1.0)
