@@ -311,8 +311,11 @@ class DocRelay:
         (``0,1,-1``: the first two and the last); ``max_pages`` caps how many are read (providers that
         cannot select pages ignore both).
 
-        Fails if the file is missing, empty or not a PDF, JPEG, PNG, TIFF or WebP, if the model is
-        unknown, if the service reports that it could not process the document, or if the job does
+        The ``local`` provider reads scans and images by OCR, and an e-invoice's values exactly (a
+        Factur-X, ZUGFeRD or XRechnung PDF, or a UBL / CII ``.xml`` file).
+
+        Fails if the file is missing, empty or not a PDF, JPEG, PNG, TIFF, WebP or XML e-invoice, if the
+        model is unknown, if the service reports that it could not process the document, or if the job does
         not finish in time (the message then has the job handle to resume with `Wait For Result`).
 
         | ${result} =    Extract Document    ${CURDIR}/invoices/invoice 7.pdf

@@ -50,6 +50,14 @@ Get Table Rows Returns Plain Values
     ${same} =    Get Table Rows    ${result}    table=line_items
     Should Be Equal    ${rows}    ${same}
 
+E-Invoice XML Gives Exact Values
+    ${result} =    Extract Document    ${CURDIR}/../einvoices/XRECHNUNG_Einfach.ubl.xml
+    Should Be Equal    ${result}[extras][read_from]    e-invoice
+    ${total} =    Get Field Value    ${result}    total_amount    min_confidence=1.0
+    Should Be Equal    ${total}    529.87
+    ${rows} =    Get Table Rows    ${result}
+    Should Be Equal    ${rows}[0][description]    Trennblätter A4
+
 Pages Can Be Selected
     ${result} =    Extract Document    ${SAMPLES}/faktura-nordlys-no.pdf    pages=0    max_pages=1
     Should Be Equal    ${result}[status]    succeeded
