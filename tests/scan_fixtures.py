@@ -4,14 +4,17 @@ images or image-only PDFs (as a scanner would give them back)."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tests.cli_helpers import Run, docrelay_executable, isolated_env
 from tests.local_fixtures import make_pdf, text
 
 if TYPE_CHECKING:
     from PIL.Image import Image
     from reportlab.pdfgen.canvas import Canvas
 
+MEMORY_CAP = 1024**3  # for hostile inputs: a regression must not eat the machine
 HEADER = {"invoice_number": "T-1001", "invoice_date": "2026-03-14", "total_amount": "99.00"}
 
 
@@ -91,3 +94,22 @@ def blank_image(kind: str = "PNG") -> bytes:
     from PIL import Image as PilImage
 
     return image_file(PilImage.new("L", (800, 600), 255), kind=kind)
+
+
+def capped_extract(path: Path, tmp_path: Path) -> Run:
+    """`docrelay extract` of a hostile file in a process whose address space is capped at 1 GiB."""
+    import resource
+    import subprocess
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+    done = subprocess.run(
+        [docrelay_executable(), "extract", str(path), "--provider", "local"],
+        env=isolated_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=cap,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 import socket
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from tests.local_fixtures import make_pdf
 from tests.scan_fixtures import (
     HEADER,
     blank_image,
+    capped_extract,
     closing_page,
     header_pdf,
     image_file,
@@ -158,15 +158,16 @@ def test_damaged_image() -> None:
 
 
 def test_huge_image_is_refused_before_decoding(tmp_path: Path) -> None:
-    """A decompression bomb: a small file that claims 70 million pixels."""
+    """A decompression bomb: a small file that claims 70 million pixels (read in a process whose
+    address space is capped at 1 GiB)."""
     from PIL import Image
 
-    buffer = io.BytesIO()
-    Image.new("1", (10_000, 7_000), 1).save(buffer, "PNG")
-    assert len(buffer.getvalue()) < 1_000_000
-    with pytest.raises(InputError) as caught:
-        extract_bytes(buffer.getvalue(), "bomb.png")
-    assert "bomb.png is too large an image to read: 10000 x 7000 pixels" in caught.value.full_message
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (10_000, 7_000), 1).save(bomb, "PNG")
+    assert bomb.stat().st_size < 1_000_000
+    run = capped_extract(bomb, tmp_path)
+    assert run.exit_code == 4, run.stderr
+    assert "bomb.png is too large an image to read: 10000 x 7000 pixels" in run.error["message"]
 
 
 def test_confidence_carries_the_ocr_certainty() -> None:
