@@ -130,7 +130,30 @@ def _make_engine() -> Any:
             )
         params[f"{step}.model_path"] = str(path)
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+    _no_spinning()
     return RapidOCR(params=params)
+
+
+def _no_spinning() -> None:
+    """ONNX Runtime's worker threads busy-wait between steps by default: a third of the CPU time of a
+    page on two cores, taken from the other work on the machine (an RPA robot, a batch's uploads).
+    rapidocr has no setting for it, so its session options get the entry added."""
+    try:
+        from rapidocr.inference_engine.onnxruntime.main import OrtInferSession
+    except ImportError:  # another rapidocr layout: keep its defaults
+        return
+    make_options = OrtInferSession.__dict__.get("_init_sess_opts")
+    if not isinstance(make_options, staticmethod) or getattr(make_options.__func__, "docrelay", False):
+        return
+    original = make_options.__func__
+
+    def without_spinning(cfg: Any) -> Any:
+        options = original(cfg)
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return options
+
+    without_spinning.docrelay = True  # type: ignore[attr-defined]
+    OrtInferSession._init_sess_opts = staticmethod(without_spinning)  # type: ignore[method-assign]
 
 
 def recognize(
