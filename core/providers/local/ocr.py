@@ -224,8 +224,8 @@ def _tightened(word: OcrWord, grey: Any) -> OcrWord:
     columns = ((grey[top:bottom, left:right] < INK_LEVEL).sum(axis=0) >= 2).nonzero()[0]
     if len(columns) == 0:
         return word
-    start = max(columns[0] - 1, 0) / (right - left)
-    end = min(columns[-1] + 2, right - left) / (right - left)
+    start = max(int(columns[0]) - 1, 0) / (right - left)
+    end = min(int(columns[-1]) + 2, right - left) / (right - left)
     if end - start < 0.3:  # too little ink to trust (a faint word): keep the recogniser's box
         return word
     (ax, ay), (bx, by), (cx, cy), (dx, dy) = word.quad
@@ -313,8 +313,8 @@ def _to_words(
     words: list[Word] = []
     for line in lines:
         for word in line:
-            xs = [min(max(x, 0.0), width) for x, _ in word.quad]
-            ys = [min(max(y, 0.0), height) for _, y in word.quad]
+            xs = [min(max(float(x), 0.0), width) for x, _ in word.quad]
+            ys = [min(max(float(y), 0.0), height) for _, y in word.quad]
             x1, x2, y1, y2 = min(xs), max(xs), min(ys), max(ys)
             if x2 <= x1 or y2 <= y1:
                 continue
