@@ -5,9 +5,10 @@ Runtime). Its models ship inside the `rapidocr` wheel and are always given by pa
 ever downloaded (rapidocr would fetch a missing default model). docs/benchmarks.md has the
 comparison that chose it.
 
-Each page: the page's orientation (0/90/180/270) is found first, the upright image is read once,
-and the text lines' quadrilaterals are turned back by the page's skew so that words on one printed
-line share one line here too. Heavy imports (numpy, onnxruntime, rapidocr) happen on first use.
+Each page is read once; a page whose lines stand upright (scanned sideways) is turned a quarter and
+read again, and one whose lines score low is read upside down too, the better read kept. The words'
+corners are then turned back by the page's skew, so that words on one printed line share one line
+here too. Heavy imports (numpy, OpenCV, ONNX Runtime, rapidocr) happen on first use.
 """
 
 from __future__ import annotations
