@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sqlite3
 import sys
 import threading
 import time
@@ -31,9 +30,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from core.errors import UsageError
+
+if TYPE_CHECKING:
+    import sqlite3
 
 SCHEMA_VERSION = 1
 JOURNAL_FILE = "journal.sqlite3"
@@ -112,6 +114,9 @@ class Journal:
                 f"Cannot open the journal {self.path}: {exc.strerror or exc}",
                 hint="Choose a --journal path in a folder you can write to.",
             ) from exc
+        # Imported here, not at the top: `docrelay extract` loads this module but opens no journal.
+        import sqlite3
+
         try:
             self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
@@ -132,6 +137,8 @@ class Journal:
             ) from exc
 
     def _setup(self, retention_days: float) -> None:
+        import sqlite3
+
         db = self._db
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")

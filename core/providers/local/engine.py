@@ -79,14 +79,7 @@ def extract_source(
     """Run the local engine on a checked document source; raises InputError/NotFoundError/ConfigError."""
     spec = load_model(model or DEFAULT_MODEL)
     data = source.read_bytes()
-    document = DocumentInfo(
-        source=source.source,
-        name=source.name,
-        sha256=source.sha256,
-        content_type=source.content_type,
-        size=source.size,
-        id=document_id(source.sha256),
-    )
+    document = DocumentInfo.from_source(source, id=document_id(source.sha256))
     if source.content_type == XML_TYPE:
         prediction_id = f"local:prediction:{prediction_hex(source.sha256, spec, None)}"
         return xml_result(read_xml_document(data, source.name), spec, document, prediction_id, ENGINE_VERSION)
