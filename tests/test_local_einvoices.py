@@ -23,6 +23,7 @@ from tests.scan_fixtures import capped_extract
 FOLDER = Path(__file__).resolve().parent / "einvoices"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((FOLDER / "expected.json").read_text(encoding="utf-8"))
 
+MODELS = {"cradl": "las:model:invoice", "contractfit": "invoice", "deepopinion": "12"}
 UBL = b"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -175,3 +176,29 @@ def test_services_refuse_xml_before_sending_anything() -> None:
         provider.upload(source)
     assert "is an XML e-invoice, which the cradl service does not read" in caught.value.full_message
     assert "--provider local" in caught.value.full_message
+
+
+@pytest.mark.parametrize(
+    ("provider", "settings"),
+    [
+        (
+            "cradl",
+            {
+                "CLIENT_ID": "id",
+                "CLIENT_SECRET": "secret",
+                "API_URL": "http://127.0.0.1:9/v1",
+                "AUTH_URL": "http://127.0.0.1:9/token",
+            },
+        ),
+        ("contractfit", {"URL": "http://127.0.0.1:9", "API_KEY": "key", "INBOX": "invoices"}),
+        ("deepopinion", {"URL": "http://127.0.0.1:9", "TOKEN": "token", "ORGANIZATION": "1", "PROJECT": "2"}),
+    ],
+)
+def test_services_refuse_xml_from_the_cli(provider: str, settings: dict[str, str], tmp_path: Path) -> None:
+    """Refused before any connection: the services' URLs point at a closed port, so trying would be a
+    network error (exit 9), not this input error (exit 4)."""
+    env = isolated_env(tmp_path, **{f"DOCRELAY_{provider.upper()}_{k}": v for k, v in settings.items()})
+    xml = str(FOLDER / "XRECHNUNG_Einfach.ubl.xml")
+    run = run_docrelay("extract", xml, "--provider", provider, "--model", MODELS[provider], env=env)
+    assert run.exit_code == 4, run.stdout
+    assert f"is an XML e-invoice, which the {provider} service does not read" in run.error["message"]
