@@ -202,3 +202,20 @@ def test_services_refuse_xml_from_the_cli(provider: str, settings: dict[str, str
     run = run_docrelay("extract", xml, "--provider", provider, "--model", MODELS[provider], env=env)
     assert run.exit_code == 4, run.stdout
     assert f"is an XML e-invoice, which the {provider} service does not read" in run.error["message"]
+
+
+def test_a_custom_model_takes_what_the_xml_has_and_the_rest_from_the_page(tmp_path: Path) -> None:
+    model = tmp_path / "payables.json"
+    fields = {
+        "total_amount": {"type": "amount"},
+        "invoice_number": {"type": "string"},
+        "buyer_reference": {"type": "string", "labels": ["Code service"]},
+    }
+    model.write_text(json.dumps({"fieldConfig": fields}), encoding="utf-8")
+    result = extract_source(DocumentSource.from_path(FOLDER / "Facture_F20180027.pdf"), str(model))
+    assert result.fields["total_amount"].value == "110.00" and result.fields["total_amount"].confidence == 1.0
+    assert result.fields["invoice_number"].value == "F20180027"
+    assert "buyer_reference" in result.fields and "buyer_reference" not in result.extras["values_from"]
+    confidence = result.fields["buyer_reference"].confidence
+    assert confidence is None or confidence < 1.0
+    assert set(result.extras["values_from"]) == {"total_amount", "invoice_number"}
