@@ -36,6 +36,9 @@ MAX_SIDE = 2000
 # Text lines are found on a copy of at most this side (PaddleOCR's own default is 960): finding them
 # costs a fifth of what it does at full size, and they are read from the full-size image.
 DETECTION_SIDE = 1280
+# Text boxes the detector is at least this sure of are read (rapidocr's default, 0.5, loses a lone "1"
+# in a quantity column; the recogniser's own score still drops specks).
+DETECTION_BOX_SCORE = 0.35
 # A page whose recognised lines score below this median is tried upside down as well.
 UPRIGHT_SCORE = 0.85
 # Lines scored below this are noise (specks, stamps), not text.
@@ -119,6 +122,7 @@ def _make_engine() -> Any:
         "Global.text_score": MIN_LINE_SCORE,
         "Det.limit_type": "max",
         "Det.limit_side_len": DETECTION_SIDE,
+        "Det.box_thresh": DETECTION_BOX_SCORE,
         "EngineConfig.onnxruntime.intra_op_num_threads": min(os.cpu_count() or 1, 4),
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
     }
