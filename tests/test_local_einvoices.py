@@ -69,6 +69,11 @@ def test_public_examples_are_read_exactly(file_name: str) -> None:
         elif file_name.endswith(".xml"):
             assert field.value is None, key  # nothing but the XML to read
     rows = [{k: c.value for k, c in row.items()} for row in result.tables["line_items"]]
+    if not expected["line_items"] and file_name.endswith(".pdf"):
+        # The XML has no line items (BASIC WL): the page text's rows stay, not claimed as exact.
+        assert "line_items" not in result.extras["values_from"]
+        assert all(c.confidence != 1.0 for row in result.tables["line_items"] for c in row.values())
+        return
     assert rows == expected["line_items"]
     assert all(c.confidence == 1.0 for row in result.tables["line_items"] for c in row.values())
 

@@ -47,6 +47,8 @@ MIN_LINE_SCORE = 0.5
 # boxes of the same words (measured on samples/*.pdf at 200 dpi), so they are brought to that height
 # and lines sit as far apart as the engine's layout rules expect.
 BOX_HEIGHT_SCALE = 0.78
+# A space between two words in the text layer's measure (its gap over the text's height).
+SPACE_WIDTH = 0.25
 # Grey levels below this are ink when word boxes are narrowed to their ink.
 INK_LEVEL = 128
 # Skew beyond this is not corrected (a page photographed at an angle needs perspective, not rotation).
@@ -313,10 +315,14 @@ def _turned(quad: Quad, turn: Callable[[tuple[float, float]], tuple[float, float
 def _to_words(
     lines: list[list[OcrWord]], page_index: int, width: int, height: int, page_width: float
 ) -> list[Word]:
-    """Words as textlayer.Word: boxes normalized to the page, size in points like the text layer's."""
+    """Words as textlayer.Word: boxes normalized to the page, size in points like the text layer's.
+
+    Ink-tight boxes stand further apart than the text layer's loose ones: inside one detected line
+    a gap narrower than the text is high is a space, and is given a space's width (SPACE_WIDTH)."""
     points_per_pixel = page_width / max(width, 1)
     words: list[Word] = []
     for line in lines:
+        boxes: list[tuple[OcrWord, float, float, float, float]] = []
         for word in line:
             xs = [min(max(float(x), 0.0), width) for x, _ in word.quad]
             ys = [min(max(float(y), 0.0), height) for _, y in word.quad]
@@ -324,7 +330,12 @@ def _to_words(
             if x2 <= x1 or y2 <= y1:
                 continue
             middle, half = (y1 + y2) / 2, (y2 - y1) * BOX_HEIGHT_SCALE / 2
-            y1, y2 = middle - half, middle + half
+            boxes.append((word, x1, x2, middle - half, middle + half))
+        for i, (word, x1, x2, y1, y2) in enumerate(boxes):
+            if i + 1 < len(boxes):
+                next_x1 = boxes[i + 1][1]
+                if 0 < next_x1 - x2 < (y2 - y1):
+                    x2 = max(x2, next_x1 - SPACE_WIDTH * (y2 - y1))
             words.append(
                 Word(
                     text=word.text,

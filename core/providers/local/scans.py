@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from core.errors import InputError
@@ -24,9 +25,8 @@ from core.providers.local.textlayer import (
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-    from core.models import FieldValue, TableRow
+    from core.models import FieldValue
     from core.providers.local.scoring import Ranked
-    from core.providers.local.tables import TableFound
 
 log = logging.getLogger(__name__)
 
@@ -60,22 +60,46 @@ def count_image_pages(data: bytes, name: str) -> int:
 
 
 def read_image_layer(data: bytes, name: str, pages: list[int] | None = None) -> TextLayer:
-    """Words and lines of an image document's pages (a TIFF may have many), by OCR."""
+    """Words and lines of an image document's pages (a TIFF may have many), by OCR, all held."""
+    page_count, stream = iter_image_pages(data, name, pages)
+    held = list(stream)
+    return TextLayer(page_count=page_count, pages=held, ocr_pages=[p.index for p in held])
+
+
+def iter_image_pages(
+    data: bytes, name: str, pages: list[int] | None = None
+) -> tuple[int, Iterator[PageText]]:
+    """The page count, and the chosen pages read by OCR one at a time (as textlayer.iter_pages).
+
+    Raises InputError at once for an unreadable image or missing pages, and from the iterator when
+    OCR finds no text on any page."""
+    opened = _opened(data, name)
+    image = opened.__enter__()
+    try:
+        page_count = int(getattr(image, "n_frames", 1))
+        chosen = select_pages(pages, page_count)
+    except BaseException:
+        opened.__exit__()
+        raise
+    return page_count, _image_pages(opened, image, name, chosen)
+
+
+def _image_pages(opened: _opened, image: Any, name: str, chosen: list[int]) -> Iterator[PageText]:
     from core.providers.local.ocr import recognize
 
-    with _opened(data, name) as image:
-        page_count = int(getattr(image, "n_frames", 1))
-        layer = TextLayer(page_count=page_count, pages=[], ocr_pages=[])
-        for index in select_pages(pages, page_count):
+    words_seen = 0
+    try:
+        for index in chosen:
             frame = _frame(image, index, name)
             dpi = _dpi(frame)
             width, height = frame.width * 72 / dpi, frame.height * 72 / dpi
             words, width, height = recognize(frame, index, width, height)
-            layer.pages.append(PageText(index=index, width=width, height=height, lines=group_lines(words)))
-            layer.ocr_pages.append(index)
-    if layer.word_count == 0:
+            words_seen += len(words)
+            yield PageText(index=index, width=width, height=height, lines=group_lines(words), ocr=True)
+    finally:
+        opened.__exit__()
+    if words_seen == 0:
         raise InputError(f"{name}: OCR found no text in the image", hint=LEGIBLE_HINT)
-    return layer
 
 
 class _opened:
@@ -145,26 +169,17 @@ def _dpi(frame: Image) -> float:
     return value if 72 <= value <= 1200 else DEFAULT_DPI
 
 
-def scale_by_ocr_confidence(
-    fields: dict[str, FieldValue],
-    ranked: dict[str, Ranked],
-    tables: list[TableFound],
-    rows: dict[str, list[TableRow]],
-) -> None:
+def scale_by_ocr_confidence(fields: dict[str, FieldValue], ranked: dict[str, Ranked]) -> None:
     """Values read by OCR are only as sure as the OCR was of their words: their confidence is scaled
-    by the lowest word confidence (text-layer words count 1.0, so text PDFs are unchanged)."""
+    by the lowest word confidence (text-layer words count 1.0, so text PDFs are unchanged). Table
+    cells are scaled as their rows are read (scoring.LineRows)."""
     for key, value in fields.items():
         options = ranked[key].options if key in ranked else []
         found = next((o for o in options if o.value == value.value), None)
         if found is not None and value.confidence is not None:
-            value.confidence = round(value.confidence * _certainty(found.words), 3)
-    for table in tables:
-        for table_row, row in zip(table.rows, rows.get(table.spec.key, []), strict=False):
-            for key, cell in row.items():
-                words = table_row.cells.get(key)
-                if words and cell.confidence is not None:
-                    cell.confidence = round(cell.confidence * _certainty(words), 3)
+            value.confidence = round(value.confidence * word_certainty(found.words), 3)
 
 
-def _certainty(words: list[Word]) -> float:
+def word_certainty(words: list[Word]) -> float:
+    """The lowest OCR confidence of the words (1.0 for text-layer words)."""
     return min((w.confidence for w in words), default=1.0)
