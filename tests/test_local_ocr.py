@@ -195,3 +195,28 @@ def test_cli_reads_a_scan(tmp_path: Path) -> None:
     data = run.document["data"]
     assert data["fields"]["invoice_number"]["value"] == "T-1001"
     assert data["extras"]["read_from"] == "ocr"
+
+
+def test_scanned_pages_of_a_long_document_are_read_in_the_stream() -> None:
+    """A long PDF is streamed (only its first and last pages are kept): a scanned first page gives
+    the header fields, and a scanned page in the middle, long let go, is still counted as OCR'd."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    scanned = image_pdf(scan(header_pdf(), top=0.3))
+    filler = make_pdf(lambda c: c.drawString(50, 800, "Terms and conditions apply to this page"))
+    combined = pdfium.PdfDocument.new()
+    for part in [scanned, *[filler] * 9, scanned, *[filler] * 8, make_pdf(closing_page)]:
+        source = pdfium.PdfDocument(part)
+        combined.import_pages(source)
+        source.close()
+    buffer = io.BytesIO()
+    combined.save(buffer)
+    combined.close()
+    result = extract_bytes(buffer.getvalue(), "long-mixed.pdf")
+    assert result.document.pages == 20
+    assert result.raw["pages_read"] == list(range(20))
+    assert result.raw["ocr_pages"] == [0, 10]
+    assert result.extras["read_from"] == "text layer and ocr"
+    assert_header(result)
