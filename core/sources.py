@@ -21,7 +21,16 @@ from core.errors import InputError
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 CHUNK = 1024 * 1024
 
-SUPPORTED_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/tiff", "image/webp")
+SUPPORTED_TYPES = (
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/tiff",
+    "image/webp",
+    "application/xml",
+)
+# XML is an e-invoice (UBL or CII), which only the local provider reads; the services take the others.
+XML_TYPE = "application/xml"
 
 _EXTENSIONS = {
     "application/pdf": ".pdf",
@@ -29,6 +38,7 @@ _EXTENSIONS = {
     "image/png": ".png",
     "image/tiff": ".tif",
     "image/webp": ".webp",
+    "application/xml": ".xml",
 }
 
 
@@ -44,7 +54,18 @@ def sniff_content_type(head: bytes) -> str | None:
         return "image/tiff"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp"
+    if _looks_like_xml(head):
+        return XML_TYPE
     return None
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    """An XML declaration or a root element first (after a byte-order mark and blanks); HTML is not."""
+    text = head[:256].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"<?xml"):
+        return True
+    lowered = text[:14].lower()
+    return text[:1] == b"<" and text[1:2].isalpha() and not lowered.startswith((b"<html", b"<!doctype"))
 
 
 def _describe_unknown(head: bytes) -> str:
@@ -54,7 +75,7 @@ def _describe_unknown(head: bytes) -> str:
         return "a program, not a document"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "an old Office file (.doc/.xls)"
-    return "not a PDF, JPEG, PNG, TIFF or WebP file"
+    return "not a PDF, JPEG, PNG, TIFF, WebP or XML e-invoice file"
 
 
 def ascii_filename(name: str) -> str:
@@ -194,7 +215,8 @@ class DocumentSource:
         if content_type is None:
             raise InputError(
                 f"Unsupported file type: {shown} is {_describe_unknown(head)}",
-                hint="docrelay accepts PDF, JPEG, PNG, TIFF and WebP; save or print the document as PDF.",
+                hint="docrelay accepts PDF, JPEG, PNG, TIFF, WebP and XML e-invoices; save or print the "
+                "document as PDF.",
             )
         return content_type
 

@@ -19,7 +19,15 @@ from typing import Any
 
 LICENSES_DIR = "licenses"
 NOTICES_NAME = "THIRD-PARTY-NOTICES.txt"
-_LICENCE_NAME = re.compile(r"(LICEN[CS]E|COPYING|NOTICE|AUTHORS)", re.IGNORECASE)
+_LICENCE_NAME = re.compile(r"(LICEN[CS]E|COPYING|NOTICE|AUTHORS|ThirdPartyNotices)", re.IGNORECASE)
+# Standard licence texts (packaging/licence_texts/) for distributions that declare a licence but ship
+# no file of it anywhere (flatbuffers, pulled in by onnxruntime, is one).
+STANDARD_TEXTS = {
+    "apache 2.0": "Apache-2.0.txt",
+    "apache-2.0": "Apache-2.0.txt",
+    "apache software license": "Apache-2.0.txt",
+}
+LICENCE_TEXTS = Path(__file__).resolve().parent / "licence_texts"
 # Shipped inside every executable although not imported: the bootloader is PyInstaller's.
 ALWAYS_BUNDLED = ("pyinstaller",)
 # Where the metadata's own words would mislead.
@@ -111,6 +119,16 @@ def licence_files(distribution: metadata.Distribution) -> list[tuple[Path, PureP
         source = Path(str(distribution.locate_file(entry)))
         if source.is_file() and inside.parts:
             chosen[str(inside)] = (source, inside)
+    if not chosen:  # some wheels keep them in the package folder (onnxruntime's LICENSE, notices)
+        for package in (distribution.read_text("top_level.txt") or "").split():
+            folder = Path(str(distribution.locate_file(package)))
+            for source in sorted(folder.glob("*")) if folder.is_dir() else []:
+                if source.is_file() and _LICENCE_NAME.search(source.name) and source.suffix != ".py":
+                    chosen[source.name] = (source, PurePosixPath(source.name))
+    if not chosen:
+        standard = STANDARD_TEXTS.get(declared_licence(distribution).lower())
+        if standard:
+            chosen[standard] = (LICENCE_TEXTS / standard, PurePosixPath(f"LICENSE ({standard})"))
     return [chosen[key] for key in sorted(chosen)]
 
 

@@ -4,13 +4,15 @@
 
 The executable runs as a subprocess; none of docrelay's Python is imported here. Each check looks at
 the exit code and the one JSON document on stdout (and the --output file where one is asked for):
-the offline `local` provider; the Cradl emulator over HTTPS, trusted only through a throw-away CA
-given in DOCRELAY_CA_BUNDLE (and refused without it, which proves the bundled certifi store is
-found and used); a missing file (4); a wrong secret (5, never echoed); a job that outlives
---timeout (10, with its job handle); submit then poll; the OS credential store through keyring; a batch
-on a shared PostgreSQL journal (a throw-away server, tests/pg_server.py: proves psycopg and its libpq
-are bundled) and an unreachable one (9); and `docrelay-excel` beside it: a new workbook run on a folder,
-a file that is not a workbook (4), and an open workbook (results go to a results workbook beside it).
+the offline `local` provider (a text PDF, a scan read by the bundled OCR models, an XML
+e-invoice); the Cradl emulator over HTTPS, trusted only through a throw-away CA given in
+DOCRELAY_CA_BUNDLE (and refused without it, which proves the bundled certifi store is found and
+used); a missing file (4); a wrong secret (5, never echoed); a job that outlives --timeout (10,
+with its job handle); submit then poll; the OS credential store through keyring; a batch on a
+shared PostgreSQL journal (a throw-away server, tests/pg_server.py: proves psycopg and its libpq
+are bundled) and an unreachable one (9); and `docrelay-excel` beside it: a new workbook run on a
+folder, a file that is not a workbook (4), and an open workbook (results go to a results workbook
+beside it).
 Needs the test dependencies (the emulator) and `cryptography`. Exit status 0 when every check passes.
 """
 
@@ -39,6 +41,7 @@ from smoke_tls import TestPki, make_test_pki
 REPO = Path(__file__).resolve().parent.parent
 INVOICE = REPO / "samples" / "invoice.pdf"
 EXPECTED = {"invoice_number": "INV-2026-0042", "total_amount": "1836.60"}
+EINVOICE = REPO / "tests" / "einvoices" / "XRECHNUNG_Einfach.ubl.xml"
 CRADL_MODEL = "las:model:invoice"
 WRONG_SECRET = "not-the-secret-7f3a"  # must never appear in any output
 
@@ -201,6 +204,33 @@ def check_local_extract_non_ascii(s: Smoke) -> None:
     check_fields(result)
     expect(result["document"]["name"] == document.name, "the non-ASCII file name did not survive")
     expect(json.loads(output.read_text(encoding="utf-8")) == run.document, "--output differs from stdout")
+
+
+def check_local_ocr_of_a_scan(s: Smoke) -> None:
+    """The sample invoice as a 200 dpi greyscale scan turned by 2 degrees, saved as TIFF: read by the
+    bundled OCR engine and its bundled models (nothing is downloaded)."""
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    document = pdfium.PdfDocument(str(INVOICE))
+    try:
+        page = document[0].render(scale=200 / 72, grayscale=True).to_pil().convert("L")
+    finally:
+        document.close()
+    scan = s.work / "scanned invoice.tif"
+    page.rotate(2, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255).save(scan, dpi=(200, 200))
+    run = s.run("extract", str(scan), "--provider", "local")
+    result = s.envelope(run, exit_code=0, command="extract")
+    check_fields(result)
+    expect(result.get("extras", {}).get("read_from") == "ocr", f"extras {result.get('extras')}")
+
+
+def check_local_einvoice_xml(s: Smoke) -> None:
+    run = s.run("extract", str(EINVOICE), "--provider", "local")
+    result = s.envelope(run, exit_code=0, command="extract")
+    total = result.get("fields", {}).get("total_amount", {})
+    expect(total.get("value") == "529.87" and total.get("confidence") == 1.0, f"total_amount {total}")
+    expect(result.get("extras", {}).get("read_from") == "e-invoice", f"extras {result.get('extras')}")
 
 
 def check_args_file(s: Smoke) -> None:
@@ -405,6 +435,8 @@ def main(argv: list[str] | None = None) -> int:
             checks: list[tuple[str, Callable[[], None]]] = [
                 ("--version", lambda: check_version(smoke)),
                 ("local extract, non-ASCII path, --output", lambda: check_local_extract_non_ascii(smoke)),
+                ("local OCR of a scanned TIFF (bundled models)", lambda: check_local_ocr_of_a_scan(smoke)),
+                ("local e-invoice XML, exact values", lambda: check_local_einvoice_xml(smoke)),
                 ("--args-file", lambda: check_args_file(smoke)),
                 ("batch of a folder with a journal", lambda: check_batch_folder(smoke)),
                 (

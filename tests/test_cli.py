@@ -266,10 +266,10 @@ def test_file_over_the_size_limit(env: dict[str, str], tmp_path: Path) -> None:
     assert run.exit_code == 4 and "too large" in run.error["message"]
 
 
-def test_scanned_pdf_needs_ocr(env: dict[str, str], tmp_path: Path) -> None:
+def test_damaged_image(env: dict[str, str], tmp_path: Path) -> None:
     png = _make(tmp_path, "scan.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
     run = run_docrelay("extract", str(png), env=env)
-    assert run.exit_code == 4 and "OCR" in run.error["message"]
+    assert run.exit_code == 4 and "scan.png is not a readable image" in run.error["message"]
 
 
 def test_batch_with_a_bad_document_exits_11(env: dict[str, str], tmp_path: Path) -> None:

@@ -161,3 +161,10 @@ def test_label_tokens_fold_case_accents_and_number_words() -> None:
     assert tokenize_label("Facture n°") == ("facture", "no")
     assert norm_token("Fälligkeitsdatum:") == "falligkeitsdatum"
     assert norm_token(":") == ""
+
+
+def test_label_tokens_fold_letters_without_a_decomposition() -> None:
+    # OCR reads the Norwegian "ø" as "o" and "å" as "a": the label still matches.
+    assert norm_token("Beløp") == norm_token("Belop") == "belop"
+    assert tokenize_label("Totalt å betale") == tokenize_label("Totalt a betale")
+    assert norm_token("Æ") == "ae"

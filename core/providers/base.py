@@ -46,6 +46,8 @@ class Capabilities:
     human_review: bool = False
     text_analysis: bool = False
     models_listing: bool = True
+    scans: bool = True  # scanned PDFs and images (PNG, JPEG, TIFF, WebP) are read, by OCR
+    e_invoices: bool = False  # the exact values of an embedded or given UBL / CII e-invoice XML
 
 
 @dataclass

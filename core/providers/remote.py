@@ -11,7 +11,9 @@ from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
+from core.errors import InputError
 from core.providers.base import Provider
+from core.sources import XML_TYPE, DocumentSource
 from core.transport import AuthStrategy, Classifier, HttpClient
 
 ApiT = TypeVar("ApiT")
@@ -36,6 +38,15 @@ class RemoteProvider(Provider, Generic[ApiT]):
     @abstractmethod
     def make_api(self, http: HttpClient) -> ApiT:
         """The service's API wrapper over the built client."""
+
+    def require_service_type(self, source: DocumentSource) -> None:
+        """Refuse, before anything is sent, what only the local engine reads (XML e-invoices)."""
+        if source.content_type == XML_TYPE:
+            raise InputError(
+                f"{source.name} is an XML e-invoice, which the {self.name} service does not read",
+                hint="Use the local provider (--provider local): it reads UBL and CII e-invoices exactly.",
+                provider=self.name,
+            )
 
     def service_url(self) -> str:
         """The API base: the URL setting, else the default (a provider may derive it)."""

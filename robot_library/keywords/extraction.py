@@ -51,12 +51,15 @@ class ExtractionKeywords(Component):
         (``0,1,-1``: the first two and the last); ``max_pages`` caps how many are read (providers that
         cannot select pages ignore both).
 
+        The ``local`` provider reads scans and images by OCR, and an e-invoice's values exactly (a
+        Factur-X, ZUGFeRD or XRechnung PDF, or a UBL / CII ``.xml`` file).
+
         ``agent`` (Cradl) runs the document through that Cradl Agent instead of a model: the agent
         predicts with its own settings and may wait for a person to review the values; the result
         carries ``agent_run_status`` and ``review`` in its ``extras``. `List Models` lists agents too.
 
-        Fails if the file is missing, empty or not a PDF, JPEG, PNG, TIFF or WebP, if the model is
-        unknown, if the service reports that it could not process the document, or if the job does
+        Fails if the file is missing, empty or not a PDF, JPEG, PNG, TIFF, WebP or XML e-invoice, if the
+        model is unknown, if the service reports that it could not process the document, or if the job does
         not finish in time (the message then has the job handle to resume with `Wait For Result`).
 
         | ${result} =    Extract Document    ${CURDIR}/invoices/invoice 7.pdf

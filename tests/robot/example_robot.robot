@@ -45,7 +45,7 @@ Invoice Robot Sends Unreadable Files To Review
     ${run} =    Run Robot    --variable    INBOX:${inbox}    ${EXAMPLE}    outputdir=${out}
     Should Be Equal As Integers    ${run.rc}    0
     ${review} =    Get File    ${out}/invoices/review.txt
-    Should Match    ${review}    broken.pdf: Unsupported file type: *broken.pdf is not a PDF, JPEG, PNG, TIFF or WebP file.*
+    Should Match    ${review}    broken.pdf: Unsupported file type: *broken.pdf is not a PDF, JPEG, PNG, TIFF, WebP or XML e-invoice file.*
     ${accepted} =    List Files In Directory    ${out}/invoices/accepted
     Should Be Equal    ${accepted}    ${{ ['invoice.pdf'] }}
     [Teardown]    Remove Directory    ${inbox}    recursive=True

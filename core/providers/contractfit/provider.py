@@ -141,6 +141,7 @@ class ContractfitProvider(RemoteProvider[ContractfitApi]):
     # -- the steps -----------------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
         """Describe the document; the bytes go out in start_prediction, into the chosen inbox."""
+        self.require_service_type(source)
         return DocumentInfo.from_source(source)
 
     def start_prediction(

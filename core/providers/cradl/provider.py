@@ -210,6 +210,7 @@ class CradlProvider(RemoteProvider[CradlApi]):
 
     # -- the steps -----------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
+        self.require_service_type(source)
         document = self.api.create_document(source)
         return DocumentInfo.from_source(
             source,

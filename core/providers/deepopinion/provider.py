@@ -150,10 +150,12 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
     # -- the steps -----------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
         """Nothing is sent yet: DeepOpinion takes the file with the extraction call itself."""
+        self.require_service_type(source)
         return DocumentInfo.from_source(source)
 
     def extract(self, source: DocumentSource, model: str | None, options: PredictOptions) -> Result:
         """DeepOpinion extracts synchronously: the result comes with the answer to the one call."""
+        self.require_service_type(source)
         model_id = self._model_id(model)
         organization, project = self._workspace()
         self._check_options(options)

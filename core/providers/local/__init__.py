@@ -1,9 +1,10 @@
-"""The offline `local` provider: reads the PDF text layer on this machine (no account, no network).
+"""The offline `local` provider: reads documents on this machine (no account, no network).
 
     from core.providers.local import LocalProvider, extract_bytes, extract_source
 
 Models are Cradl fieldConfig JSON: the built-in `invoice` (models/invoice.json) or a file path.
-PDFs without a text layer (scans) and images need OCR, which this provider does not do.
+Scanned pages and images are read by OCR (models inside the rapidocr package); a Factur-X, ZUGFeRD
+or XRechnung PDF, or a UBL / CII XML file, gives its structured values exactly.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The offline extraction: PDF text layer -> tables and fields of a model -> the normalized Result."""
+"""The offline extraction: PDF text layer, OCR of scans and images, or e-invoice XML -> tables and
+fields of a model -> the normalized Result."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import json
 from collections import deque
 from collections.abc import Iterator
 
-from core.errors import InputError
 from core.models import DocumentInfo, Result
 from core.providers.local.fields import Context, Found, labelled_values
 from core.providers.local.heuristics import (
@@ -20,6 +20,7 @@ from core.providers.local.heuristics import (
     scan_ibans,
 )
 from core.providers.local.modelspec import ModelSpec, load_model
+from core.providers.local.scans import count_image_pages, iter_image_pages, scale_by_ocr_confidence
 from core.providers.local.scoring import (
     LineRows,
     check_currency,
@@ -29,13 +30,15 @@ from core.providers.local.scoring import (
     line_sum,
     rank,
 )
+from core.providers.local.structured import apply_einvoice, find_embedded, read_xml_document, xml_result
 from core.providers.local.tables import TableFinder, TableFound
-from core.providers.local.textlayer import OCR_HINT, PageText, TextLayer, iter_pages
-from core.sources import DocumentSource
+from core.providers.local.textlayer import PageText, TextLayer, count_pages, iter_pages
+from core.sources import XML_TYPE, DocumentSource
 
 PROVIDER_NAME = "local"
 DEFAULT_MODEL = "invoice"
-ENGINE_VERSION = "2"
+PDF_TYPE = "application/pdf"
+ENGINE_VERSION = "3"  # 2: accuracy rules, long documents streamed; 3: OCR of scans and images, e-invoices
 # A long document is streamed: the line items are read from every page, the header fields from the
 # first and last pages only (where invoices print them), so memory stays flat with the page count.
 HEAD_PAGES = 6
@@ -52,14 +55,33 @@ def prediction_hex(sha256: str, model: ModelSpec, pages: list[int] | None) -> st
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def require_pdf(source: DocumentSource) -> None:
-    if source.content_type != "application/pdf":
-        kind = source.content_type.split("/")[-1].upper()
-        raise InputError(
-            f"{source.name} is an image ({kind}): the document has no text layer",
-            hint=OCR_HINT,
-            provider=PROVIDER_NAME,
-        )
+def iter_document_pages(
+    source: DocumentSource, data: bytes, pages: list[int] | None
+) -> tuple[int, Iterator[PageText]]:
+    """The page count and the document's pages one at a time: a PDF's text layer (scanned pages by
+    OCR), or an image's pages by OCR."""
+    if source.content_type == PDF_TYPE:
+        return iter_pages(data, source.name, pages)
+    return iter_image_pages(data, source.name, pages)
+
+
+def count_document_pages(source: DocumentSource) -> int | None:
+    """Pages of a PDF or image; None for an XML e-invoice (it has none). Checks the document."""
+    if source.content_type == PDF_TYPE:
+        return count_pages(source.read_bytes(), source.name)
+    if source.content_type == XML_TYPE:
+        read_xml_document(source.read_bytes(), source.name)
+        return None
+    return count_image_pages(source.read_bytes(), source.name)
+
+
+def read_from(layer: TextLayer) -> str:
+    """Where the words came from, for the result's extras."""
+    if not layer.ocr_pages:
+        return "text layer"
+    if len(layer.ocr_pages) == len(layer.pages_read):
+        return "ocr"
+    return "text layer and ocr"
 
 
 def extract_source(
@@ -67,17 +89,20 @@ def extract_source(
 ) -> Result:
     """Run the local engine on a checked document source; raises InputError/NotFoundError/ConfigError."""
     spec = load_model(model or DEFAULT_MODEL)
-    require_pdf(source)
     data = source.read_bytes()
-    page_count, stream = iter_pages(data, source.name, pages)
+    document = DocumentInfo.from_source(source, id=document_id(source.sha256))
+    if source.content_type == XML_TYPE:
+        prediction_id = f"local:prediction:{prediction_hex(source.sha256, spec, None)}"
+        return xml_result(read_xml_document(data, source.name), spec, document, prediction_id, ENGINE_VERSION)
+    invoice, warnings = find_embedded(data, source.name) if source.content_type == PDF_TYPE else (None, [])
+    page_count, stream = iter_document_pages(source, data, pages)
     layer, date_order, tables = read_windowed(page_count, stream, spec)
     del data
-    document = DocumentInfo.from_source(
-        source,
-        pages=layer.page_count,
-        id=document_id(source.sha256),
-    )
-    return build_result(layer, spec, document, pages, date_order=date_order, tables=tables)
+    document.pages = layer.page_count
+    result = build_result(layer, spec, document, pages, date_order=date_order, tables=tables)
+    if warnings:
+        result.extras["warnings"] = warnings
+    return apply_einvoice(result, invoice, spec) if invoice else result
 
 
 def extract_bytes(data: bytes, name: str = "document.pdf", model: str | None = None) -> Result:
@@ -126,9 +151,12 @@ def read_windowed(
     tables: TablesRead | None = None
     date_order = "DMY"
     read: list[int] = []
+    ocr_pages: list[int] = []
     words = 0
     for page in stream:
         read.append(page.index)
+        if page.ocr:
+            ocr_pages.append(page.index)
         words += sum(len(line.words) for line in page.lines)
         if tables is None and len(head) < HEAD_PAGES:
             head.append(page)
@@ -143,7 +171,9 @@ def read_windowed(
     if tables is None:
         date_order = document_date_order(TextLayer(page_count, head))
         tables = TablesRead.of_pages(head, spec, date_order)
-    layer = TextLayer(page_count=page_count, pages=[*head, *tail], read=read, words_read=words)
+    layer = TextLayer(
+        page_count=page_count, pages=[*head, *tail], read=read, words_read=words, ocr_pages=ocr_pages
+    )
     return layer, date_order, tables
 
 
@@ -194,20 +224,25 @@ def build_result(
     check_dates(ranked)
     check_currency(ranked)
     result_tables = {key: rows.finish(consistent) for key, rows in tables.outputs.items()}
+    fields = field_values(spec, ranked)
+    if layer.ocr_pages:
+        scale_by_ocr_confidence(fields, ranked)
     return Result(
         provider=PROVIDER_NAME,
         model=spec.id,
         status="succeeded",
         document=document,
         prediction_id=f"local:prediction:{prediction_hex(document.sha256 or '', spec, pages)}",
-        fields=field_values(spec, ranked),
+        fields=fields,
         tables=result_tables,
+        extras={"read_from": read_from(layer)},
         raw={
             "engine": "docrelay-local",
             "engine_version": ENGINE_VERSION,
             "model": spec.name,
             "pages_read": layer.pages_read,
             "words": layer.word_count,
+            "ocr_pages": layer.ocr_pages,
             "date_order": date_order,
             "notes": {k: [*r.best.notes, r.best.how] for k, r in ranked.items() if r.best},
         },

@@ -73,9 +73,13 @@ class Parsed:
     note: str | None = None  # why quality is below 1
 
 
+# Letters Unicode does not decompose into a base letter and an accent (OCR often reads "ø" as "o").
+_UNDECOMPOSED = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d"})
+
+
 def fold(text: str) -> str:
-    """Lower case without accents: for comparing words across languages."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Lower case without accents (å -> a, ø -> o): for comparing words across languages and OCR."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 

@@ -1,4 +1,4 @@
-"""The `local` provider: offline extraction from the PDF text layer, no account, no network.
+"""The `local` provider: offline extraction (text layer, OCR of scans, e-invoices), no account, no network.
 
 A prediction runs at once (`extract`). Services keep the result of a submitted job in the result
 cache (platformdirs user_cache_dir("docrelay")/local, or $DOCRELAY_CACHE_DIR/local); as a repeat costs
@@ -18,12 +18,12 @@ from core.providers.base import Capabilities, PredictOptions, Provider
 from core.providers.local.engine import (
     DEFAULT_MODEL,
     PROVIDER_NAME,
+    count_document_pages,
     document_id,
     extract_source,
-    require_pdf,
 )
 from core.providers.local.modelspec import MODEL_PATH_HINT, builtin_model_names, load_model
-from core.providers.local.textlayer import count_pages
+from core.providers.local.ocr import ocr_check
 from core.resultcache import CACHE_ENV, ResultCache
 from core.sources import DocumentSource
 
@@ -38,7 +38,7 @@ def cache_dir() -> Path:
 
 
 class LocalProvider(Provider):
-    """Extraction on this machine from the PDF text layer (no OCR): invoices or any fieldConfig model."""
+    """Extraction on this machine: the PDF text layer, OCR of scans and images, e-invoice XML."""
 
     name: ClassVar[str] = PROVIDER_NAME
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -49,6 +49,8 @@ class LocalProvider(Provider):
         confidence=True,
         line_items=True,
         models_listing=True,
+        scans=True,
+        e_invoices=True,
     )
     default_model: ClassVar[str | None] = DEFAULT_MODEL
     max_workers: ClassVar[int | None] = 1  # pdfium is not thread-safe: a batch runs local jobs one at a time
@@ -69,20 +71,18 @@ class LocalProvider(Provider):
 
     # -- the steps -------------------------------------------------------------------------
     def extract(self, source: DocumentSource, model: str | None, options: PredictOptions) -> Result:
-        """The result at once: the PDF is read once (twice only to cap `max_pages` at its page count)."""
+        """The result at once: the document is read once (twice only to cap `max_pages` at its page count)."""
         pages = options.pages
         if not pages and options.max_pages:
-            require_pdf(source)
-            page_count = count_pages(source.read_bytes(), source.name)
-            pages = list(range(min(options.max_pages, page_count or options.max_pages)))
+            page_count = count_document_pages(source)  # None for an XML e-invoice: no pages to cap
+            pages = list(range(min(options.max_pages, page_count))) if page_count else None
         return extract_source(source, model or DEFAULT_MODEL, pages)
 
     def upload(self, source: DocumentSource) -> DocumentInfo:
         """Nothing leaves the machine: checks the document and counts its pages."""
-        require_pdf(source)
         return DocumentInfo.from_source(
             source,
-            pages=count_pages(source.read_bytes(), source.name),
+            pages=count_document_pages(source),
             id=document_id(source.sha256),
         )
 
@@ -119,6 +119,7 @@ class LocalProvider(Provider):
                     error_type="config_error",
                 )
             )
+        checks.append(ocr_check())
         names = builtin_model_names()
         try:
             for name in names:

@@ -83,8 +83,17 @@ class LineRows:
         self.rows: list[TableRow] = []
         self.amount_total = Decimal(0)
         self.amounts = 0
+        # Row number -> the OCR certainty of its cells that OCR was unsure of (text-layer rows: none).
+        self.ocr_certainty: dict[int, dict[str, float]] = {}
 
     def add(self, row: RowCells) -> None:
+        unsure = {
+            key: certainty
+            for key, words in row.cells.items()
+            if (certainty := min((w.confidence for w in words), default=1.0)) < 1.0
+        }
+        if unsure:
+            self.ocr_certainty[len(self.rows)] = unsure
         self.rows.append(_row(row, self.keys, consistent_total=False))
         amount = _decimal(_value(row, "amount"))
         if amount is not None:
@@ -92,12 +101,18 @@ class LineRows:
             self.amounts += 1
 
     def finish(self, consistent_total: bool) -> list[TableRow]:
-        """The rows; a total that adds up with them raises every read cell a little."""
+        """The rows; a total that adds up with them raises every read cell a little, and a cell read
+        by OCR is then only as sure as the OCR was of its words."""
         if consistent_total:
             for row in self.rows:
                 for cell in row.values():
                     if cell.value is not None and cell.confidence is not None:
                         cell.confidence = clamp(cell.confidence + 0.03)
+        for number, unsure in self.ocr_certainty.items():
+            for key, certainty in unsure.items():
+                unsure_cell = self.rows[number].get(key)
+                if unsure_cell is not None and unsure_cell.confidence is not None:
+                    unsure_cell.confidence = round(unsure_cell.confidence * certainty, 3)
         return self.rows
 
 

@@ -136,7 +136,7 @@ def _joined_hyphenations(lines: list[Line]) -> list[Line]:
             if below is not None:
                 text = word.text.rstrip("".join(_HYPHENS)) + below.text
                 joined.append(_merged([word, below]))
-                joined[-1] = Word(text, *_box(joined[-1]))
+                joined[-1] = Word(text, *_box(joined[-1]), confidence=joined[-1].confidence)
         if joined:
             out.append(Line(page=upper.page, index=upper.index, words=joined))
     return out
@@ -441,4 +441,5 @@ def _merged(words: list[Word]) -> Word:
         max(w.y2 for w in words),
         max(w.size for w in words),
         first.page_width,
+        min(w.confidence for w in words),
     )

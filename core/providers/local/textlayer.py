@@ -18,11 +18,14 @@ from typing import Any
 from core.errors import InputError
 from core.providers.local.pdfguard import MAX_TEXT_RUNS_PER_PAGE, text_runs_over_limit
 
-OCR_HINT = (
-    "It needs OCR, which the offline `local` provider does not do: use a cloud provider "
-    "(cradl, contractfit or deepopinion), or a PDF with a text layer (one saved or printed from the "
-    "original application, not scanned)."
+LEGIBLE_HINT = (
+    "Check that the scan is legible: at least 150 dpi, not blurred, text dark on a light background. "
+    "A PDF saved from the original application (with a text layer) reads best."
 )
+BLANK_HINT = "Check that this is the right file: it has neither text nor images to read."
+
+# A page with fewer words than this and an image is a scan (perhaps with a stamped page number).
+MIN_TEXT_WORDS = 3
 
 # PDFium is not thread-safe: batch runs call the engine from several threads, one at a time here.
 PDFIUM_LOCK = threading.RLock()
@@ -55,6 +58,7 @@ class Word:
     y2: float
     size: float  # height of the loose box in points: a font-size proxy
     page_width: float = 595.0  # points, to measure gaps in the same unit as `size`
+    confidence: float = 1.0  # OCR's confidence in the word; the text layer's words are certain
 
     @property
     def height(self) -> float:
@@ -95,6 +99,7 @@ class PageText:
     width: float  # points
     height: float
     lines: list[Line] = field(default_factory=list)
+    ocr: bool = False  # read by OCR (a scanned page: no text layer there)
 
     @property
     def words(self) -> Iterator[Word]:
@@ -111,6 +116,7 @@ class TextLayer:
     pages: list[PageText]
     read: list[int] | None = None
     words_read: int | None = None
+    ocr_pages: list[int] = field(default_factory=list)  # pages read by OCR (no text layer there)
 
     @property
     def word_count(self) -> int:
@@ -205,16 +211,18 @@ def select_pages(requested: list[int] | None, page_count: int) -> list[int]:
 
 
 def read_text_layer(data: bytes, name: str, pages: list[int] | None = None) -> TextLayer:
-    """Words and lines of the chosen pages, all held; InputError if the PDF has no text layer."""
+    """Words and lines of the chosen pages, all held; InputError if no page has text, even by OCR."""
     page_count, stream = iter_pages(data, name, pages)
-    return TextLayer(page_count=page_count, pages=list(stream))
+    held = list(stream)
+    return TextLayer(page_count=page_count, pages=held, ocr_pages=[p.index for p in held if p.ocr])
 
 
 def iter_pages(data: bytes, name: str, pages: list[int] | None = None) -> tuple[int, Iterator[PageText]]:
     """The page count, and the chosen pages one at a time (each read when asked for).
 
     Raises InputError at once for encrypted, damaged and too heavy documents, and from the iterator
-    when the document turns out to have no text at all (scanned) once its pages are read."""
+    when no page turns out to have text, even by OCR, once its pages are read. A page with fewer
+    than MIN_TEXT_WORDS words and an image on it is read by OCR (its PageText says `ocr`)."""
     with PDFIUM_LOCK:
         pdf = _open_document(data, name)
         try:
@@ -257,12 +265,14 @@ def _pages(pdf: Any, data: bytes, name: str, chosen: list[int]) -> Iterator[Page
                         )
                     finally:
                         textpage.close()
-                    if not words and not has_images:
-                        has_images = _has_image_objects(pdfium_c, page)
+                    ocr = len(words) < MIN_TEXT_WORDS and _has_image_objects(pdfium_c, page)
+                    if ocr:
+                        has_images = True
+                        words, width, height = _ocr_page(page, index, width, height)
                 finally:
                     page.close()
             words_seen += len(words)
-            yield PageText(index=index, width=width, height=height, lines=group_lines(words))
+            yield PageText(index=index, width=width, height=height, lines=group_lines(words), ocr=ocr)
     finally:
         with PDFIUM_LOCK:
             pdf.close()
@@ -272,8 +282,22 @@ def _pages(pdf: Any, data: bytes, name: str, chosen: list[int]) -> Iterator[Page
                 f"{name} is not a readable PDF: the file is damaged or incomplete (it has no end marker)",
                 hint="Check that the file was copied or downloaded completely, or save it again as PDF.",
             )
-        what = "is a scanned or image-only PDF" if has_images else "has no text"
-        raise InputError(f"{name} {what}: the document has no text layer", hint=OCR_HINT)
+        if has_images:
+            raise InputError(
+                f"{name} is a scanned or image-only PDF, and OCR found no text in it", hint=LEGIBLE_HINT
+            )
+        raise InputError(f"{name} has no text: its pages are blank", hint=BLANK_HINT)
+
+
+def open_document(data: bytes, name: str) -> Any:
+    """The pypdfium2 document (call under PDFIUM_LOCK); InputError for encrypted or damaged PDFs."""
+    return _open_document(data, name)
+
+
+def _ocr_page(page: Any, index: int, width: float, height: float) -> tuple[list[Word], float, float]:
+    from core.providers.local.scans import ocr_pdf_page
+
+    return ocr_pdf_page(page, index, width, height)
 
 
 def _has_image_objects(pdfium_c: Any, page: Any) -> bool:

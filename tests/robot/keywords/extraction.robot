@@ -23,7 +23,7 @@ ${TIMED_OUT}        The job did not finish within 0.3 s. The job goes on: resume
 ...                 and its job handle drjob1.* (or give a longer timeout)
 ${NOT_PROCESSED}    SEPARATOR=
 ...                 GLOB:The service could not process docrelay-blank.png: Could not process document
-...                 ${SPACE}las:document:*: docrelay-blank.png is an image (PNG): the document has no text layer.*
+...                 ${SPACE}las:document:*: docrelay-blank.png: OCR found no text in the image.*
 ${NO_MODEL}         GLOB:cradl has no such resource (HTTP 404, POST 127.0.0.1:*/v1/predictions):
 ...                 Model las:model:nosuch not found.*
 ${HTTP_500}         GLOB:cradl failed to handle the request (HTTP 500, POST 127.0.0.1:*/v1/predictions):
@@ -70,6 +70,15 @@ Extract Document Through A Cradl Agent
     Should Be Equal    ${number}    INV-2026-0042
     Emulator Count Should Be    POST /agents/{agentId}/runs    1
 
+E-Invoice XML Gives Exact Values
+    [Setup]    Use Provider    local
+    ${result} =    Extract Document    ${CURDIR}/../../einvoices/XRECHNUNG_Einfach.ubl.xml
+    Should Be Equal    ${result}[extras][read_from]    e-invoice
+    ${total} =    Get Field Value    ${result}    total_amount    min_confidence=1.0
+    Should Be Equal    ${total}    529.87
+    ${rows} =    Get Table Rows    ${result}
+    Should Be Equal    ${rows}[0][description]    Trennblätter A4
+
 Pages Can Be Selected
     [Setup]    Use Provider    local
     ${result} =    Extract Document    ${SAMPLES}/faktura-nordlys-no.pdf    pages=0    max_pages=1
@@ -83,7 +92,7 @@ Wrong Path Fails With One Clear Line
 Unsupported File Fails
     [Setup]    Use Provider    local
     Run Keyword And Expect Error
-    ...    GLOB:Unsupported file type: *README.md is not a PDF, JPEG, PNG, TIFF or WebP file.*
+    ...    GLOB:Unsupported file type: *README.md is not a PDF, JPEG, PNG, TIFF, WebP or XML e-invoice file.*
     ...    Extract Document    ${SAMPLES}/README.md
 
 Empty File Fails
