@@ -26,9 +26,11 @@ class DocRelayError(Exception):
         details: dict[str, Any] | None = None,
     ) -> None:
         from core.redact import redact_text
+        from core.sources import displayable
 
-        self.message = redact_text(message)
-        self.hint = redact_text(hint) if hint else None
+        # displayable: a file name with undecodable bytes must not break JSON or UTF-8 output.
+        self.message = displayable(redact_text(message))
+        self.hint = displayable(redact_text(hint)) if hint else None
         self.provider = provider
         self.status = status
         self.request_id = request_id

@@ -115,7 +115,7 @@ def test_progress_bar_only_on_a_terminal(
     [
         (("--concurrency", "0"), 2, "Concurrency must be between 1 and 64"),
         (("--rate-limit", "0"), 3, "Invalid rate_limit"),
-        (("--files-from", "nowhere.txt"), 4, "file list nowhere.txt does not exist"),
+        (("--files-from", "nowhere.txt"), 4, "the file list nowhere.txt: it does not exist"),
         (("--csv", "no/such/folder/out.csv"), 2, "does not exist"),
     ],
 )

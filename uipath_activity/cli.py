@@ -17,7 +17,7 @@ from typing import Any
 
 from core._version import __version__
 from core.errors import BatchFailedError, DocRelayError, InternalError, Interrupted, UsageError
-from core.files import write_text_atomic
+from core.files import regular_file_target, write_text_atomic
 from uipath_activity.args import PROG, ArgumentsError, build_parser, expand_args_file
 from uipath_activity.commands import COMMANDS
 
@@ -40,13 +40,21 @@ def _envelope(
 
 
 def _check_output_path(path: str) -> Path:
-    target = Path(path).expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise UsageError(f"--output {path} is a folder", hint="Give a file name for the JSON output.")
+    """Where --output goes, checked before any work: a link is followed to its file; a folder, pipe or
+    device is refused (replacing it would break it)."""
+    shown = Path(path).expanduser()
+    try:
+        target = regular_file_target(shown)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot write --output {path}: {exc.strerror or exc}",
+            hint="Give the name of a regular file for the JSON output (or leave --output out: "
+            "the JSON is always printed).",
+        ) from None
+    folder = target.parent
     if not folder.is_dir():
         raise UsageError(
-            f"Cannot write --output {path}: the folder {folder} does not exist",
+            f"Cannot write --output {path}: the folder {shown.parent} does not exist",
             hint="Create the folder first or choose another path.",
         )
     if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
@@ -147,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser = build_parser()
             if any(a in ("-h", "--help") for a in raw) and sys.stdout.isatty():
                 parser.parse_args(raw)  # argparse prints the help and exits 0
-            expanded = expand_args_file(raw)
+            expanded = expand_args_file(raw, parser)
             args = parser.parse_args(expanded)
         except SystemExit as exc:  # --help printed by argparse
             return int(exc.code or 0)

@@ -4,37 +4,32 @@ each opened, checked and hashed before anything is sent."""
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import DocRelayError, InputError, UsageError
-from core.sources import DocumentSource
+from core.files import read_small_text
+from core.sources import DocumentSource, displayable
 
 DocumentInput = str | os.PathLike[str] | bytes | DocumentSource
 
 
+FILE_LIST_LIMIT = 16 * 1024 * 1024  # about 100,000 paths
+
+
 def read_file_list(list_path: str | os.PathLike[str]) -> list[str]:
-    """The paths in a list file, one per line (UTF-8, BOM allowed); blank lines and `#` comments are
-    skipped. Relative paths are taken from the current folder. `-` reads standard input."""
-    shown = os.fspath(list_path)
-    try:
-        if shown == "-":
-            text = sys.stdin.read()
-        else:
-            text = Path(list_path).expanduser().read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(
-            f"The file list {shown} does not exist", hint="Check the --files-from path."
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise InputError(
-            f"Cannot read the file list {shown}: {reason}",
-            hint="Give a UTF-8 text file with one document path per line.",
-        ) from None
+    """The paths in a list file, one per line (UTF-8, BOM allowed, or UTF-16 with BOM); blank lines and
+    `#` comments are skipped. Relative paths are taken from the current folder. `-` reads standard input.
+    A list larger than 16 MB is refused (UsageError): it is no list of paths."""
+    text = read_small_text(
+        list_path,
+        limit=FILE_LIST_LIMIT,
+        what="the file list",
+        error=InputError,
+        hint="Give --files-from a text file with one document path per line.",
+    )
     lines = (line.strip().strip('"') for line in text.splitlines())
     return [line for line in lines if line and not line.startswith("#")]
 
@@ -92,4 +87,4 @@ def prepare(documents: Sequence[DocumentInput], *, workers: int = 4) -> list[Pre
 def _shown(document: str | os.PathLike[str] | DocumentSource) -> str:
     if isinstance(document, DocumentSource):
         return document.source or document.name
-    return os.fspath(document)
+    return displayable(os.fspath(document))

@@ -5,6 +5,7 @@ pypdfium2 is imported inside the functions so that importing the local provider 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -144,7 +145,7 @@ def _open_document(data: bytes, name: str) -> Any:
 
 def count_pages(data: bytes, name: str) -> int:
     """The number of pages; raises InputError for encrypted or damaged PDFs."""
-    with PDFIUM_LOCK:
+    with PDFIUM_LOCK, _damaged_as_input_error(name):
         return _count_pages(data, name)
 
 
@@ -181,8 +182,23 @@ def select_pages(requested: list[int] | None, page_count: int) -> list[int]:
 
 def read_text_layer(data: bytes, name: str, pages: list[int] | None = None) -> TextLayer:
     """Words and lines of the chosen pages; InputError if the PDF has no text layer at all."""
-    with PDFIUM_LOCK:
+    with PDFIUM_LOCK, _damaged_as_input_error(name):
         return _read_text_layer(data, name, pages)
+
+
+@contextlib.contextmanager
+def _damaged_as_input_error(name: str) -> Iterator[None]:
+    """A PDF that opens but whose pages cannot be loaded (a page tree that is circular or thousands of
+    levels deep) is damaged input, not a bug: it fails this document only."""
+    import pypdfium2 as pdfium
+
+    try:
+        yield
+    except pdfium.PdfiumError as exc:
+        raise InputError(
+            f"{name} is not a readable PDF: its pages cannot be loaded ({exc})",
+            hint="The file is damaged; save it again as PDF (e.g. print it to PDF) and try again.",
+        ) from None
 
 
 def _read_text_layer(data: bytes, name: str, pages: list[int] | None) -> TextLayer:
