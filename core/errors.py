@@ -71,6 +71,13 @@ class UsageError(DocRelayError):
     type = "usage_error"
 
 
+class JournalError(UsageError):
+    """The batch journal cannot be used as it is (damaged, or a row docrelay does not understand).
+    The message says how to recover; nothing is sent while it stands."""
+
+    type = "journal_error"
+
+
 class ConfigError(DocRelayError):
     exit_code = 3
     type = "config_error"

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.batch.inputs import DocumentInput, Prepared, prepare
-from core.batch.journal import Journal
+from core.batch.journal import DamagedRow, Journal
 from core.batch.steps import POLL, DocTask, Steps, document_info
 from core.errors import DocRelayError
 from core.models import Result, ResultError
@@ -134,7 +134,14 @@ class BatchEngine:
         for sha256, items in groups.items():
             source = items[0].source
             assert source is not None
-            entry = self.journal.ensure(sha256, provider.name, model, source.source, source.name)
+            try:
+                entry = self.journal.ensure(sha256, provider.name, model, source.source, source.name)
+            except DamagedRow as exc:  # quarantined: no call for it, the others go on
+                for item in items:
+                    item.error = exc
+                    results[item.index] = _unreadable(provider.name, model, item)
+                    self._emit(results[item.index])
+                continue
             if entry.state == "succeeded" and entry.result is not None:
                 done = Result.model_validate(entry.result)
                 done.extras["from_journal"] = True  # no call was made for it in this run
@@ -259,7 +266,8 @@ class BatchEngine:
 
 
 def _unreadable(provider: str, model: str | None, item: Prepared) -> Result:
-    """A failed result for an input that could not be read (nothing was sent, nothing journaled)."""
+    """A failed result for an input that could not be read or whose journal row is damaged (nothing
+    was sent, nothing journaled)."""
     from core.models import DocumentInfo
 
     assert item.error is not None

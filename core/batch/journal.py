@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from core.errors import UsageError
+from core.errors import JournalError, UsageError
 
 SCHEMA_VERSION = 1
 JOURNAL_FILE = "journal.sqlite3"
@@ -99,7 +99,9 @@ class Journal:
     """Thread-safe access to one journal file; use as a context manager or call close()."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, retention_days: float = RETENTION_DAYS):
-        self.path = Path(path).expanduser() if path else default_journal_path()
+        given = Path(path).expanduser() if path else default_journal_path()
+        # The real path: a second batch reaching the same file through a symlink meets the same lock.
+        self.path = Path(os.path.realpath(given))
         if self.path.is_dir():
             raise UsageError(
                 f"The journal {self.path} is a folder", hint="Give --journal a file name, e.g. batch.sqlite3."
@@ -126,15 +128,18 @@ class Journal:
             self._setup(retention_days)
         except sqlite3.DatabaseError as exc:
             self.close()
-            raise UsageError(
+            raise JournalError(
                 f"{self.path} is not a usable docrelay journal: {exc}",
-                hint="Give another --journal path (or delete this file to start afresh).",
+                hint=f"Give another --journal path, or move this file aside to start afresh ({_REDO}).",
             ) from exc
 
     def _setup(self, retention_days: float) -> None:
         db = self._db
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
+        problem = db.execute("PRAGMA quick_check").fetchone()[0]  # damaged pages: refuse before any call
+        if problem != "ok":
+            raise sqlite3.DatabaseError(f"the file is damaged ({problem})")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise sqlite3.DatabaseError(f"written by a newer docrelay (schema {version})")
@@ -160,7 +165,7 @@ class Journal:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, self._damage_stops():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -169,18 +174,31 @@ class Journal:
                 raise
             self._db.execute("COMMIT")
 
+    @contextmanager
+    def _damage_stops(self) -> Iterator[None]:
+        """A journal found damaged mid-run stops the batch (JournalError, exit 2): going on without a
+        record of what was paid for could pay twice."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(
+                f"The journal {self.path} is damaged: {exc}",
+                hint=f"Move it aside and run the batch again ({_REDO}).",
+            ) from None
+
     # -- reading -----------------------------------------------------------------------------
     def get(self, sha256: str, provider: str, model: str | None) -> Entry | None:
-        with self._lock:
+        """The row of this document; JournalError when the row is damaged (the row is left as it is)."""
+        with self._lock, self._damage_stops():
             row = self._db.execute(
                 "SELECT * FROM documents WHERE sha256=? AND provider=? AND model=?",
                 (sha256, provider, model or ""),
             ).fetchone()
-        return _entry(row) if row else None
+        return _entry(row, self.path) if row else None
 
     def counts(self) -> dict[str, int]:
         """Rows per state (for tests and diagnostics)."""
-        with self._lock:
+        with self._lock, self._damage_stops():
             rows = self._db.execute("SELECT state, COUNT(*) FROM documents GROUP BY state").fetchall()
         return {state: count for state, count in rows}
 
@@ -249,7 +267,26 @@ def _unpack(blob: bytes | None) -> dict[str, Any] | None:
     return value
 
 
-def _entry(row: sqlite3.Row) -> Entry:
+# What a run without this journal costs, said wherever we suggest starting a new one.
+_REDO = "documents it recorded as done are then sent, and paid for, again"
+
+
+def _entry(row: sqlite3.Row, path: Path) -> Entry:
+    """The row as an Entry, checked: a row with an unknown state or a damaged value raises JournalError,
+    so the engine quarantines that document (no call) instead of guessing and paying twice."""
+    from core.models import DocumentInfo, JobHandle
+
+    shown = row["source"] or row["name"] or row["sha256"]
+    if row["state"] not in STATES:
+        raise _row_error(path, shown, f"its state {row['state']!r} is not one docrelay knows")
+    try:
+        result = _unpack(row["result"])
+        if row["job"]:
+            JobHandle.model_validate_json(row["job"])
+        if row["document"]:
+            DocumentInfo.model_validate_json(row["document"])
+    except (zlib.error, ValueError, TypeError) as exc:
+        raise _row_error(path, shown, f"a value in it is damaged ({type(exc).__name__})") from None
     return Entry(
         sha256=row["sha256"],
         provider=row["provider"],
@@ -259,12 +296,25 @@ def _entry(row: sqlite3.Row) -> Entry:
         prediction_id=row["prediction_id"],
         document=row["document"],
         job=row["job"],
-        result=_unpack(row["result"]),
+        result=result,
         error_type=row["error_type"],
         error_message=row["error_message"],
         uploads=row["uploads"],
         predictions=row["predictions"],
         predict_started=row["predict_started"],
+    )
+
+
+class DamagedRow(JournalError):
+    """One row cannot be used: its document is failed without a call, the other documents go on."""
+
+
+def _row_error(path: Path, shown: str, why: str) -> DamagedRow:
+    return DamagedRow(
+        f"The journal {path} has a row for {shown} that docrelay cannot use: {why}; "
+        "the document was not sent, and the row was left as it is",
+        hint=f"Check on the service whether this document was processed; to process it again, run the "
+        f"batch with another --journal ({_REDO})",
     )
 
 

@@ -20,6 +20,7 @@ from core.errors import (
     DocRelayError,
     JobFailedError,
     JobTimeoutError,
+    JournalError,
     NetworkError,
     QuotaExceededError,
     RateLimitError,
@@ -37,7 +38,7 @@ UPLOAD, PREDICT, POLL = 1, 2, 3  # also the priority among due steps: finish doc
 
 def is_fatal(error: DocRelayError) -> bool:
     """Errors that every further document would meet too: stop the batch instead of failing them all."""
-    return isinstance(error, (ConfigError, AuthError, QuotaExceededError))
+    return isinstance(error, (ConfigError, AuthError, QuotaExceededError, JournalError))
 
 
 def is_transient(error: DocRelayError) -> bool:
