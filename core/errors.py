@@ -25,12 +25,14 @@ class DocRelayError(Exception):
         request_id: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
+        from core.hints import word
         from core.redact import redact_text
         from core.sources import displayable
 
         # displayable: a file name with undecodable bytes must not break JSON or UTF-8 output.
-        self.message = displayable(redact_text(message))
-        self.hint = displayable(redact_text(hint)) if hint else None
+        # word: hints name arguments in the words of the front end that runs (core.hints).
+        self.message = displayable(redact_text(word(message)))
+        self.hint = displayable(redact_text(word(hint))) if hint else None
         self.provider = provider
         self.status = status
         self.request_id = request_id

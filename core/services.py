@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.config import Settings, resolve_settings
 from core.errors import DocRelayError, InputError, JobFailedError, JobTimeoutError
+from core.hints import setting
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, ResultError, Review
 from core.providers import provider_class
 from core.providers.base import PredictOptions, Provider
@@ -170,7 +171,7 @@ class Client:
             if remaining <= 0:
                 raise JobTimeoutError(
                     f"{what} did not finish within {limit:g} s",
-                    hint=f"Fetch it later with {resume}, or raise --timeout.",
+                    hint=f"Fetch it later with {resume}, or raise {setting('timeout')}.",
                     provider=self.provider_name,
                     job=handle,
                 )
@@ -315,7 +316,7 @@ class Client:
 
             raise UsageError(
                 f"This job belongs to provider {handle.provider!r}, not {self.settings.provider!r}",
-                hint=f"Add --provider {handle.provider} (and its profile) to the command.",
+                hint=f"Add {setting('provider', handle.provider)} (and its profile).",
             )
         return handle
 

@@ -11,6 +11,7 @@ from robot.api import logger
 from robot.api.deco import keyword, library
 
 from core._version import __version__
+from core.hints import use_front_end
 from robot_library._support import (
     DocRelayCheckFailure,
     DocRelayFailure,
@@ -165,6 +166,7 @@ class DocRelay:
         | ...        client_id=%{CRADL_CLIENT_ID}    client_secret=${CRADL_SECRET}
         | Library    robot_library.DocRelay    profile=work    timeout=5 min
         """
+        use_front_end("robot")  # hints name arguments as `model=`, not `--model`
         self.ROBOT_LIBRARY_LISTENER = SecretMasker(self)
         self._settings = plain_settings(settings)  # registers secrets before anything is logged
         self._provider = provider or None

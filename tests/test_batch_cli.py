@@ -132,6 +132,12 @@ def test_usage_errors_cost_nothing(
 
 
 # -- killed and started again --------------------------------------------------------------------
+def _default_sigint() -> None:
+    # A test run started in the background (`scripts/test.sh &`) ignores SIGINT, and children inherit
+    # that: give the batch the handling a user's terminal gives it, or Ctrl+C would never reach it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(emu: CradlEmulator, tmp_path: Path, journal: Path) -> subprocess.Popen[str]:
     argv = [docrelay_executable(), "batch", str(tmp_path / "in"), "--model", MODEL, "--journal", str(journal)]
     return subprocess.Popen(
@@ -140,6 +146,7 @@ def start(emu: CradlEmulator, tmp_path: Path, journal: Path) -> subprocess.Popen
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
 
 
@@ -233,3 +240,10 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(
     summary = envelope["data"]["summary"]
     assert summary["pending"] >= 1 and summary["total"] == 12 and summary["failed"] == 0
     finish_and_check(emu, tmp_path, journal, 12)
+
+
+def test_the_ctrl_c_test_passes_when_started_in_the_background() -> None:
+    """`scripts/test.sh &` runs the suite with SIGINT ignored (POSIX shells do that for background jobs)."""
+    command = f"{sys.executable} -m pytest -q -p no:cacheprovider {__file__} -k ctrl_c_stops & wait"
+    proc = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]

@@ -34,7 +34,7 @@ def test_one_batch_at_a_time_per_journal(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.db"):
         with pytest.raises(UsageError, match="Another docrelay batch is using the journal") as busy:
             Journal(tmp_path / "j.db")
-        assert busy.value.exit_code == 2 and "--journal" in busy.value.full_message
+        assert busy.value.exit_code == 2 and "journal=" in busy.value.full_message
     Journal(tmp_path / "j.db").close()  # free again once the first one is closed
 
 

@@ -73,7 +73,7 @@ def test_a_row_docrelay_cannot_use_is_quarantined_without_a_call(
     assert again.summary == {"total": 4, "succeeded": 3, "failed": 1, "pending": 0}
     quarantined = again.results[1]
     assert quarantined.error is not None and quarantined.error.type == "journal_error"
-    assert needle in quarantined.error.message and "--journal" in quarantined.error.message
+    assert needle in quarantined.error.message and "journal=" in quarantined.error.message
     assert sorted(predictions_by_document(emu).values()) == [1, 1, 1, 1]  # nothing paid twice
     assert emu.stats["total_requests"] > calls_before  # (the new document was sent)
     row = sqlite3.connect(journal).execute("SELECT state FROM documents WHERE sha256=?", (bad,)).fetchone()

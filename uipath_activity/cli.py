@@ -18,6 +18,7 @@ from typing import Any
 from core._version import __version__
 from core.errors import BatchFailedError, DocRelayError, InternalError, Interrupted, UsageError
 from core.files import regular_file_target, write_text_atomic
+from core.hints import use_front_end
 from uipath_activity.args import PROG, ArgumentsError, build_parser, expand_args_file
 from uipath_activity.commands import COMMANDS
 
@@ -148,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 }
             )
         )
+    use_front_end("cli")  # hints say `--model`, not `model=`
     command = "docrelay"
     output: Path | None = None
     try:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from core.errors import JournalError, UsageError
+from core.hints import setting
 
 SCHEMA_VERSION = 1
 JOURNAL_FILE = "journal.sqlite3"
@@ -104,7 +105,8 @@ class Journal:
         self.path = Path(os.path.realpath(given))
         if self.path.is_dir():
             raise UsageError(
-                f"The journal {self.path} is a folder", hint="Give --journal a file name, e.g. batch.sqlite3."
+                f"The journal {self.path} is a folder",
+                hint=f"Give {setting('journal')} a file name, e.g. batch.sqlite3.",
             )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,7 +114,7 @@ class Journal:
         except OSError as exc:
             raise UsageError(
                 f"Cannot open the journal {self.path}: {exc.strerror or exc}",
-                hint="Choose a --journal path in a folder you can write to.",
+                hint=f"Choose a {setting('journal')} path in a folder you can write to.",
             ) from exc
         try:
             self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
@@ -120,7 +122,7 @@ class Journal:
             self._lock_file.close()
             raise UsageError(
                 f"Cannot open the journal {self.path}: {exc}",
-                hint="Choose a --journal path in a folder you can write to.",
+                hint=f"Choose a {setting('journal')} path in a folder you can write to.",
             ) from exc
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
@@ -130,7 +132,8 @@ class Journal:
             self.close()
             raise JournalError(
                 f"{self.path} is not a usable docrelay journal: {exc}",
-                hint=f"Give another --journal path, or move this file aside to start afresh ({_REDO}).",
+                hint=f"Give another {setting('journal')} path, or move this file aside to start afresh "
+                f"({_REDO}).",
             ) from exc
 
     def _setup(self, retention_days: float) -> None:
@@ -314,7 +317,7 @@ def _row_error(path: Path, shown: str, why: str) -> DamagedRow:
         f"The journal {path} has a row for {shown} that docrelay cannot use: {why}; "
         "the document was not sent, and the row was left as it is",
         hint=f"Check on the service whether this document was processed; to process it again, run the "
-        f"batch with another --journal ({_REDO})",
+        f"batch with another {setting('journal')} ({_REDO})",
     )
 
 
@@ -335,6 +338,6 @@ def _hold_lock(path: Path) -> IO[bytes]:
         handle.close()
         raise UsageError(
             f"Another docrelay batch is using the journal {path.with_suffix('')}",
-            hint="Wait for it to finish, or give this batch its own --journal file.",
+            hint=f"Wait for it to finish, or give this batch its own {setting('journal')} file.",
         ) from None
     return handle

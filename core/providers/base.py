@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from core.hints import setting
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, Review
 from core.sources import DocumentSource
 from core.transport.ratelimit import Limiter, RateLimiter
@@ -196,7 +197,7 @@ class Provider(ABC):
 
         return UsageError(
             f"Provider {self.name} has no human-review workflows",
-            hint="Use --provider cradl for review workflows.",
+            hint=f"Use {setting('provider', 'cradl')} for review workflows.",
             provider=self.name,
         )
 
@@ -218,7 +219,7 @@ class Provider(ABC):
 
         raise UsageError(
             f"Provider {self.name} has no text analysis",
-            hint="Use --provider deepopinion for text analysis.",
+            hint=f"Use {setting('provider', 'deepopinion')} for text analysis.",
             provider=self.name,
         )
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from core.errors import ConfigError, NotFoundError
 from core.files import parse_json_text, read_small_text
+from core.hints import setting
 from core.providers.local.labels import Label, tokenize_label
 
 MODELS_DIR = Path(__file__).with_name("models")
@@ -109,7 +110,11 @@ def load_model(model: str) -> ModelSpec:
 @functools.lru_cache(maxsize=32)
 def _load_cached(path: str, mtime_ns: int, model_id: str, builtin: bool) -> ModelSpec:
     raw_text = read_small_text(
-        path, limit=MODEL_FILE_LIMIT, what="the model file", error=ConfigError, hint="Check the --model path."
+        path,
+        limit=MODEL_FILE_LIMIT,
+        what="the model file",
+        error=ConfigError,
+        hint=f"Check the {setting('model')} path.",
     )
     try:
         document = parse_json_text(raw_text)
