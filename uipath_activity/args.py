@@ -91,7 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--journal", metavar="FILE", help="journal file (default: in the user data folder)")
     p.add_argument("--rate-limit", type=float, default=None, metavar="RPS", help="requests per second")
     p.add_argument("--ndjson", action="store_true", help="one JSON line per document as each finishes")
-    p.add_argument("--csv", metavar="FILE", help="one row per document; line items to FILE.line_items.csv")
+    p.add_argument(
+        "--csv",
+        metavar="FILE",
+        help="one row per document to FILE; line items beside it (out.csv -> out.line_items.csv)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     _add_prediction_options(p)
 

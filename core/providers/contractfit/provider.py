@@ -73,7 +73,7 @@ def check_options(options: PredictOptions) -> dict[str, bool]:
         )
     if options.pages or options.max_pages:
         raise UsageError(
-            "contract.fit processes whole documents: --pages and --max-pages are not supported",
+            f"contract.fit processes whole documents: {setting('pages')} is not supported",
             hint="Drop the page options, or split the PDF before sending it.",
             provider="contractfit",
         )

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from core.errors import ConfigError, DocRelayError, InputError, NotFoundError
+from core.errors import ConfigError, DocRelayError, InputError, NotFoundError, UsageError
+from core.hints import setting
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
 from core.providers.base import Capabilities, JobStatus, PredictOptions, Provider
 from core.providers.local.engine import (
@@ -83,6 +84,13 @@ class LocalProvider(Provider):
     def start_prediction(
         self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
     ) -> JobHandle:
+        if options.extra:  # as the cloud providers do: a misspelt option must not pass unnoticed
+            raise UsageError(
+                f"Unknown local options: {', '.join(sorted(options.extra))}",
+                hint=f"The local provider takes no {setting('option')}; it reads only "
+                f"{setting('pages')} and {setting('model')}.",
+                provider=self.name,
+            )
         model_name = self.resolve_model(model) or DEFAULT_MODEL
         spec = load_model(model_name)
         pages = options.pages
