@@ -137,6 +137,10 @@ class NetworkError(DocRelayError):
     type = "network_error"
 
 
+class UnreachableError(NetworkError):
+    """Nothing reached the service: DNS, a refused or timed-out connection, the proxy, or TLS."""
+
+
 class JobTimeoutError(DocRelayError):
     """The job did not finish in time; `job` is the handle to resume with."""
 

@@ -22,7 +22,7 @@ from tests.batch_support import (
     predictions_by_document,
     uploads_by_document,
 )
-from tests.cli_helpers import docrelay_executable, run_docrelay
+from tests.cli_helpers import docrelay_executable, isolated_env, run_docrelay
 from tests.emulators.cradl import CradlEmulator
 
 MakeEmulator = Callable[..., CradlEmulator]
@@ -247,3 +247,30 @@ def test_the_ctrl_c_test_passes_when_started_in_the_background() -> None:
     command = f"{sys.executable} -m pytest -q -p no:cacheprovider {__file__} -k ctrl_c_stops & wait"
     proc = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:]
+
+
+def test_an_unreachable_service_stops_the_batch_within_30_s_with_exit_9(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on: every connection is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    make_documents(tmp_path / "in", 6)
+    env = isolated_env(
+        tmp_path,
+        DOCRELAY_PROVIDER="cradl",
+        DOCRELAY_CRADL_API_URL=f"http://127.0.0.1:{port}",
+        DOCRELAY_CRADL_ACCESS_TOKEN="a-ready-token",
+    )
+    started = time.monotonic()
+    run = run_docrelay(
+        "batch", str(tmp_path / "in"), "--model", MODEL, "--journal", str(tmp_path / "j.db"), env=env
+    )
+    elapsed = time.monotonic() - started
+    assert run.exit_code == 9 and elapsed < 30, (elapsed, run.stdout)
+    assert "Stopped the batch: no call reached cradl" in run.error["message"]
+    assert "run the same command again" in run.error["message"]
+    import sqlite3
+
+    states = sqlite3.connect(tmp_path / "j.db").execute("SELECT state FROM documents").fetchall()
+    assert states and all(state in ("queued", "uploading", "failed") for (state,) in states)

@@ -25,6 +25,7 @@ from core.errors import (
     QuotaExceededError,
     RateLimitError,
     ServiceError,
+    UnreachableError,
 )
 from core.models import DocumentInfo, JobHandle, Result, ResultError
 from core.providers.base import PredictOptions, Provider
@@ -34,6 +35,9 @@ from core.sources import DocumentSource
 log = logging.getLogger("docrelay.batch")
 
 UPLOAD, PREDICT, POLL = 1, 2, 3  # also the priority among due steps: finish documents before starting more
+# When no call at all has reached the service for this long, the batch stops (exit 9) instead of
+# failing every document slowly: a wrong URL or a service that is down looks the same for all of them.
+UNREACHABLE_STOP_AFTER = 10.0
 
 
 def is_fatal(error: DocRelayError) -> bool:
@@ -67,6 +71,7 @@ class DocTask:
     deadline: float | None = None  # monotonic time after which polling gives up
     delays: Iterator[float] | None = field(default=None, repr=False)
     first_poll: bool = False  # the next poll is the first of this job: its answer teaches FirstPollDelay
+    started: float | None = None  # monotonic time of its first step in this run
 
     @property
     def info(self) -> DocumentInfo:
@@ -110,6 +115,35 @@ class FirstPollDelay:
             self._value = min(self.ceiling, max(self.floor, self._value * factor))
 
 
+class Outage:
+    """Whether the service has been unreachable (DNS, refused connections, TLS) for every call lately."""
+
+    def __init__(self, provider: str, stop_after: float = UNREACHABLE_STOP_AFTER) -> None:
+        self.provider, self.stop_after = provider, stop_after
+        self._since: float | None = None
+        self._lock = threading.Lock()
+
+    def saw(self, error: DocRelayError | None) -> None:
+        """Record one step's outcome; raise UnreachableError (which stops the batch) when no step has
+        reached the service for `stop_after` seconds."""
+        with self._lock:
+            if not isinstance(error, UnreachableError):
+                self._since = None  # something got through, even if it was refused
+                return
+            now = time.monotonic()
+            if self._since is None:
+                self._since = now
+            if now - self._since < self.stop_after:
+                return
+        raise UnreachableError(
+            f"Stopped the batch: no call reached {self.provider} for {now - self._since:.0f} s "
+            f"(the last: {error.message})",
+            hint=f"{(error.hint or 'Check the network').rstrip('.')}. What finished is kept in the journal: "
+            "run the same command again once the service can be reached",
+            provider=self.provider,
+        )
+
+
 class Steps:
     """Runs the steps of DocTasks against one provider; shared by every worker thread."""
 
@@ -132,6 +166,7 @@ class Steps:
         self.polling = polling
         self.max_attempts = max_attempts
         self.first_poll_delay = FirstPollDelay(polling.initial_delay)
+        self.outage = Outage(provider.name)
 
     # -- where to start ----------------------------------------------------------------------
     def plan(self, task: DocTask) -> None:
@@ -163,6 +198,9 @@ class Steps:
         """Do the task's next step; the seconds until the one after, or None when the document is done
         (`task.result` set). Fatal errors are raised; others fail the document or are retried."""
         delay: float | None
+        now = time.monotonic()
+        if task.started is None:
+            task.started = now
         try:
             if task.stage == UPLOAD:
                 delay = self._upload(task)
@@ -171,18 +209,30 @@ class Steps:
             else:
                 delay = self._poll(task)
         except DocRelayError as exc:
+            self.outage.saw(exc)  # raises when nothing has reached the service for a while
             if is_fatal(exc):
                 raise
             task.attempts += 1
-            if is_transient(exc) and task.attempts < self.max_attempts:
-                wait = min(30.0, 2.0 ** (task.attempts - 1)) * (0.5 + random.random() / 2)
-                retry_after = getattr(exc, "retry_after", None) or 0.0
+            wait = min(30.0, 2.0 ** (task.attempts - 1)) * (0.5 + random.random() / 2)
+            wait = max(wait, getattr(exc, "retry_after", None) or 0.0)
+            if self._may_retry(task, exc, wait):
                 log.info("%s: %s; trying again in %.1f s", task.source.name, exc.message, wait)
-                return max(wait, retry_after)
+                return wait
             self._fail(task, exc)
             return None
+        self.outage.saw(None)
         task.attempts = 0
         return delay
+
+    def _may_retry(self, task: DocTask, error: DocRelayError, wait: float) -> bool:
+        """Transient errors get `max_attempts`; being rate limited is only waiting, so a document fails
+        for it only once its job timeout has passed (the shared limiter has slowed every worker down)."""
+        if not is_transient(error):
+            return False
+        if isinstance(error, RateLimitError) and not isinstance(error, QuotaExceededError):
+            assert task.started is not None
+            return time.monotonic() + wait - task.started < self.timeout
+        return task.attempts < self.max_attempts
 
     def _upload(self, task: DocTask) -> float:
         entry = self.journal.update(

@@ -83,7 +83,7 @@ if TYPE_CHECKING:
         scaled_read_timeout,
     )
     from core.transport.failures import describe_target, safe_url, service_message
-    from core.transport.ratelimit import Limiter, RateLimiter
+    from core.transport.ratelimit import AdaptiveRateLimiter, Limiter, RateLimiter
     from core.transport.retry import (
         DO_NOT_RETRY,
         RETRY,
@@ -114,6 +114,7 @@ _LAZY = {
     "describe_target": "failures",
     "safe_url": "failures",
     "service_message": "failures",
+    "AdaptiveRateLimiter": "ratelimit",
     "Limiter": "ratelimit",
     "RateLimiter": "ratelimit",
     "DO_NOT_RETRY": "retry",
@@ -132,6 +133,7 @@ __all__ = [
     "RETRY",
     "TLS_HINT",
     "USER_AGENT",
+    "AdaptiveRateLimiter",
     "AuthStrategy",
     "BasicAuth",
     "BearerToken",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
@@ -71,3 +72,104 @@ class RateLimiter:
             until = self._clock() + seconds
             # Nothing before `until`, then one request per interval (no burst right after a penalty).
             self._full_at = max(self._full_at, until + (self.burst - 1) * self._interval)
+
+
+class AdaptiveRateLimiter:
+    """Pacing that learns the service's limit from its 429s (additive increase, multiplicative decrease).
+
+    `ceiling` is the configured rate_limit (None: none known). Without a 429 the pace is the ceiling,
+    or, with none, starts at `start_rate` and doubles every quarter second until it no longer paces
+    (a first burst of 64 workers would otherwise meet a low limit all at once). On a 429, `penalize`
+    holds every caller for the service's `Retry-After`, then sets the pace to `decrease` x the rate
+    that got through lately (each further 429 of the same round can only lower it); from there
+    the pace climbs back by `recovery` of itself per second, up to the ceiling. Callers are released
+    one interval apart, after a pause too, never all at once. Thread-safe; waiting happens outside
+    the lock, in order of arrival (virtual scheduling).
+    """
+
+    WINDOW = 5.0  # seconds of history behind "the rate that got through lately"
+    UNPACED_ABOVE = 1000.0  # requests per second: above this pace, do not pace at all
+
+    def __init__(
+        self,
+        ceiling: float | None = None,
+        *,
+        start_rate: float = 100.0,
+        decrease: float = 0.85,
+        recovery: float = 0.01,
+        floor: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if ceiling is not None and not ceiling > 0:
+            raise ValueError("ceiling must be positive (or None)")
+        self.rate_per_second = ceiling  # the configured limit, as RateLimiter names it
+        self._start_rate, self._decrease, self._recovery, self._floor = start_rate, decrease, recovery, floor
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+        self._created = clock()
+        self._next = float("-inf")  # the earliest moment the next caller may go
+        self._base: float | None = None  # the pace set by the last slow-down (None: none yet)
+        self._since = 0.0  # when the pace started climbing back from _base
+        self._round_end = float("-inf")  # 429s before this belong to calls sent before the last slow-down
+        self._sent: deque[float] = deque()
+        self._refused: deque[float] = deque()
+        self.slowdowns = 0
+
+    def pace(self, now: float | None = None) -> float | None:
+        """Requests per second allowed now; None when not pacing."""
+        now = self._clock() if now is None else now
+        if self._base is None:
+            if self.rate_per_second is not None:
+                return self.rate_per_second
+            rate = self._start_rate * 2.0 ** ((now - self._created) / 0.25)
+            return None if rate > self.UNPACED_ABOVE else rate
+        rate = self._base * (1.0 + self._recovery * max(0.0, now - self._since))
+        if self.rate_per_second is not None:
+            return min(rate, self.rate_per_second)
+        return None if rate > self.UNPACED_ABOVE else rate
+
+    def acquire(self, timeout: float | None = None) -> bool:
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            wait = start - now
+            if timeout is not None and wait > timeout:
+                return False
+            rate = self.pace(start)
+            self._next = start + (1.0 / rate if rate else 0.0)
+            self._sent.append(start)
+            self._forget(start)
+        if wait > 0:
+            self._sleep(wait)
+        return True
+
+    def penalize(self, seconds: float) -> None:
+        with self._lock:
+            now = self._clock()
+            until = now + max(0.0, seconds)
+            self._next = max(self._next, until)
+            self._refused.append(now)
+            self._forget(now)
+            through = min(self._through(now), self.pace(now) or float("inf"))
+            target = max(self._floor, self._decrease * through)
+            if now < self._round_end:  # more answers of the same round: lower still, never higher
+                if self._base is not None and target < self._base:
+                    self._base = target
+                return
+            self._base = target
+            self._since = until
+            self._round_end = until + 1.0 / self._base
+            self.slowdowns += 1
+
+    def _through(self, now: float) -> float:
+        """Requests per second the service accepted lately (sent minus refused, over the window)."""
+        if not self._sent:
+            return self._floor
+        span = max(1.0, now - self._sent[0])
+        return max(0.0, len(self._sent) - len(self._refused)) / span
+
+    def _forget(self, now: float) -> None:
+        for events in (self._sent, self._refused):
+            while events and events[0] < now - self.WINDOW:
+                events.popleft()

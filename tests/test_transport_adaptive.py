@@ -1,0 +1,98 @@
+"""The adaptive limiter (issue 13, item 4): a pace learnt from 429s, released one by one after a pause,
+recovering slowly; and a batch under a low service limit whose documents wait instead of failing."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+from core.transport import AdaptiveRateLimiter, Limiter
+from tests.batch_support import MODEL, cradl_client, make_documents
+from tests.emulators.cradl import CradlEmulator
+from tests.test_transport_support import FakeTime
+
+MakeEmulator = Callable[..., CradlEmulator]
+
+
+def _limiter(fake: FakeTime, ceiling: float | None = None) -> AdaptiveRateLimiter:
+    return AdaptiveRateLimiter(ceiling, clock=fake.clock, sleep=fake.sleep)
+
+
+def test_with_a_ceiling_it_paces_evenly_without_burst() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=4.0)
+    for _ in range(5):
+        assert limiter.acquire()
+    assert fake.sleeps == [0.25] * 4 and isinstance(limiter, Limiter)
+    assert limiter.rate_per_second == 4.0
+
+
+def test_without_a_ceiling_it_starts_paced_and_stops_pacing_within_a_second() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake)
+    assert limiter.pace() == 100.0
+    fake.now += 0.25
+    assert limiter.pace() == 200.0
+    fake.now += 1.0
+    assert limiter.pace() is None  # a service without a limit is not held back
+
+
+def test_a_429_pauses_everyone_then_releases_them_one_interval_apart() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=10.0)
+    for _ in range(10):  # one second at the ceiling: 10 got through
+        limiter.acquire()
+    limiter.penalize(2.0)
+    pace = limiter.pace(fake.now + 2.0)  # 9 of the 10 sent in the last second got through
+    assert pace is not None and math.isclose(pace, 0.85 * 9.0)
+    before = fake.now
+    starts = []
+    for _ in range(4):
+        limiter.acquire()
+        starts.append(fake.now)  # the fake clock moves only by the limiter's sleeps
+    assert starts[0] >= before + 2.0  # nobody before the Retry-After
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert all(math.isclose(gap, 1 / (0.85 * 9.0), rel_tol=0.02) for gap in gaps)  # not all at once
+
+
+def test_429s_of_calls_already_in_flight_slow_down_once() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=10.0)
+    for _ in range(10):
+        limiter.acquire()
+    for _ in range(8):  # eight workers' answers come back 429 together
+        limiter.penalize(1.0)
+    pace = limiter.pace(fake.now + 1.0)  # 2 of 10 got through: the pace follows them
+    assert limiter.slowdowns == 1 and pace is not None and math.isclose(pace, 0.85 * 2.0)
+
+
+def test_the_pace_recovers_slowly_up_to_the_ceiling() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=10.0)
+    for _ in range(10):
+        limiter.acquire()
+    limiter.penalize(1.0)
+    low = limiter.pace(fake.now + 1.0)
+    ten_seconds_on = limiter.pace(fake.now + 11.0)
+    assert low is not None and ten_seconds_on is not None
+    assert low < ten_seconds_on < 10.0  # climbing, about 1 % a second
+    assert limiter.pace(fake.now + 120.0) == 10.0
+
+
+def test_a_low_service_limit_makes_documents_wait_not_fail(
+    tmp_path: Path, make_cradl_emulator: MakeEmulator
+) -> None:
+    """The service allows 4 requests/s; 16 workers, no --rate-limit: every document succeeds, and few
+    requests are answered 429 (before, the workers fired together after every pause: about half). Those
+    few are the first burst, before the first 429 came back; bench/rate_pacing.py measures 100 documents."""
+    emu = make_cradl_emulator(engine="stub", rate_limit=4, async_delay=0.2)
+    docs = make_documents(tmp_path / "in", 12)
+    with cradl_client(emu, tmp_path) as client:
+        outcome = client.batch(docs, model=MODEL, concurrency=16, journal=tmp_path / "j.db")
+    statuses = emu.stats["statuses"]
+    limited = sum(count for key, count in statuses.items() if key.endswith(" 429"))
+    total = emu.stats["total_requests"]
+    assert outcome.summary["succeeded"] == 12, outcome.summary
+    assert limited <= 0.2 * total, (limited, total)
