@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.config import Settings, resolve_settings
-from core.errors import DocRelayError, InputError, JobFailedError, JobTimeoutError
+from core.errors import DocRelayError, InputError, JobFailedError, JobTimeoutError, NetworkError
 from core.hints import setting
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, ResultError, Review
 from core.providers import provider_class
 from core.providers.base import PredictOptions, Provider
 from core.sources import DocumentSource
+from core.transport.deadline import operation_deadline
+from core.transport.deadline import remaining as remaining_time
 
 if TYPE_CHECKING:
     from core.batch import BatchOutcome
@@ -124,9 +126,10 @@ class Client:
         """Upload and start a prediction; return at once with a handle to resume from."""
         source = self.open_source(document, name)
         provider = self.provider
-        model_id = provider.resolve_model(model)  # before the upload: a missing model must cost nothing
-        info = provider.upload(source)
-        job = provider.start_prediction(info, source, model_id, options or PredictOptions())
+        with operation_deadline(self.settings.timeout):  # every call, retry and token fetch inside
+            model_id = provider.resolve_model(model)  # before the upload: a missing model must cost nothing
+            info = provider.upload(source)
+            job = provider.start_prediction(info, source, model_id, options or PredictOptions())
         if self.settings.profile and not job.profile:
             job = job.model_copy(update={"profile": self.settings.profile})
         return job
@@ -134,10 +137,11 @@ class Client:
     def status(self, job: JobHandle | str) -> Result:
         """One look at a job: a pending result, or the final one."""
         handle = self._handle(job)
-        state = self.provider.poll(handle)
-        if state.status == "pending":
-            return pending_result(handle)
-        return state.result or self.provider.fetch_result(handle)
+        with operation_deadline(self.settings.timeout):
+            state = self.provider.poll(handle)
+            if state.status == "pending":
+                return pending_result(handle)
+            return state.result or self.provider.fetch_result(handle)
 
     def wait(self, job: JobHandle | str, *, timeout: float | None = None) -> Result:
         """Poll until the job finishes; JobTimeoutError (with the handle) when `timeout` runs out."""
@@ -163,19 +167,26 @@ class Client:
         limit = self.settings.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         delays = iter(self.polling.delays())
-        while True:
-            value, retry_after = check()
-            if value is not None:
-                return value
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise JobTimeoutError(
-                    f"{what} did not finish within {limit:g} s",
-                    hint=f"Fetch it later with {resume}, or raise {setting('timeout')}.",
-                    provider=self.provider_name,
-                    job=handle,
-                )
-            time.sleep(min(max(next(delays), retry_after or 0.0), remaining))
+        timed_out = JobTimeoutError(
+            f"{what} did not finish within {limit:g} s",
+            hint=f"Fetch it later with {resume}, or raise {setting('timeout')}.",
+            provider=self.provider_name,
+            job=handle,
+        )
+        with operation_deadline(limit):  # a poll that hangs is cut short too
+            while True:
+                try:
+                    value, retry_after = check()
+                except NetworkError:
+                    if time.monotonic() >= deadline - 0.5:  # cut short by the deadline: resumable
+                        raise timed_out from None
+                    raise
+                if value is not None:
+                    return value
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise timed_out
+                time.sleep(min(max(next(delays), retry_after or 0.0), remaining))
 
     def result(self, job: JobHandle | str, *, wait: bool = False, timeout: float | None = None) -> Result:
         """The finished result; with `wait`, poll until it is ready."""
@@ -205,8 +216,10 @@ class Client:
 
         A job the service reports as failed raises JobFailedError.
         """
-        job = self.submit(document, model=model, name=name, options=options)
-        result = self.wait(job, timeout=timeout)
+        limit = self.settings.timeout if timeout is None else timeout
+        with operation_deadline(limit):  # one deadline for the upload, the prediction and the waiting
+            job = self.submit(document, model=model, name=name, options=options)
+            result = self.wait(job, timeout=max(0.0, remaining_time() or 0.0))
         raise_if_failed(result)
         return result
 

@@ -112,6 +112,7 @@ class AdaptiveRateLimiter:
         self._base: float | None = None  # the pace set by the last slow-down (None: none yet)
         self._since = 0.0  # when the pace started climbing back from _base
         self._round_end = float("-inf")  # 429s before this belong to calls sent before the last slow-down
+        self._lowest = floor  # the lowest pace this round may set
         self._sent: deque[float] = deque()
         self._refused: deque[float] = deque()
         self.slowdowns = 0
@@ -151,23 +152,28 @@ class AdaptiveRateLimiter:
             self._next = max(self._next, until)
             self._refused.append(now)
             self._forget(now)
-            through = min(self._through(now), self.pace(now) or float("inf"))
-            target = max(self._floor, self._decrease * through)
-            if now < self._round_end:  # more answers of the same round: lower still, never higher
-                if self._base is not None and target < self._base:
-                    self._base = target
+            through = self._through(now)
+            if now < self._round_end:  # another answer of the same round: lower still, never higher
+                if self._base is not None:
+                    self._base = min(self._base, max(self._lowest, self._decrease * through))
                 return
-            self._base = target
+            pace = self.pace(now)
+            # At most a tenth of the pace per round after the first: a window that caught only refusals
+            # must not stall every worker.
+            self._lowest = max(self._floor, 0.1 * pace) if pace and self._base is not None else self._floor
+            self._base = max(self._lowest, self._decrease * min(through, pace or float("inf")))
             self._since = until
-            self._round_end = until + 1.0 / self._base
+            self._round_end = until + max(1.0, 1.0 / self._base)
             self.slowdowns += 1
 
     def _through(self, now: float) -> float:
-        """Requests per second the service accepted lately (sent minus refused, over the window)."""
-        if not self._sent:
+        """Requests per second the service accepted lately: those sent (not merely given a later slot)
+        minus those refused, over the window."""
+        sent = [moment for moment in self._sent if moment <= now]
+        if not sent:
             return self._floor
-        span = max(1.0, now - self._sent[0])
-        return max(0.0, len(self._sent) - len(self._refused)) / span
+        span = max(1.0, now - sent[0])
+        return max(0.0, len(sent) - len(self._refused)) / span
 
     def _forget(self, now: float) -> None:
         for events in (self._sent, self._refused):
