@@ -252,6 +252,11 @@ def input_empty_path(tmp: Path) -> Case:
     return ["extract", ""], 4, _says("the path is empty")
 
 
+def batch_of_an_empty_path(tmp: Path) -> Case:
+    (tmp / "a.pdf").write_bytes(INVOICE.read_bytes())  # would be processed if "" meant this folder
+    return ["batch", "", "--journal", str(tmp / "j.db")], 2, _says("An empty path was given")
+
+
 CASES: list[tuple[Callable[[Path], Case], str]] = [
     (undecodable_name, "a file name that is not UTF-8"),
     (undecodable_name_in_a_batch_folder, "a batch folder holding such a name"),
@@ -278,6 +283,7 @@ CASES: list[tuple[Callable[[Path], Case], str]] = [
     (input_fifo, "a FIFO as input"),
     (input_proc_file, "a /proc file as input"),
     (input_empty_path, "an empty path"),
+    (batch_of_an_empty_path, "an empty path given to batch"),
 ]
 
 

@@ -46,6 +46,8 @@ def collect_paths(
     from core.services import expand_paths
 
     named = [*paths]
+    if any(not os.fspath(path).strip() for path in named):  # Path("") would mean the current folder
+        raise UsageError("An empty path was given", hint="Name files or folders; remove the empty argument.")
     for list_path in files_from:
         named.extend(read_file_list(list_path))
     if not named:
