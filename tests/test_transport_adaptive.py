@@ -32,11 +32,26 @@ def test_with_a_ceiling_it_paces_evenly_without_burst() -> None:
 def test_without_a_ceiling_it_starts_paced_and_stops_pacing_within_a_second() -> None:
     fake = FakeTime()
     limiter = _limiter(fake)
-    assert limiter.pace() == 100.0
+    assert limiter.acquire() and limiter.pace() == 100.0  # counted from the first call
     fake.now += 0.25
     assert limiter.pace() == 200.0
     fake.now += 1.0
     assert limiter.pace() is None  # a service without a limit is not held back
+
+
+def test_the_slow_start_holds_the_calls_in_flight_to_a_window_that_grows_with_answers() -> None:
+    import threading
+
+    limiter = AdaptiveRateLimiter(None, start_rate=1e9)  # real time; the window alone holds callers
+    for _ in range(AdaptiveRateLimiter.START_WINDOW):
+        assert limiter.acquire()
+    fifth = threading.Thread(target=limiter.acquire)
+    fifth.start()
+    fifth.join(0.3)
+    assert fifth.is_alive()  # four in flight: the fifth waits for an answer
+    limiter.release()
+    fifth.join(1.0)
+    assert not fifth.is_alive()  # one answer let it go (and grew the window)
 
 
 def test_a_429_pauses_everyone_then_releases_them_one_interval_apart() -> None:

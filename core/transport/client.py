@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 
 from core._version import __version__
 from core.errors import DocRelayError, InputError, NetworkError, RateLimitError
+from core.hints import setting
 from core.redact import RedactingFilter
 from core.transport.auth import AuthStrategy
+from core.transport.deadline import remaining as remaining_in_operation
 from core.transport.failures import (
     describe_target,
     error_for_response,
@@ -22,6 +24,7 @@ from core.transport.failures import (
     request_id_of,
     safe_url,
 )
+from core.transport.guard import check_secure_target, has_credential_header, redirect_guard
 from core.transport.ratelimit import Limiter
 from core.transport.retry import (
     UNPROCESSED_STATUSES,
@@ -247,6 +250,7 @@ class HttpClient:
         read_timeout: float | None = None,
         deadline: float | None = None,
         send_auth: bool | None = None,
+        credentials: bool = False,
         stream: bool = False,
         ok_statuses: Collection[int] = (),
     ) -> requests.Response:
@@ -257,7 +261,9 @@ class HttpClient:
         attempt, so every attempt sends the same bytes (streams are closed after each attempt).
         `idempotent` defaults by method (POST/PATCH are not); pass True for a PUT-like POST or one with an
         idempotency key. `send_auth` defaults to True only for URLs on base_url's host; pass True to send
-        the credentials elsewhere (e.g. a file URL of the same service).
+        the credentials elsewhere (e.g. a file URL of the same service). `credentials=True` marks a call
+        whose body carries a secret (a login): like any call with auth headers it goes only over https
+        (or to this machine) and never follows a redirect to another origin.
         """
         import requests
 
@@ -270,16 +276,29 @@ class HttpClient:
         connect, read = self.timeouts.connect, read_timeout or self.timeouts.read
         policy = self.retry
         deadline_at = self._clock() + (deadline if deadline is not None else policy.deadline)
+        operation_left = remaining_in_operation()
+        if operation_left is not None:  # the whole operation's deadline (an extract, a Robot keyword)
+            deadline_at = min(deadline_at, self._clock() + operation_left)
         max_attempts = policy.max_attempts
         attempt = 0
         refreshed = False
 
         while True:
             attempt += 1
-            self._pace(deadline_at, method, full_url)
             sent_headers: dict[str, str] = dict(headers or {})
             if send_auth and self.auth is not None:
                 self.auth.apply(sent_headers)
+            carries = (
+                credentials or has_credential_header(sent_headers) or set(sent_headers) != set(headers or {})
+            )
+            if carries:
+                check_secure_target(full_url, provider=self.provider)
+            hooks = {"response": [redirect_guard(full_url, provider=self.provider)]} if carries else None
+            left = deadline_at - self._clock()
+            if left <= 0:
+                raise self._out_of_time(method, full_url, attempt)
+            self._pace(deadline_at, method, full_url)  # from here on, the finally releases the slot
+            left = deadline_at - self._clock()
             opened: list[IO[bytes]] = []
             started = self._clock()
             try:
@@ -292,10 +311,11 @@ class HttpClient:
                     data=payload,
                     files=multipart,
                     headers=sent_headers,
-                    timeout=(connect, read),
+                    timeout=(min(connect, left), min(read, left)),  # no attempt outlives the deadline
                     verify=self._verify,
                     proxies=self.proxies,
                     stream=stream,
+                    hooks=hooks,
                 )
             except requests.RequestException as exc:
                 failure = failure_for_exception(
@@ -333,6 +353,7 @@ class HttpClient:
             finally:
                 for stream_handle in opened:
                     stream_handle.close()
+                self._release()
 
             status = response.status_code
             self._log(method, response.url or full_url, status, started, attempt, request_id_of(response))
@@ -380,6 +401,22 @@ class HttpClient:
             raise error
 
     # -- helpers -----------------------------------------------------------------------------
+    def _out_of_time(self, method: str, url: str, attempts: int) -> NetworkError:
+        tried = f" after {attempts - 1} attempts" if attempts > 2 else ""
+        return NetworkError(
+            f"{self.provider} did not answer in the time this call had "
+            f"({describe_target(method, url)}){tried}",
+            hint=f"The service may be busy or unreachable: try again later, or raise {setting('timeout')} "
+            "(DOCRELAY_TIMEOUT)",
+            provider=self.provider,
+        )
+
+    def _release(self) -> None:
+        """Tell the limiter this attempt is answered (its slow start counts calls in flight)."""
+        release = getattr(self.limiter, "release", None)
+        if release is not None:
+            release()
+
     def _pace(self, deadline_at: float, method: str, url: str) -> None:
         if self.limiter is None:
             return

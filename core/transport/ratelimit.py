@@ -78,17 +78,23 @@ class AdaptiveRateLimiter:
     """Pacing that learns the service's limit from its 429s (additive increase, multiplicative decrease).
 
     `ceiling` is the configured rate_limit (None: none known). Without a 429 the pace is the ceiling,
-    or, with none, starts at `start_rate` and doubles every quarter second until it no longer paces
-    (a first burst of 64 workers would otherwise meet a low limit all at once). On a 429, `penalize`
+    or, with none, starts at `start_rate` and doubles every quarter second until it no longer paces;
+    and, with none, a slow start also holds the calls in flight to `START_WINDOW`, one more for each
+    answer, until the first 429 or for `SLOW_START` seconds (the first burst of 64 workers would
+    otherwise meet a low limit all at once; a fast service doubles the window each round trip, and
+    `release()` must be called after each call for that). On a 429, `penalize`
     holds every caller for the service's `Retry-After`, then sets the pace to `decrease` x the rate
     that got through lately (each further 429 of the same round can only lower it); from there
-    the pace climbs back by `recovery` of itself per second, up to the ceiling. Callers are released
+    the pace climbs back by `recovery` of itself per second, up to the ceiling, never below one call
+    per Retry-After (what the service asked for). Callers are released
     one interval apart, after a pause too, never all at once. Thread-safe; waiting happens outside
     the lock, in order of arrival (virtual scheduling).
     """
 
     WINDOW = 5.0  # seconds of history behind "the rate that got through lately"
     UNPACED_ABOVE = 1000.0  # requests per second: above this pace, do not pace at all
+    START_WINDOW = 4  # calls in flight at first, without a ceiling
+    SLOW_START = 3.0  # seconds after the first call during which the window applies
 
     def __init__(
         self,
@@ -107,7 +113,11 @@ class AdaptiveRateLimiter:
         self._start_rate, self._decrease, self._recovery, self._floor = start_rate, decrease, recovery, floor
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
-        self._created = clock()
+        self._answered = threading.Condition(self._lock)
+        self._first: float | None = None  # the first call: the slow start counts from it
+        self._in_flight = 0
+        self._window = self.START_WINDOW
+        self._slow_start_over = False
         self._next = float("-inf")  # the earliest moment the next caller may go
         self._base: float | None = None  # the pace set by the last slow-down (None: none yet)
         self._since = 0.0  # when the pace started climbing back from _base
@@ -123,55 +133,84 @@ class AdaptiveRateLimiter:
         if self._base is None:
             if self.rate_per_second is not None:
                 return self.rate_per_second
-            rate = self._start_rate * 2.0 ** ((now - self._created) / 0.25)
+            rate = self._start_rate * 2.0 ** ((now - (self._first or now)) / 0.25)
             return None if rate > self.UNPACED_ABOVE else rate
         rate = self._base * (1.0 + self._recovery * max(0.0, now - self._since))
         if self.rate_per_second is not None:
             return min(rate, self.rate_per_second)
         return None if rate > self.UNPACED_ABOVE else rate
 
+    def _slow_start(self, now: float) -> bool:
+        return (
+            self.rate_per_second is None
+            and not self._slow_start_over
+            and self._first is not None
+            and now - self._first < self.SLOW_START
+        )
+
     def acquire(self, timeout: float | None = None) -> bool:
         with self._lock:
             now = self._clock()
+            if self._first is None:
+                self._first = now
+            while self._slow_start(now) and self._in_flight >= self._window:
+                if timeout is not None and now - self._first >= self.SLOW_START + timeout:
+                    return False
+                self._answered.wait(0.05)  # real time: an answer, a 429 or the end of the slow start
+                now = self._clock()
+            self._in_flight += 1
             start = max(now, self._next)
             wait = start - now
             if timeout is not None and wait > timeout:
+                self._in_flight -= 1
                 return False
             rate = self.pace(start)
             self._next = start + (1.0 / rate if rate else 0.0)
-            self._sent.append(start)
-            self._forget(start)
+            self._sent.append(start)  # a slot, perhaps later than now: counted once it has come
+            self._forget(now)
         if wait > 0:
             self._sleep(wait)
         return True
 
+    def release(self) -> None:
+        """One call has its answer (or failed): during the slow start, the window grows by one."""
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+            if self._slow_start(self._clock()):
+                self._window += 1
+            self._answered.notify_all()
+
     def penalize(self, seconds: float) -> None:
         with self._lock:
+            self._slow_start_over = True
+            self._answered.notify_all()  # waiting callers leave the slow start for the pacing
             now = self._clock()
             until = now + max(0.0, seconds)
             self._next = max(self._next, until)
             self._refused.append(now)
             self._forget(now)
-            through = self._through(now)
+            sent = [moment for moment in self._sent if moment <= now]
+            through = self._through(sent, now) if sent else 0.0
+            # One call per Retry-After is what the service asked for: never slower than that (a single
+            # extract has no rate to learn from its one refused call).
+            asked = 1.0 / seconds if seconds > 0 else self._floor
             if now < self._round_end:  # another answer of the same round: lower still, never higher
                 if self._base is not None:
                     self._base = min(self._base, max(self._lowest, self._decrease * through))
                 return
             pace = self.pace(now)
-            # At most a tenth of the pace per round after the first: a window that caught only refusals
-            # must not stall every worker.
-            self._lowest = max(self._floor, 0.1 * pace) if pace and self._base is not None else self._floor
+            # After the first round, at most a tenth of the pace per round: a window that caught only
+            # refusals must not stall every worker.
+            tenth = 0.1 * pace if pace and self._base is not None else 0.0
+            self._lowest = max(self._floor, min(asked, self.rate_per_second or asked), tenth)
             self._base = max(self._lowest, self._decrease * min(through, pace or float("inf")))
             self._since = until
             self._round_end = until + max(1.0, 1.0 / self._base)
             self.slowdowns += 1
 
-    def _through(self, now: float) -> float:
-        """Requests per second the service accepted lately: those sent (not merely given a later slot)
+    def _through(self, sent: list[float], now: float) -> float:
+        """Requests per second the service accepted lately: the calls sent (not slots still to come)
         minus those refused, over the window."""
-        sent = [moment for moment in self._sent if moment <= now]
-        if not sent:
-            return self._floor
         span = max(1.0, now - sent[0])
         return max(0.0, len(sent) - len(self._refused)) / span
 

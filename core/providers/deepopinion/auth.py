@@ -92,6 +92,7 @@ class DeepopinionAuth(TokenAuth):
                 json={"email": self.email, "password": self._password},
                 idempotent=True,  # logging in twice is harmless
                 send_auth=False,
+                credentials=True,  # the password is in the body
             )
         except (AuthError, InputError) as exc:
             said = exc.message.partition("): ")[2] or exc.message  # the service's own words
