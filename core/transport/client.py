@@ -45,6 +45,9 @@ if not any(isinstance(f, RedactingFilter) for f in log.filters):
     log.addFilter(RedactingFilter())
 
 USER_AGENT = f"docrelay/{__version__}"
+# Longest wait before retrying a call that reached nothing (DNS, refused connection, proxy): such blips
+# pass quickly or not at all, and a batch against an unreachable service must stop within 30 s.
+UNREACHABLE_BACKOFF_MAX = 1.0
 
 # A body factory returns the bytes, or a fresh stream from the start, for one attempt.
 BodyFactory = Callable[[], bytes | IO[bytes]]
@@ -331,6 +334,8 @@ class HttpClient:
                 self._log(method, sent_url, type(exc).__name__, started, attempt)
                 can_retry = failure.retryable and (idempotent or not failure.sent) and attempt < max_attempts
                 wait = policy.backoff(attempt, self._rng)
+                if not failure.sent:  # nothing reached the service: retry soon, give up soon (a batch
+                    wait = min(wait, UNREACHABLE_BACKOFF_MAX)  # stops once nothing gets through)
                 if can_retry and self._clock() + wait <= deadline_at:
                     log.info(
                         "%s: attempt %d failed (%s); retrying in %.2f s",
