@@ -29,20 +29,16 @@ def test_with_a_ceiling_it_paces_evenly_without_burst() -> None:
     assert limiter.rate_per_second == 4.0
 
 
-def test_without_a_ceiling_it_starts_paced_and_stops_pacing_within_a_second() -> None:
+def test_without_a_ceiling_it_does_not_pace_until_a_429() -> None:
     fake = FakeTime()
     limiter = _limiter(fake)
-    assert limiter.acquire() and limiter.pace() == 100.0  # counted from the first call
-    fake.now += 0.25
-    assert limiter.pace() == 200.0
-    fake.now += 1.0
-    assert limiter.pace() is None  # a service without a limit is not held back
+    assert limiter.acquire() and limiter.pace() is None and fake.sleeps == []
 
 
 def test_the_slow_start_holds_the_calls_in_flight_to_a_window_that_grows_with_answers() -> None:
     import threading
 
-    limiter = AdaptiveRateLimiter(None, start_rate=1e9)  # real time; the window alone holds callers
+    limiter = AdaptiveRateLimiter(None)  # real time: the window alone holds callers
     for _ in range(AdaptiveRateLimiter.START_WINDOW):
         assert limiter.acquire()
     fifth = threading.Thread(target=limiter.acquire)
@@ -57,11 +53,12 @@ def test_the_slow_start_holds_the_calls_in_flight_to_a_window_that_grows_with_an
 def test_a_429_pauses_everyone_then_releases_them_one_interval_apart() -> None:
     fake = FakeTime()
     limiter = _limiter(fake, ceiling=10.0)
-    for _ in range(10):  # one second at the ceiling: 10 got through
+    for _ in range(10):  # one second at the ceiling
         limiter.acquire()
     limiter.penalize(2.0)
-    pace = limiter.pace(fake.now + 2.0)  # 9 of the 10 sent in the last second got through
-    assert pace is not None and math.isclose(pace, 0.85 * 9.0)
+    limiter.penalize(2.0)  # two of ten refused: over the limit
+    pace = limiter.pace(fake.now + 2.0)  # 8 of the 10 sent in the last second got through
+    assert pace is not None and math.isclose(pace, 0.85 * 8.0)
     before = fake.now
     starts = []
     for _ in range(4):
@@ -69,7 +66,7 @@ def test_a_429_pauses_everyone_then_releases_them_one_interval_apart() -> None:
         starts.append(fake.now)  # the fake clock moves only by the limiter's sleeps
     assert starts[0] >= before + 2.0  # nobody before the Retry-After
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert all(math.isclose(gap, 1 / (0.85 * 9.0), rel_tol=0.02) for gap in gaps)  # not all at once
+    assert all(math.isclose(gap, 1 / (0.85 * 8.0), rel_tol=0.02) for gap in gaps)  # not all at once
 
 
 def test_429s_of_calls_already_in_flight_slow_down_once() -> None:
@@ -83,11 +80,21 @@ def test_429s_of_calls_already_in_flight_slow_down_once() -> None:
     assert limiter.slowdowns == 1 and pace is not None and math.isclose(pace, 0.85 * 2.0)
 
 
+def test_a_stray_429_only_pauses() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=10.0)
+    for _ in range(20):
+        limiter.acquire()
+    limiter.penalize(0.5)  # one of twenty: a service shedding a few percent, not our pace
+    assert limiter.slowdowns == 0 and limiter.pace(fake.now + 1.0) == 10.0
+
+
 def test_the_pace_recovers_slowly_up_to_the_ceiling() -> None:
     fake = FakeTime()
     limiter = _limiter(fake, ceiling=10.0)
     for _ in range(10):
         limiter.acquire()
+    limiter.penalize(1.0)
     limiter.penalize(1.0)
     low = limiter.pace(fake.now + 1.0)
     ten_seconds_on = limiter.pace(fake.now + 11.0)

@@ -77,13 +77,13 @@ class RateLimiter:
 class AdaptiveRateLimiter:
     """Pacing that learns the service's limit from its 429s (additive increase, multiplicative decrease).
 
-    `ceiling` is the configured rate_limit (None: none known). Without a 429 the pace is the ceiling,
-    or, with none, starts at `start_rate` and doubles every quarter second until it no longer paces;
-    and, with none, a slow start also holds the calls in flight to `START_WINDOW`, one more for each
-    answer, until the first 429 or for `SLOW_START` seconds (the first burst of 64 workers would
+    `ceiling` is the configured rate_limit (None: none known). Without a 429 the pace is the ceiling;
+    with none there is no pacing, but a slow start holds the calls in flight to `START_WINDOW`, one
+    more for each answer, until the first 429 or for `SLOW_START` seconds (the first burst of 64 workers would
     otherwise meet a low limit all at once; a fast service doubles the window each round trip, and
     `release()` must be called after each call for that). On a 429, `penalize`
-    holds every caller for the service's `Retry-After`, then sets the pace to `decrease` x the rate
+    holds every caller for the service's `Retry-After`; when the 429s are more than strays (see
+    `_over_limit`) it then sets the pace to `decrease` x the rate
     that got through lately (each further 429 of the same round can only lower it); from there
     the pace climbs back by `recovery` of itself per second, up to the ceiling, never below one call
     per Retry-After (what the service asked for). Callers are released
@@ -93,6 +93,7 @@ class AdaptiveRateLimiter:
 
     WINDOW = 5.0  # seconds of history behind "the rate that got through lately"
     UNPACED_ABOVE = 1000.0  # requests per second: above this pace, do not pace at all
+    OVER_LIMIT = 0.1  # the share of 429s among the window's calls that means "over the limit"
     START_WINDOW = 4  # calls in flight at first, without a ceiling
     SLOW_START = 3.0  # seconds after the first call during which the window applies
 
@@ -100,7 +101,6 @@ class AdaptiveRateLimiter:
         self,
         ceiling: float | None = None,
         *,
-        start_rate: float = 100.0,
         decrease: float = 0.85,
         recovery: float = 0.01,
         floor: float = 0.05,
@@ -110,7 +110,7 @@ class AdaptiveRateLimiter:
         if ceiling is not None and not ceiling > 0:
             raise ValueError("ceiling must be positive (or None)")
         self.rate_per_second = ceiling  # the configured limit, as RateLimiter names it
-        self._start_rate, self._decrease, self._recovery, self._floor = start_rate, decrease, recovery, floor
+        self._decrease, self._recovery, self._floor = decrease, recovery, floor
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
         self._answered = threading.Condition(self._lock)
@@ -131,10 +131,7 @@ class AdaptiveRateLimiter:
         """Requests per second allowed now; None when not pacing."""
         now = self._clock() if now is None else now
         if self._base is None:
-            if self.rate_per_second is not None:
-                return self.rate_per_second
-            rate = self._start_rate * 2.0 ** ((now - (self._first or now)) / 0.25)
-            return None if rate > self.UNPACED_ABOVE else rate
+            return self.rate_per_second  # None: not paced (the slow start's window holds the first burst)
         rate = self._base * (1.0 + self._recovery * max(0.0, now - self._since))
         if self.rate_per_second is not None:
             return min(rate, self.rate_per_second)
@@ -182,14 +179,16 @@ class AdaptiveRateLimiter:
 
     def penalize(self, seconds: float) -> None:
         with self._lock:
-            self._slow_start_over = True
-            self._answered.notify_all()  # waiting callers leave the slow start for the pacing
             now = self._clock()
             until = now + max(0.0, seconds)
             self._next = max(self._next, until)
             self._refused.append(now)
             self._forget(now)
             sent = [moment for moment in self._sent if moment <= now]
+            if not self._over_limit(len(sent)):  # a stray 429: the pause only, the pace stays
+                return
+            self._slow_start_over = True
+            self._answered.notify_all()  # waiting callers leave the slow start for the pacing
             through = self._through(sent, now) if sent else 0.0
             # One call per Retry-After is what the service asked for: never slower than that (a single
             # extract has no rate to learn from its one refused call).
@@ -207,6 +206,13 @@ class AdaptiveRateLimiter:
             self._since = until
             self._round_end = until + max(1.0, 1.0 / self._base)
             self.slowdowns += 1
+
+    def _over_limit(self, sent: int) -> bool:
+        """Whether the 429s say we are over the service's limit: at least `OVER_LIMIT` of the calls of
+        the window refused, and two of them; fewer are strays (a service that sheds a few percent at
+        random is not slowed down to a crawl), and cost only their pause."""
+        refused = len(self._refused)
+        return refused >= 2 and refused >= self.OVER_LIMIT * max(1, sent)
 
     def _through(self, sent: list[float], now: float) -> float:
         """Requests per second the service accepted lately: the calls sent (not slots still to come)
