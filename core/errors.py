@@ -14,6 +14,9 @@ class DocRelayError(Exception):
 
     exit_code: ClassVar[int] = 1
     type: ClassVar[str] = "internal_error"
+    # Every further document would meet this error too (settings, credentials, quota): a run over many
+    # documents stops at it instead of failing each one.
+    stops_run: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -78,11 +81,13 @@ class JournalError(UsageError):
     The message says how to recover; nothing is sent while it stands."""
 
     type = "journal_error"
+    stops_run = True  # every further document would meet the same journal
 
 
 class ConfigError(DocRelayError):
     exit_code = 3
     type = "config_error"
+    stops_run = True
 
 
 class InputError(DocRelayError):
@@ -93,6 +98,7 @@ class InputError(DocRelayError):
 class AuthError(DocRelayError):
     exit_code = 5
     type = "auth_error"
+    stops_run = True
 
 
 class NotFoundError(DocRelayError):
@@ -115,6 +121,7 @@ class QuotaExceededError(RateLimitError):
     """The plan's quota is used up: retrying cannot help, so it is never retried."""
 
     type = "quota_exceeded"
+    stops_run = True
 
 
 class ServiceError(DocRelayError):
@@ -159,10 +166,21 @@ class JobTimeoutError(DocRelayError):
 
 
 class BatchFailedError(DocRelayError):
-    """A batch finished but some documents failed; each failure is in the batch output."""
+    """A run over many documents finished but some failed; `details` holds the run's whole output
+    (summary and each document's result, with its error)."""
 
     exit_code = 11
     type = "batch_failed"
+
+    @classmethod
+    def raise_if_any(cls, summary: dict[str, int], details: dict[str, Any]) -> None:
+        """Raise with `details` when `summary` (core.models.summarize) counts a failed document."""
+        if summary["failed"]:
+            raise cls(
+                f"{summary['failed']} of {summary['total']} documents failed",
+                hint="Each failure's error is in data.results; fix those documents and run again.",
+                details=details,
+            )
 
 
 class Interrupted(DocRelayError):

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from core.errors import DocRelayError, UsageError
+from core.sources import DocumentSource
 
 RESULT_SCHEMA_ID: Literal["docrelay.result/1"] = "docrelay.result/1"
 JOB_PREFIX = "drjob1."
@@ -74,6 +78,18 @@ class DocumentInfo(_Model):
     pages: int | None = Field(default=None, ge=0)
     id: str | None = Field(default=None, description="The service's id of the uploaded document")
 
+    @classmethod
+    def from_source(cls, source: DocumentSource, **known: Any) -> DocumentInfo:
+        """What a checked source tells about itself; `known` adds what a provider learned (id, pages)."""
+        return cls(
+            source=source.source,
+            name=source.name,
+            sha256=source.sha256,
+            content_type=source.content_type,
+            size=source.size,
+            **known,
+        )
+
 
 class ResultError(_Model):
     type: str
@@ -97,6 +113,46 @@ class Result(_Model):
         description="Provider facts beyond fields and tables (human review state, credits used, ...)",
     )
     raw: Any = Field(default=None, description="The service's response, untouched")
+
+    @classmethod
+    def failed(
+        cls,
+        provider: str,
+        model: str | None,
+        document: DocumentInfo,
+        error: DocRelayError,
+        *,
+        prediction_id: str | None = None,
+    ) -> Result:
+        """The result of a document that failed with `error` (its type and full message are kept)."""
+        return cls(
+            provider=provider,
+            model=model,
+            status="failed",
+            error=ResultError(type=error.type, message=error.full_message),
+            document=document,
+            prediction_id=prediction_id,
+        )
+
+    @classmethod
+    def pending(
+        cls,
+        provider: str,
+        model: str | None,
+        document: DocumentInfo,
+        *,
+        prediction_id: str | None = None,
+        extras: dict[str, Any] | None = None,
+    ) -> Result:
+        """The result of a document whose job has not finished yet."""
+        return cls(
+            provider=provider,
+            model=model,
+            status="pending",
+            document=document,
+            prediction_id=prediction_id,
+            extras=extras or {},
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
@@ -124,8 +180,6 @@ class JobHandle(_Model):
 
     @classmethod
     def decode(cls, token: str) -> JobHandle:
-        from core.errors import UsageError
-
         text = token.strip()
         try:
             if text.startswith(JOB_PREFIX):
@@ -183,3 +237,12 @@ def result_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://docrelay.dev/schema/result.schema.json"
     return schema
+
+
+def summarize(results: Iterable[Result]) -> dict[str, int]:
+    """Counts for a batch or multi-file extract: total, succeeded, failed, pending."""
+    counts = {"total": 0, "succeeded": 0, "failed": 0, "pending": 0}
+    for result in results:
+        counts["total"] += 1
+        counts[result.status] += 1
+    return counts

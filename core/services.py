@@ -8,42 +8,39 @@ provider-specific code.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
+from core.batch import DEFAULT_CONCURRENCY, BatchEngine, BatchOutcome, Journal
 from core.config import Settings, resolve_settings
-from core.errors import DocRelayError, InputError, JobFailedError, JobTimeoutError, NetworkError
+from core.errors import DocRelayError, JobFailedError, JobTimeoutError, UsageError
 from core.hints import setting
-from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, ResultError, Review
+from core.models import (
+    CheckResult,
+    DocumentInfo,
+    JobHandle,
+    ModelInfo,
+    Result,
+    Review,
+    summarize,
+)
+from core.polling import Check, PollingOptions, T, poll_until
 from core.providers import provider_class
 from core.providers.base import PredictOptions, Provider
-from core.sources import DocumentSource
+from core.sources import DocumentInput, DocumentSource, open_source
+from core.textinput import read_texts
 from core.transport.deadline import operation_deadline
 from core.transport.deadline import remaining as remaining_time
 
-if TYPE_CHECKING:
-    from core.batch import BatchOutcome
-
-T = TypeVar("T")
-DocumentInput = str | os.PathLike[str] | bytes | DocumentSource
-
-
-@dataclass(frozen=True)
-class PollingOptions:
-    """How to wait for a job: a first delay, then intervals growing by `factor` up to `max_interval`."""
-
-    initial_delay: float = 1.0
-    factor: float = 1.5
-    max_interval: float = 15.0
-
-    def delays(self) -> Iterable[float]:
-        delay = self.initial_delay
-        while True:
-            yield delay
-            delay = min(self.max_interval, delay * self.factor)
+__all__ = [
+    "Client",
+    "DocumentInput",
+    "PollingOptions",
+    "failed_result",
+    "raise_if_failed",
+    "summarize",
+]
 
 
 class Client:
@@ -72,11 +69,20 @@ class Client:
 
     @classmethod
     def for_job(
-        cls, job: JobHandle | str, *, profile: str | None = None, timeout: float | None = None
+        cls,
+        job: JobHandle | str,
+        *,
+        provider: str | None = None,
+        profile: str | None = None,
+        timeout: float | None = None,
+        polling: PollingOptions | None = None,
     ) -> Client:
-        """A client for the provider (and profile) a job handle was submitted with."""
+        """The one way to a client for a job handle: the provider (and profile) it was submitted with,
+        unless `provider` overrides them. A handle that is no handle raises UsageError."""
         handle = job if isinstance(job, JobHandle) else JobHandle.decode(job)
-        return cls(handle.provider, profile=profile or handle.profile, timeout=timeout)
+        if provider:
+            return cls(provider, profile=profile, timeout=timeout, polling=polling)
+        return cls(handle.provider, profile=profile or handle.profile, timeout=timeout, polling=polling)
 
     # -- plumbing ------------------------------------------------------------------------------
     @property
@@ -110,9 +116,7 @@ class Client:
         self.close()
 
     def open_source(self, document: DocumentInput, name: str | None = None) -> DocumentSource:
-        if isinstance(document, DocumentSource):
-            return document
-        return DocumentSource.open(document, name=name)
+        return open_source(document, name)
 
     # -- one document --------------------------------------------------------------------------
     def submit(
@@ -140,11 +144,14 @@ class Client:
         with operation_deadline(self.settings.timeout):
             state = self.provider.poll(handle)
             if state.status == "pending":
-                return pending_result(handle)
+                return Result.pending(
+                    handle.provider, handle.model, handle.document, prediction_id=handle.prediction_id
+                )
             return state.result or self.provider.fetch_result(handle)
 
     def wait(self, job: JobHandle | str, *, timeout: float | None = None) -> Result:
-        """Poll until the job finishes; JobTimeoutError (with the handle) when `timeout` runs out."""
+        """Poll until the job finishes; JobTimeoutError (with the handle) when `timeout` runs out, and
+        JobFailedError when the service reports that it could not process the document."""
         handle = self._handle(job)
 
         def check() -> tuple[Result | None, float | None]:
@@ -153,43 +160,24 @@ class Client:
                 return None, state.retry_after
             return state.result or self.provider.fetch_result(handle), None
 
-        return self._poll_until(check, timeout, handle.encode(), "The job", "`docrelay result JOB --wait`")
+        result = self._poll_until(check, timeout, handle.encode(), "The job", "`docrelay result JOB --wait`")
+        raise_if_failed(result)
+        return result
 
-    def _poll_until(
-        self,
-        check: Callable[[], tuple[T | None, float | None]],
-        timeout: float | None,
-        handle: str,
-        what: str,
-        resume: str,
-    ) -> T:
-        """Call `check` with growing pauses until it gives a value; JobTimeoutError after `timeout` s."""
-        limit = self.settings.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
-        delays = iter(self.polling.delays())
-        timed_out = JobTimeoutError(
-            f"{what} did not finish within {limit:g} s",
-            hint=f"Fetch it later with {resume}, or raise {setting('timeout')}.",
+    def _poll_until(self, check: Check[T], timeout: float | None, handle: str, what: str, resume: str) -> T:
+        return poll_until(
+            check,
+            timeout=self.settings.timeout if timeout is None else timeout,
+            polling=self.polling,
             provider=self.provider_name,
-            job=handle,
+            handle=handle,
+            what=what,
+            resume=resume,
         )
-        with operation_deadline(limit):  # a poll that hangs is cut short too
-            while True:
-                try:
-                    value, retry_after = check()
-                except NetworkError:
-                    if time.monotonic() >= deadline - 0.5:  # cut short by the deadline: resumable
-                        raise timed_out from None
-                    raise
-                if value is not None:
-                    return value
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise timed_out
-                time.sleep(min(max(next(delays), retry_after or 0.0), remaining))
 
     def result(self, job: JobHandle | str, *, wait: bool = False, timeout: float | None = None) -> Result:
-        """The finished result; with `wait`, poll until it is ready."""
+        """The finished result; with `wait`, poll until it is ready. A job the service reports as
+        failed raises JobFailedError (`status` returns it as a failed result instead)."""
         handle = self._handle(job)
         if wait:
             return self.wait(handle, timeout=timeout)
@@ -201,6 +189,7 @@ class Client:
                 provider=handle.provider,
                 job=handle.encode(),
             )
+        raise_if_failed(current)
         return current
 
     def extract(
@@ -216,12 +205,17 @@ class Client:
 
         A job the service reports as failed raises JobFailedError.
         """
+        provider = self.provider
         limit = self.settings.timeout if timeout is None else timeout
         with operation_deadline(limit):  # one deadline for the upload, the prediction and the waiting
+            if not provider.capabilities.async_jobs:  # answers at once: no job, no handle, no cache
+                source = self.open_source(document, name)
+                result = provider.extract(source, provider.resolve_model(model), options or PredictOptions())
+                if result is not None:
+                    raise_if_failed(result)
+                    return result
             job = self.submit(document, model=model, name=name, options=options)
-            result = self.wait(job, timeout=max(0.0, remaining_time() or 0.0))
-        raise_if_failed(result)
-        return result
+            return self.wait(job, timeout=max(0.0, remaining_time() or 0.0))
 
     # -- many documents ------------------------------------------------------------------------
     def extract_many(
@@ -239,7 +233,7 @@ class Client:
             try:
                 result = self.extract(document, model=model, timeout=timeout, options=options)
             except DocRelayError as exc:
-                if exc.exit_code in (3, 5):  # configuration or credentials: every document would fail
+                if exc.stops_run:  # settings, credentials, quota: every document would fail
                     raise
                 result = failed_result(self.provider_name, model, document, exc)
             results.append(result)
@@ -308,8 +302,6 @@ class Client:
 
         The result's `segments` table has one row per tag: document, text, span ("start-end",
         end exclusive), class, label. See core.textinput for how files are read."""
-        from core.textinput import read_texts
-
         provider = self.provider
         if not provider.capabilities.text_analysis:  # its own "no text analysis" error, before any reading
             return provider.analyze_text([], model)
@@ -325,8 +317,6 @@ class Client:
     def _handle(self, job: JobHandle | str) -> JobHandle:
         handle = job if isinstance(job, JobHandle) else JobHandle.decode(job)
         if handle.provider != self.settings.provider:
-            from core.errors import UsageError
-
             raise UsageError(
                 f"This job belongs to provider {handle.provider!r}, not {self.settings.provider!r}",
                 hint=f"Add {setting('provider', handle.provider)} (and its profile).",
@@ -350,32 +340,22 @@ class Client:
         every document would meet (configuration, credentials, quota) are raised. `on_result` is
         called (from worker threads, one call at a time) as each document finishes. Ctrl+C stops
         cleanly: the outcome is then `interrupted`, with unfinished documents `pending`."""
-        from core.batch import DEFAULT_CONCURRENCY, BatchEngine, Journal
-
         with Journal(journal) as opened:
             engine = BatchEngine(
-                self,
+                self.provider,
                 opened,
+                polling=self.polling,
                 model=model,
                 options=options,
                 concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
-                timeout=timeout,
+                timeout=self.settings.timeout if timeout is None else timeout,
                 on_result=on_result,
             )
             return engine.run(list(documents))
 
 
-def pending_result(job: JobHandle) -> Result:
-    return Result(
-        provider=job.provider,
-        model=job.model,
-        status="pending",
-        document=job.document,
-        prediction_id=job.prediction_id,
-    )
-
-
 def raise_if_failed(result: Result) -> None:
+    """JobFailedError for a result the service reported as failed."""
     if result.status == "failed":
         message = result.error.message if result.error else "the service gave no reason"
         raise JobFailedError(
@@ -388,66 +368,9 @@ def raise_if_failed(result: Result) -> None:
 def failed_result(provider: str, model: str | None, document: DocumentInput, error: DocRelayError) -> Result:
     """A failed result for a document that may never have been read."""
     if isinstance(document, DocumentSource):
-        info = DocumentInfo(
-            source=document.source,
-            name=document.name,
-            sha256=document.sha256,
-            content_type=document.content_type,
-            size=document.size,
-        )
+        info = DocumentInfo.from_source(document)
     elif isinstance(document, bytes):
         info = DocumentInfo(name="document")
     else:
         info = DocumentInfo(source=str(document), name=Path(document).name)
-    return Result(
-        provider=provider,
-        model=model,
-        status="failed",
-        error=ResultError(type=error.type, message=error.full_message),
-        document=info,
-    )
-
-
-def expand_paths(
-    paths: Iterable[str | os.PathLike[str]], *, pattern: str = "*", recursive: bool = True
-) -> list[Path]:
-    """Files named directly, plus the supported documents found in named folders, sorted and unique.
-
-    A named path that does not exist is kept, so that it is reported as a failed document.
-    """
-    found: list[Path] = []
-    seen: set[Path] = set()
-    for raw in paths:
-        path = Path(raw).expanduser()
-        if path.is_dir():
-            walker = path.rglob(pattern) if recursive else path.glob(pattern)
-            candidates = sorted(p for p in walker if p.is_file() and _looks_like_document(p))
-        else:
-            candidates = [path]
-        for candidate in candidates:
-            key = candidate.resolve() if candidate.exists() else candidate
-            if key not in seen:
-                seen.add(key)
-                found.append(candidate)
-    if not found:
-        raise InputError(
-            "No documents found in " + ", ".join(str(p) for p in paths),
-            hint="Name PDF, JPEG, PNG, TIFF or WebP files, or folders that contain them.",
-        )
-    return found
-
-
-_DOCUMENT_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"}
-
-
-def _looks_like_document(path: Path) -> bool:
-    return path.suffix.lower() in _DOCUMENT_SUFFIXES and not path.name.startswith(".")
-
-
-def summarize(results: Iterable[Result]) -> dict[str, int]:
-    """Counts for a batch or multi-file extract: total, succeeded, failed, pending."""
-    counts = {"total": 0, "succeeded": 0, "failed": 0, "pending": 0}
-    for result in results:
-        counts["total"] += 1
-        counts[result.status] += 1
-    return counts
+    return Result.failed(provider, model, info, error)

@@ -284,3 +284,23 @@ class DocumentSource:
     @property
     def extension(self) -> str:
         return _EXTENSIONS[self.content_type]
+
+
+# What front ends may hand to core as a document: a path, bytes in memory, or an already checked source.
+DocumentInput = str | os.PathLike[str] | bytes | DocumentSource
+
+
+def open_source(document: DocumentInput, name: str | None = None) -> DocumentSource:
+    """The checked source of a document input (a source is taken as it is)."""
+    if isinstance(document, DocumentSource):
+        return document
+    return DocumentSource.open(document, name=name)
+
+
+def shown_name(document: DocumentInput) -> str:
+    """How an input is named in messages and results before it has been read."""
+    if isinstance(document, DocumentSource):
+        return document.source or document.name
+    if isinstance(document, bytes):
+        return "document"
+    return displayable(os.fspath(document))

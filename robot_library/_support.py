@@ -270,3 +270,12 @@ def _masked_argument(argument: Any) -> Any:
     if match and is_secret_key(match.group(1)) and not match.group(2).startswith(_VARIABLE_START):
         return f"{match.group(1)}={MASK}"
     return argument
+
+
+def model_text(model: str | None) -> str:
+    """` (model X)` for a log line, or nothing."""
+    return f" (model {model})" if model else ""
+
+
+def number_text(value: float | None) -> str:
+    return "none" if value is None else f"{value:g}"

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from core.services import Client, PollingOptions
-from tests.cli_helpers import SAMPLES, isolated_env
+from tests.cli_helpers import SAMPLES
 from tests.emulators.cradl import CradlEmulator
 
 INVOICE = SAMPLES / "invoice.pdf"
@@ -34,19 +34,6 @@ def cradl_client(emu: CradlEmulator, tmp_path: Path, **settings: Any) -> Client:
         settings=values,
         env={"DOCRELAY_CONFIG_FILE": str(tmp_path / "none.toml")},
         polling=PollingOptions(initial_delay=0.2, max_interval=0.5),
-    )
-
-
-def cradl_env(emu: CradlEmulator, tmp_path: Path, **extra: str) -> dict[str, str]:
-    """The environment of a `docrelay` subprocess that talks to the emulator with client credentials."""
-    return isolated_env(
-        tmp_path,
-        DOCRELAY_PROVIDER="cradl",
-        DOCRELAY_CRADL_API_URL=emu.base_url,
-        DOCRELAY_CRADL_AUTH_URL=emu.token_url,
-        DOCRELAY_CRADL_CLIENT_ID=emu.client_id,
-        DOCRELAY_CRADL_CLIENT_SECRET=emu.client_secret,
-        **extra,
     )
 
 

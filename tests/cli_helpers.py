@@ -8,7 +8,10 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.emulators.base import Emulator
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
@@ -76,3 +79,10 @@ def run_docrelay(
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def emulator_env(tmp: Path, emulator: Emulator, **extra: str) -> dict[str, str]:
+    """`isolated_env` pointed at `emulator` with valid credentials (its own `docrelay_env`); settings in
+    `extra` win, and a setting given as "" is removed."""
+    env = isolated_env(tmp, **{**emulator.docrelay_env(), **extra})
+    return {k: v for k, v in env.items() if not (k in extra and v == "")}

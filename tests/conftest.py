@@ -1,8 +1,13 @@
 """Fixtures shared by every test module: the service emulators."""
 
+from typing import Any
+
+import pytest
+
 from tests.emulators.fixtures import (
     contractfit_emulator,
     cradl_emulator,
+    deepopinion_emulator,
     make_contractfit_emulator,
     make_cradl_emulator,
     make_deepopinion_emulator,
@@ -11,7 +16,14 @@ from tests.emulators.fixtures import (
 __all__ = [
     "contractfit_emulator",
     "cradl_emulator",
+    "deepopinion_emulator",
     "make_contractfit_emulator",
     "make_cradl_emulator",
     "make_deepopinion_emulator",
 ]
+
+
+@pytest.fixture
+def emu(request: pytest.FixtureRequest) -> Any:
+    """A healthy emulator of the module's `SERVICE`, checked by its fixture after the test."""
+    return request.getfixturevalue(f"{request.module.SERVICE}_emulator")

@@ -11,8 +11,7 @@ from typing import Any
 
 from reportlab.pdfgen.canvas import Canvas
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "samples"
+from tests.cli_helpers import SAMPLES
 
 
 def sample_paths() -> list[Path]:

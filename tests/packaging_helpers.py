@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 from types import ModuleType
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.cli_helpers import REPO
+
 PACKAGING = REPO / "packaging"
 
 

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from core.errors import EXIT_CODES
-from tests.batch_support import MODEL, cradl_env, make_documents
-from tests.cli_helpers import SAMPLES, isolated_env
+from tests.batch_support import MODEL, make_documents
+from tests.cli_helpers import SAMPLES, emulator_env, isolated_env
 from tests.emulators.cradl import CradlEmulator
 from tests.hostile_inputs import (
     MEMORY_CAP,
@@ -312,7 +312,7 @@ def test_a_name_that_is_not_utf8_reaches_cradl(
     document = make_documents(tmp_path / "in", 1)[0]
     odd = document.with_name(os.fsdecode(b"scan-\xe9t\xe9.pdf"))  # Latin-1 bytes
     document.rename(odd)
-    run = run_capped("extract", str(odd), "--model", MODEL, env=cradl_env(emu, tmp_path))
+    run = run_capped("extract", str(odd), "--model", MODEL, env=emulator_env(tmp_path, emu))
     assert run.exit_code == 0, run.stdout
     assert run.envelopes()[0]["data"]["document"]["name"] == "scan-\\xe9t\\xe9.pdf"
     emu.assert_no_violations()

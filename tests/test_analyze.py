@@ -4,7 +4,7 @@ against the DeepOpinion emulator, whose text model tags aspects by keyword (see 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +12,13 @@ import pytest
 
 from core.errors import InputError, UsageError
 from core.textinput import read_texts
-from tests.cli_helpers import isolated_env, run_docrelay
+from tests.cli_helpers import emulator_env, run_docrelay
 from tests.emulators.deepopinion import DeepopinionEmulator
+
+SERVICE = "deepopinion"  # the `emu` fixture (tests/conftest.py) gives its emulator
 
 TEXT_MODEL = "387"
 MakeEmulator = Callable[..., DeepopinionEmulator]
-
-
-@pytest.fixture
-def emu(make_deepopinion_emulator: MakeEmulator) -> Iterator[DeepopinionEmulator]:
-    emulator = make_deepopinion_emulator()
-    yield emulator
-    emulator.assert_no_violations()
 
 
 def settings(emu: DeepopinionEmulator, organization: str | None = "1") -> dict[str, str]:
@@ -208,17 +203,6 @@ def test_provider_without_text_analysis_says_so() -> None:
 
 
 # -- `docrelay analyze` ------------------------------------------------------------------------------------
-def cli_env(tmp_path: Path, emu: DeepopinionEmulator) -> dict[str, str]:
-    return isolated_env(
-        tmp_path,
-        DOCRELAY_PROVIDER="deepopinion",
-        DOCRELAY_DEEPOPINION_URL=emu.base_url,
-        DOCRELAY_DEEPOPINION_EMAIL=emu.email,
-        DOCRELAY_DEEPOPINION_PASSWORD=emu.password,
-        DOCRELAY_DEEPOPINION_ORGANIZATION="1",
-    )
-
-
 def test_cli_analyze_text_and_files(tmp_path: Path, emu: DeepopinionEmulator) -> None:
     reviews = tmp_path / "reviews.txt"
     reviews.write_text("Quiet room\nExpensive dinner\n", encoding="utf-8")
@@ -230,7 +214,7 @@ def test_cli_analyze_text_and_files(tmp_path: Path, emu: DeepopinionEmulator) ->
         "Great location!",
         "--model",
         TEXT_MODEL,
-        env=cli_env(tmp_path, emu),
+        env=emulator_env(tmp_path, emu),
     )
     assert run.exit_code == 0, run.stdout
     data = run.document["data"]
@@ -246,7 +230,7 @@ def test_cli_analyze_text_and_files(tmp_path: Path, emu: DeepopinionEmulator) ->
 def test_cli_analyze_csv_column_and_no_split(tmp_path: Path, emu: DeepopinionEmulator) -> None:
     export = tmp_path / "export.csv"
     export.write_text("ref,comment\n7,Nice bed. Slow reception.\n", encoding="utf-8")
-    env = cli_env(tmp_path, emu)
+    env = emulator_env(tmp_path, emu)
     args = ("analyze", str(export), "--column", "comment", "--model", TEXT_MODEL)
     split = rows(run_docrelay(*args, env=env).document["data"])
     whole = rows(run_docrelay(*args, "--no-split", env=env).document["data"])
@@ -260,7 +244,7 @@ def test_cli_analyze_through_an_args_file(tmp_path: Path, emu: DeepopinionEmulat
     args_file = tmp_path / "args.json"
     arguments = {"command": "analyze", "files": [str(reviews)], "model": TEXT_MODEL}
     args_file.write_text(json.dumps(arguments), encoding="utf-8")
-    run = run_docrelay("--args-file", str(args_file), env=cli_env(tmp_path, emu))
+    run = run_docrelay("--args-file", str(args_file), env=emulator_env(tmp_path, emu))
     assert run.exit_code == 0, run.stdout
     assert rows(run.document["data"])[0]["class"] == "Staff"
 
@@ -279,6 +263,6 @@ def test_cli_analyze_through_an_args_file(tmp_path: Path, emu: DeepopinionEmulat
 def test_cli_analyze_errors(
     tmp_path: Path, emu: DeepopinionEmulator, args: tuple[str, ...], code: int, words: str
 ) -> None:
-    run = run_docrelay("analyze", *args, env=cli_env(tmp_path, emu), cwd=tmp_path)
+    run = run_docrelay("analyze", *args, env=emulator_env(tmp_path, emu), cwd=tmp_path)
     assert run.exit_code == code, run.stdout
     assert words in run.error["message"]

@@ -13,7 +13,7 @@ from core.batch import BatchEngine, Journal
 from core.errors import AuthError, ConfigError, QuotaExceededError
 from core.models import Result
 from core.providers.base import PredictOptions
-from core.transport import Limiter
+from core.transport.ratelimit import Limiter
 from tests.batch_support import MODEL, cradl_client, make_documents, predictions_by_document
 from tests.emulators.cradl import CradlEmulator
 
@@ -250,7 +250,15 @@ def test_stop_leaves_the_rest_pending_and_resumable(
             done.append(result)
 
         done: list[Result] = []
-        engine = BatchEngine(client, journal, model=MODEL, concurrency=2, on_result=stop_after_two)
+        engine = BatchEngine(
+            client.provider,
+            journal,
+            polling=client.polling,
+            timeout=client.settings.timeout,
+            model=MODEL,
+            concurrency=2,
+            on_result=stop_after_two,
+        )
         outcome = engine.run(docs)
     assert outcome.interrupted and outcome.summary["pending"] >= 5
     pending = [r for r in outcome.results if r.status == "pending"]

@@ -20,9 +20,8 @@ from core.config import resolve_settings, set_secret, set_value
 from core.config.store import load_config, write_config
 from core.errors import ConfigError, InternalError
 from core.redact import redact_text
+from tests.cli_helpers import REPO
 from tests.keyring_backend import FileKeyring
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture

@@ -185,3 +185,16 @@ def test_concurrent_workers_fetch_one_token(make_cradl_emulator: Callable[..., C
         for thread in threads:
             thread.join()
     assert emu.requests_to("POST /oauth2/token") == 1
+
+
+@pytest.mark.parametrize("option", ["async", "collapse", "walk_pages", "auto_rotate"])
+def test_a_true_false_option_with_a_typo_is_refused_not_read_as_false(option: str) -> None:
+    from core.errors import UsageError
+    from core.providers.base import PredictOptions
+    from core.providers.cradl.provider import prediction_body
+
+    extra = {option: "ture", "strategy": "BEST_N_PAGES"}
+    with pytest.raises(UsageError, match=f"{option}='ture' is not true or false"):
+        prediction_body("las:document:1", "las:model:invoice", PredictOptions(extra=extra))
+    accepted = prediction_body("d", "m", PredictOptions(extra={option: "Yes", "strategy": "BEST_N_PAGES"}))
+    assert accepted  # the same words as everywhere else: 1/true/yes/on, 0/false/no/off

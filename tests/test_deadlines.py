@@ -13,8 +13,8 @@ import pytest
 
 from core.errors import DocRelayError
 from core.services import Client
-from tests.batch_support import MODEL, cradl_env
-from tests.cli_helpers import SAMPLES, run_docrelay
+from tests.batch_support import MODEL
+from tests.cli_helpers import SAMPLES, emulator_env, run_docrelay
 from tests.emulators.cradl import CradlEmulator
 from tests.test_transport_support import LoopbackServer, Reply
 
@@ -70,7 +70,14 @@ def test_cli_extract_against_a_slow_service_ends_with_timeout(
     emu = make_cradl_emulator(engine="stub", latency_ms=30_000)
     started = time.monotonic()
     run = run_docrelay(
-        "extract", str(INVOICE), "--model", MODEL, "--timeout", "3", env=cradl_env(emu, tmp_path), timeout=60
+        "extract",
+        str(INVOICE),
+        "--model",
+        MODEL,
+        "--timeout",
+        "3",
+        env=emulator_env(tmp_path, emu),
+        timeout=60,
     )
     elapsed = time.monotonic() - started
     assert run.exit_code in (9, 10) and elapsed < 3 + GRACE + 1.5, (elapsed, run.stdout)  # + start-up
@@ -80,8 +87,9 @@ def test_robot_keyword_with_timeout_never_hangs(tmp_path: Path, make_cradl_emula
     from robot_library.DocRelay import DocRelay
 
     emu = make_cradl_emulator(engine="stub", async_delay=120)  # the job never finishes in time
-    library = DocRelay(provider="cradl", timeout=timedelta(seconds=2), api_url=emu.base_url)
-    library._settings["access_token"] = emu.issue_token()
+    library = DocRelay(
+        provider="cradl", timeout=timedelta(seconds=2), api_url=emu.base_url, access_token=emu.issue_token()
+    )
     started = time.monotonic()
     with pytest.raises(Exception, match="did not finish within"):
         library.extract_document(INVOICE, model=MODEL)

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from tests.cli_helpers import REPO
 from tests.emulators.deepopinion import EXTRACT_ENDPOINT, DeepopinionEmulator
 from tests.emulators.deepopinion.reference import REFERENCE_SAMPLES
 from tests.emulators.deepopinion.schema import SchemaValidator, parse_multipart
 from tests.emulators.deepopinion.textmodel import analyse_text
 
-REPO = Path(__file__).resolve().parent.parent
+SERVICE = "deepopinion"  # the `emu` fixture (tests/conftest.py) gives its emulator
+
 INVOICE = (REPO / "samples" / "invoice.pdf").read_bytes()
 EXTRACT_PATH = "/organizations/1/projects/1/models/7"
 Make = Callable[..., DeepopinionEmulator]
@@ -38,13 +37,6 @@ class Api:
     def extract(self, data: bytes = INVOICE, path: str = EXTRACT_PATH, **params: str) -> requests.Response:
         query = {"return_bboxes": "true", "return_annotated_pages": "false", **params}
         return self.call("POST", path, params=query, files={"file": ("invoice.pdf", data, "application/pdf")})
-
-
-@pytest.fixture
-def emu(make_deepopinion_emulator: Make) -> Iterator[DeepopinionEmulator]:
-    emulator = make_deepopinion_emulator()
-    yield emulator
-    assert emulator.stats["errors"] == []
 
 
 @pytest.fixture
@@ -112,6 +104,7 @@ def test_wrong_password_is_401(emu: DeepopinionEmulator) -> None:
     assert reply.status_code == 401 and reply.json() == {"message": "Wrong email or password."}
 
 
+@pytest.mark.violations_expected
 def test_login_without_password_is_a_violation(emu: DeepopinionEmulator) -> None:
     reply = requests.post(emu.base_url + "/auth/login", json={"email": emu.email}, timeout=5)
     assert reply.status_code == 400 and "spec violation" in reply.json()["message"]
@@ -174,6 +167,7 @@ def test_optional_parts_follow_the_query_flags(api: Api) -> None:
     assert "bboxes" not in document and len(document["annotated_pages"]) >= 1
 
 
+@pytest.mark.violations_expected
 def test_query_flag_that_is_not_true_or_false_is_a_violation(emu: DeepopinionEmulator) -> None:
     reply = Api(emu).extract(return_bboxes="1")
     assert reply.status_code == 400 and "return_bboxes" in reply.json()["message"]
@@ -256,6 +250,7 @@ def test_analysis_refusals(api: Api) -> None:
     )
 
 
+@pytest.mark.violations_expected
 def test_analysis_request_with_a_string_model_id_is_a_violation(emu: DeepopinionEmulator) -> None:
     reply = Api(emu).call("POST", "/analyze", json={"documents": [{"text": "x"}], "model_id": "387"})
     assert reply.status_code == 400 and "model_id" in reply.json()["message"]
@@ -273,30 +268,3 @@ def test_models_page_with_offset_and_limit(api: Api) -> None:
     second = api.call("GET", "/models", params={"offset": 1, "limit": 1}).json()
     assert first["has_more"] is True and second["has_more"] is False
     assert [m["id"] for m in first["models"] + second["models"]] == [7, 387]
-
-
-# -- the command line -------------------------------------------------------------------------------------
-def test_command_line_prints_ready_first_and_serves() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.emulators", "deepopinion", "--port", "0", "--email", "bot@example.com"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline().strip()
-        assert first.startswith("READY http://127.0.0.1:")
-        base_url = first.split(" ", 1)[1]
-        health = requests.get(base_url + "/_emulator/health", timeout=5).json()
-        assert health == {"ok": True, "emulator": "deepopinion", "base_url": base_url}
-        login = requests.post(
-            base_url + "/auth/login",
-            json={"email": "bot@example.com", "password": "correct horse battery staple"},
-            timeout=5,
-        )
-        assert login.status_code == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=10)

@@ -17,7 +17,8 @@ from core.providers import provider_class
 from core.providers.base import PredictOptions
 from core.providers.local import LocalProvider, cache_dir, extract_source
 from core.sources import DocumentSource
-from tests.local_fixtures import ROOT, SAMPLES, text_pdf
+from tests.cli_helpers import REPO
+from tests.local_fixtures import SAMPLES, text_pdf
 
 # Runs in a fresh interpreter: decode the handle, poll, fetch, print what came back.
 FRESH_PROCESS = """
@@ -44,11 +45,11 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run_fresh(token: str, cache: Path) -> dict[str, Any]:
-    env = {"DOCRELAY_CACHE_DIR": str(cache), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    env = {"DOCRELAY_CACHE_DIR": str(cache), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [sys.executable, "-c", FRESH_PROCESS, token],
         env=env,
-        cwd=ROOT,
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=60,
@@ -78,6 +79,19 @@ def test_upload_counts_pages_without_network() -> None:
     assert info.pages == 2
     assert info.id == "local:document:" + source.sha256[:32]
     assert info.sha256 == source.sha256 and info.name == "faktura-nordlys-no.pdf"
+
+
+@pytest.mark.parametrize(
+    "options", [PredictOptions(), PredictOptions(max_pages=5), PredictOptions(pages=[0])]
+)
+def test_extract_is_one_call_that_leaves_no_cache_file(private_cache: Path, options: PredictOptions) -> None:
+    from core.services import Client
+
+    with Client("local", env={}) as client:
+        direct = client.extract(SAMPLES / "invoice.pdf", options=options)
+        assert not (private_cache / "local").exists(), "nothing kept on disk: there is no job to resume"
+        waited = client.wait(client.submit(SAMPLES / "invoice.pdf", options=options))
+    assert direct == waited  # the same result (and prediction id) as the upload-start-poll way
 
 
 def test_submit_poll_fetch(private_cache: Path) -> None:
@@ -185,7 +199,7 @@ def test_doctor_reports_an_unwritable_cache(tmp_path: Path, monkeypatch: pytest.
 
 def test_importing_the_provider_does_not_load_pdfium() -> None:
     code = "import sys, core.providers.local; print('pypdfium2' in sys.modules, 'requests' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["False", "False"], done.stderr
 
 

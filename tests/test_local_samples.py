@@ -15,7 +15,8 @@ import pytest
 from core.models import Result
 from core.providers.local import extract_source
 from core.sources import DocumentSource
-from tests.local_fixtures import ROOT, SAMPLES, expected_of, sample_paths
+from tests.cli_helpers import REPO
+from tests.local_fixtures import SAMPLES, expected_of, sample_paths
 
 MIN_ACCURACY = 0.95
 
@@ -225,7 +226,7 @@ def test_sample_generator_is_reproducible(tmp_path: Path) -> None:
         [sys.executable, str(SAMPLES / "make_samples.py"), str(tmp_path)],
         check=True,
         capture_output=True,
-        cwd=ROOT,
+        cwd=REPO,
     )
     for path in sample_paths():
         for made in (path, path.with_name(path.stem + ".expected.json")):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,10 @@ import pytest
 
 from core.models import DocumentInfo
 from core.providers.contractfit.normalize import FAILED_MESSAGE, document_state, normalize_document
-from tests.cli_helpers import SAMPLES, Run, isolated_env, run_docrelay
+from tests.cli_helpers import SAMPLES, Run, emulator_env, run_docrelay
 from tests.emulators.contractfit import ContractfitEmulator
+
+SERVICE = "contractfit"  # the `emu` fixture (tests/conftest.py) gives its emulator
 
 INVOICE = SAMPLES / "invoice.pdf"
 MakeEmulator = Callable[..., ContractfitEmulator]
@@ -29,32 +31,15 @@ def make_emu(make_contractfit_emulator: MakeEmulator) -> MakeEmulator:
     return make_contractfit_emulator
 
 
-@pytest.fixture
-def emu(make_emu: MakeEmulator) -> Iterator[ContractfitEmulator]:
-    emulator = make_emu()
-    yield emulator
-    emulator.assert_no_violations()
-    assert emulator.stats["errors"] == []
-
-
-def key_env(tmp_path: Path, emu: ContractfitEmulator, **extra: str) -> dict[str, str]:
-    """API-key credentials, the recommended bot setup."""
-    settings = {"DOCRELAY_CONTRACTFIT_API_KEY": emu.api_key, **extra}
-    return isolated_env(
-        tmp_path, DOCRELAY_PROVIDER="contractfit", DOCRELAY_CONTRACTFIT_URL=emu.base_url, **settings
-    )
-
-
 def login_env(tmp_path: Path, emu: ContractfitEmulator, **extra: str) -> dict[str, str]:
     """Username and password: a JWT from POST /auth unless auth_method says otherwise."""
     settings = {
+        "DOCRELAY_CONTRACTFIT_API_KEY": "",
         "DOCRELAY_CONTRACTFIT_USERNAME": emu.username,
         "DOCRELAY_CONTRACTFIT_PASSWORD": emu.password,
         **extra,
     }
-    return isolated_env(
-        tmp_path, DOCRELAY_PROVIDER="contractfit", DOCRELAY_CONTRACTFIT_URL=emu.base_url, **settings
-    )
+    return emulator_env(tmp_path, emu, **settings)
 
 
 def extract(env: dict[str, str], emu: ContractfitEmulator, *args: str, document: Path = INVOICE) -> Run:
@@ -71,7 +56,7 @@ def values(result: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]
 def test_extract_uploads_async_polls_with_a_mask_and_reads_once(
     tmp_path: Path, emu: ContractfitEmulator
 ) -> None:
-    run = extract(key_env(tmp_path, emu), emu)
+    run = extract(emulator_env(tmp_path, emu), emu)
     assert run.exit_code == 0, run.stdout
     result = run.document["data"]
     assert result["provider"] == "contractfit" and result["status"] == "succeeded"
@@ -90,19 +75,10 @@ def test_extract_uploads_async_polls_with_a_mask_and_reads_once(
     assert stats["counters"]["uploads_by_sha256"] == {result["document"]["sha256"]: 1}
 
 
-def test_values_match_the_local_engine(tmp_path: Path, emu: ContractfitEmulator) -> None:
-    assert emu.stats["engine"] == "local"
-    env = key_env(tmp_path, emu)
-    remote = extract(env, emu).document["data"]
-    local = run_docrelay("extract", str(INVOICE), "--provider", "local", env=env).document["data"]
-    assert values(remote) == values(local)
-    assert values(remote)[1], "line items came through"
-
-
 def test_key_value_mode_gives_the_same_values_without_confidences(
     tmp_path: Path, emu: ContractfitEmulator
 ) -> None:
-    env = key_env(tmp_path, emu)
+    env = emulator_env(tmp_path, emu)
     full = extract(env, emu).document["data"]
     flat = extract(env, emu, "--option", "key_value=true").document["data"]
     assert flat["raw"]["prediction"]["invoice_number"] == "INV-2026-0042", "a flat mapping"
@@ -111,14 +87,16 @@ def test_key_value_mode_gives_the_same_values_without_confidences(
 
 
 def test_inbox_setting_is_the_default_model(tmp_path: Path, emu: ContractfitEmulator) -> None:
-    env = key_env(tmp_path, emu, DOCRELAY_CONTRACTFIT_INBOX=emu.inbox_id("purchases"))
+    env = emulator_env(tmp_path, emu, DOCRELAY_CONTRACTFIT_INBOX=emu.inbox_id("purchases"))
     run = run_docrelay("extract", str(INVOICE), env=env)
     assert run.exit_code == 0, run.stdout
     assert run.document["data"]["model"] == emu.inbox_id("purchases")
 
 
 def test_simple_sync_upload_option(tmp_path: Path, emu: ContractfitEmulator) -> None:
-    run = run_docrelay("extract", str(INVOICE), "--option", "sync_upload=true", env=key_env(tmp_path, emu))
+    run = run_docrelay(
+        "extract", str(INVOICE), "--option", "sync_upload=true", env=emulator_env(tmp_path, emu)
+    )
     assert run.exit_code == 0, run.stdout
     result = run.document["data"]
     assert result["model"] == emu.inbox_id("invoices"), "the service's invoice inbox by default"
@@ -128,7 +106,7 @@ def test_simple_sync_upload_option(tmp_path: Path, emu: ContractfitEmulator) -> 
 
 
 def test_sync_inbox_upload_option(tmp_path: Path, emu: ContractfitEmulator) -> None:
-    run = extract(key_env(tmp_path, emu), emu, "--option", "sync=true", "--option", "key_value=1")
+    run = extract(emulator_env(tmp_path, emu), emu, "--option", "sync=true", "--option", "key_value=1")
     assert run.exit_code == 0, run.stdout
     assert run.document["data"]["fields"]["invoice_number"]["value"] == "INV-2026-0042"
     assert emu.requests_to(UPLOAD) == 1 and emu.requests_to(POLL) == 0
@@ -136,14 +114,14 @@ def test_sync_inbox_upload_option(tmp_path: Path, emu: ContractfitEmulator) -> N
 
 def test_bare_string_upload_reply(tmp_path: Path, make_emu: MakeEmulator) -> None:
     emu = make_emu(upload_reply="string")
-    assert extract(key_env(tmp_path, emu), emu).exit_code == 0
+    assert extract(emulator_env(tmp_path, emu), emu).exit_code == 0
     emu.assert_no_violations()
 
 
 def test_non_ascii_file_name_is_sent_ascii_safe(tmp_path: Path, emu: ContractfitEmulator) -> None:
     document = tmp_path / "Rechnung für März.pdf"
     shutil.copy(INVOICE, document)
-    run = extract(key_env(tmp_path, emu), emu, document=document)
+    run = extract(emulator_env(tmp_path, emu), emu, document=document)
     assert run.exit_code == 0, run.stdout
     assert run.document["data"]["document"]["name"] == "Rechnung für März.pdf"
     assert run.document["data"]["raw"]["original_filename"] == "Rechnung fur Marz.pdf"
@@ -151,7 +129,7 @@ def test_non_ascii_file_name_is_sent_ascii_safe(tmp_path: Path, emu: Contractfit
 
 def test_submit_then_result_in_another_process(tmp_path: Path, make_emu: MakeEmulator) -> None:
     emu = make_emu(async_delay=1.5)
-    env = key_env(tmp_path, emu)
+    env = emulator_env(tmp_path, emu)
     submitted = run_docrelay("submit", str(INVOICE), "--model", emu.inbox_id(), env=env)
     assert submitted.exit_code == 0, submitted.stdout
     job = submitted.document["data"]["job"]
@@ -163,7 +141,7 @@ def test_submit_then_result_in_another_process(tmp_path: Path, make_emu: MakeEmu
 
 def test_polling_deadline_returns_a_resumable_handle(tmp_path: Path, make_emu: MakeEmulator) -> None:
     emu = make_emu(async_delay=3)
-    env = key_env(tmp_path, emu)
+    env = emulator_env(tmp_path, emu)
     run = extract(env, emu, "--timeout", "0.5")
     assert run.exit_code == 10 and run.error["type"] == "timeout"
     assert run.error["job"].startswith("drjob1.")
@@ -175,7 +153,7 @@ def test_polling_deadline_returns_a_resumable_handle(tmp_path: Path, make_emu: M
 
 def test_failed_processing_exits_8(tmp_path: Path, emu: ContractfitEmulator) -> None:
     emu.fail_next_documents()
-    run = extract(key_env(tmp_path, emu), emu)
+    run = extract(emulator_env(tmp_path, emu), emu)
     assert run.exit_code == 8 and run.error["type"] == "job_failed"
     assert "status_data.success is false" in run.error["message"]
 
@@ -242,37 +220,26 @@ def test_wrong_password_is_an_auth_error_without_the_password(
 
 
 def test_wrong_api_key_is_refused_at_once(tmp_path: Path, emu: ContractfitEmulator) -> None:
-    run = extract(key_env(tmp_path, emu, DOCRELAY_CONTRACTFIT_API_KEY="wrong-key-123"), emu)
+    run = extract(emulator_env(tmp_path, emu, DOCRELAY_CONTRACTFIT_API_KEY="wrong-key-123"), emu)
     assert run.exit_code == 5 and "Invalid API key" in run.error["message"]
     assert emu.requests_to(UPLOAD) == 1
     assert "wrong-key-123" not in run.stdout + run.stderr
 
 
 def test_missing_credentials_is_a_config_error(tmp_path: Path, emu: ContractfitEmulator) -> None:
-    env = key_env(tmp_path, emu)
+    env = emulator_env(tmp_path, emu)
     del env["DOCRELAY_CONTRACTFIT_API_KEY"]
     run = extract(env, emu)
     assert run.exit_code == 3 and "DOCRELAY_CONTRACTFIT_API_KEY" in run.error["message"]
-    bad_method = extract(key_env(tmp_path, emu, DOCRELAY_CONTRACTFIT_AUTH_METHOD="oauth"), emu)
+    bad_method = extract(emulator_env(tmp_path, emu, DOCRELAY_CONTRACTFIT_AUTH_METHOD="oauth"), emu)
     assert bad_method.exit_code == 3 and "api_key, jwt, basic" in bad_method.error["message"]
     assert emu.stats["total_requests"] == 0
 
 
 def test_missing_inbox_is_a_config_error(tmp_path: Path, emu: ContractfitEmulator) -> None:
-    run = run_docrelay("extract", str(INVOICE), env=key_env(tmp_path, emu))
+    run = run_docrelay("extract", str(INVOICE), env=emulator_env(tmp_path, emu))
     assert run.exit_code == 3 and "DOCRELAY_CONTRACTFIT_INBOX" in run.error["message"]
     assert emu.stats["total_requests"] == 0
-
-
-def test_no_secret_in_any_output_at_debug(tmp_path: Path, emu: ContractfitEmulator) -> None:
-    emu.script_fault(POLL, status=401, message="Token expired")
-    run = extract(login_env(tmp_path, emu), emu, "--verbose")
-    assert run.exit_code == 0
-    keyed = extract(key_env(tmp_path, emu), emu, "--verbose")
-    text = run.stdout + run.stderr + keyed.stdout + keyed.stderr
-    assert emu.password not in text and emu.api_key not in text
-    assert not re.search(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", text)
-    assert "POST" in run.stderr, "debug logging was on"
 
 
 # -- error mapping -----------------------------------------------------------------------------------------
@@ -298,7 +265,7 @@ def test_error_mapping(
     said: str,
 ) -> None:
     emu.script_fault(endpoint, status=status, message=message)
-    run = extract(key_env(tmp_path, emu), emu)
+    run = extract(emulator_env(tmp_path, emu), emu)
     assert run.exit_code == code, run.stdout
     assert run.error["type"] == error_type and said in run.error["message"]
     assert run.error["http_status"] == status
@@ -307,13 +274,13 @@ def test_error_mapping(
 def test_unreadable_pdf_is_a_415_input_error(tmp_path: Path, emu: ContractfitEmulator) -> None:
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.4\n" + b"not really a pdf " * 40)
-    run = extract(key_env(tmp_path, emu), emu, document=broken)
+    run = extract(emulator_env(tmp_path, emu), emu, document=broken)
     assert run.exit_code == 4 and "Image Recognition Error" in run.error["message"]
     assert run.error["http_status"] == 415
 
 
 def test_unknown_inbox_is_not_found(tmp_path: Path, emu: ContractfitEmulator) -> None:
-    run = run_docrelay("extract", str(INVOICE), "--model", "0" * 24, env=key_env(tmp_path, emu))
+    run = run_docrelay("extract", str(INVOICE), "--model", "0" * 24, env=emulator_env(tmp_path, emu))
     assert run.exit_code == 6 and "no inbox '000000000000000000000000'" in run.error["message"]
     assert "docrelay models" in run.error["message"]
 
@@ -321,35 +288,35 @@ def test_unknown_inbox_is_not_found(tmp_path: Path, emu: ContractfitEmulator) ->
 def test_a_429_storm_is_ridden_out(tmp_path: Path, emu: ContractfitEmulator) -> None:
     emu.script_fault(UPLOAD, status=429, message="Too Many Requests", retry_after=0.1, count=2)
     emu.script_fault(POLL, status=429, message="Too Many Requests", retry_after=0.1)
-    run = extract(key_env(tmp_path, emu), emu)
+    run = extract(emulator_env(tmp_path, emu), emu)
     assert run.exit_code == 0, run.stdout
     assert emu.requests_to(UPLOAD) == 3
 
 
 def test_rate_limit_that_never_ends_exits_7(tmp_path: Path, emu: ContractfitEmulator) -> None:
     emu.script_fault(UPLOAD, status=429, message="Too Many Requests", retry_after=0.1, count=50)
-    run = extract(key_env(tmp_path, emu), emu)
+    run = extract(emulator_env(tmp_path, emu), emu)
     assert run.exit_code == 7 and run.error["type"] == "rate_limited"
 
 
 def test_5xx_then_success(tmp_path: Path, emu: ContractfitEmulator) -> None:
     emu.script_fault(UPLOAD, status=503, retry_after=0.1, count=2)
     emu.script_fault(POLL, status=502, retry_after=0.1)
-    run = extract(key_env(tmp_path, emu), emu)
+    run = extract(emulator_env(tmp_path, emu), emu)
     assert run.exit_code == 0, run.stdout
     assert emu.stats["counters"]["uploads_by_sha256"] == {run.document["data"]["document"]["sha256"]: 1}
 
 
 def test_5xx_that_persists_exits_8(tmp_path: Path, emu: ContractfitEmulator) -> None:
     emu.script_fault(POLL, status=500, retry_after=0.05, count=50)
-    run = extract(key_env(tmp_path, emu), emu)
+    run = extract(emulator_env(tmp_path, emu), emu)
     assert run.exit_code == 8 and run.error["type"] == "service_error" and run.error["http_status"] == 500
 
 
 def test_a_500_on_upload_is_not_resent(tmp_path: Path, emu: ContractfitEmulator) -> None:
     """A POST that may have been processed is never sent twice (no duplicate document)."""
     emu.script_fault(UPLOAD, status=500)  # no Retry-After: nothing says it was not processed
-    run = extract(key_env(tmp_path, emu), emu)
+    run = extract(emulator_env(tmp_path, emu), emu)
     assert run.exit_code == 8 and emu.requests_to(UPLOAD) == 1
 
 
@@ -366,14 +333,14 @@ def test_malformed_bodies_are_service_errors(
     tmp_path: Path, emu: ContractfitEmulator, endpoint: str, body: str, content_type: str, said: str
 ) -> None:
     emu.script_reply(endpoint, body, content_type=content_type)
-    run = extract(key_env(tmp_path, emu), emu)
+    run = extract(emulator_env(tmp_path, emu), emu)
     assert run.exit_code == 8, run.stdout
     assert run.error["type"] == "service_error" and said in run.error["message"]
 
 
 # -- options, models, doctor -----------------------------------------------------------------------------
 def test_unknown_option_and_pages_are_usage_errors(tmp_path: Path, emu: ContractfitEmulator) -> None:
-    env = key_env(tmp_path, emu)
+    env = emulator_env(tmp_path, emu)
     unknown = extract(env, emu, "--option", "strategy=BEST_FIRST")
     assert unknown.exit_code == 2 and "sync_upload" in unknown.error["message"]
     assert "may not be suitable for real workload" in unknown.error["message"], "the help warns"
@@ -385,7 +352,7 @@ def test_unknown_option_and_pages_are_usage_errors(tmp_path: Path, emu: Contract
 
 
 def test_models_are_the_inboxes(tmp_path: Path, emu: ContractfitEmulator) -> None:
-    run = run_docrelay("models", env=key_env(tmp_path, emu, DOCRELAY_CONTRACTFIT_INBOX=emu.inbox_id()))
+    run = run_docrelay("models", env=emulator_env(tmp_path, emu, DOCRELAY_CONTRACTFIT_INBOX=emu.inbox_id()))
     assert run.exit_code == 0, run.stdout
     models = {m["id"]: m for m in run.document["data"]["models"]}
     assert set(models) == {emu.inbox_id("invoices"), emu.inbox_id("purchases")}
@@ -396,7 +363,7 @@ def test_models_are_the_inboxes(tmp_path: Path, emu: ContractfitEmulator) -> Non
 
 
 def test_doctor(tmp_path: Path, emu: ContractfitEmulator) -> None:
-    good = run_docrelay("doctor", env=key_env(tmp_path, emu, DOCRELAY_CONTRACTFIT_INBOX=emu.inbox_id()))
+    good = run_docrelay("doctor", env=emulator_env(tmp_path, emu, DOCRELAY_CONTRACTFIT_INBOX=emu.inbox_id()))
     assert good.exit_code == 0, good.stdout
     assert [c["name"] for c in good.document["data"]["checks"]] == [
         "configuration",
@@ -404,9 +371,11 @@ def test_doctor(tmp_path: Path, emu: ContractfitEmulator) -> None:
         "service",
         "inbox",
     ]
-    bad_key = run_docrelay("doctor", env=key_env(tmp_path, emu, DOCRELAY_CONTRACTFIT_API_KEY="wrong-key-123"))
+    bad_key = run_docrelay(
+        "doctor", env=emulator_env(tmp_path, emu, DOCRELAY_CONTRACTFIT_API_KEY="wrong-key-123")
+    )
     assert bad_key.exit_code == 5
-    no_inbox = run_docrelay("doctor", env=key_env(tmp_path, emu, DOCRELAY_CONTRACTFIT_INBOX="f" * 24))
+    no_inbox = run_docrelay("doctor", env=emulator_env(tmp_path, emu, DOCRELAY_CONTRACTFIT_INBOX="f" * 24))
     assert no_inbox.exit_code == 6 and "docrelay models" in no_inbox.error["message"]
 
 

@@ -18,10 +18,10 @@ import pytest
 from robot import result as robot_result
 from robot.api import ExecutionResult, ResultVisitor
 
+from tests.cli_helpers import REPO
 from tests.emulators.cradl import CradlEmulator
 from tests.robot_outputs import leaks
 
-REPO = Path(__file__).resolve().parent.parent
 SUITE = REPO / "tests" / "robot" / "_secrets" / "secrets.robot"
 
 pytest.importorskip("robot.api.types", reason="Secret values need Robot Framework 7.4 or newer")

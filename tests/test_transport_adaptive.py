@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from core.transport import AdaptiveRateLimiter, Limiter
+from core.transport.ratelimit import AdaptiveRateLimiter, Limiter
 from tests.batch_support import MODEL, cradl_client, make_documents
 from tests.emulators.cradl import CradlEmulator
 from tests.test_transport_support import FakeTime

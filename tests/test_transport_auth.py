@@ -19,8 +19,8 @@ from core.transport import (
     IssuedToken,
     RetryPolicy,
     TokenAuth,
-    jwt_expiry,
 )
+from core.transport.auth import jwt_expiry
 from tests.test_transport_support import LoopbackServer, Received, Reply, fast_client
 
 

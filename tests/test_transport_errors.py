@@ -13,7 +13,8 @@ from core.errors import (
     RateLimitError,
     ServiceError,
 )
-from core.transport import DO_NOT_RETRY, RETRY, Classification, RetryDecision, RetryPolicy
+from core.transport import DO_NOT_RETRY, RETRY, RetryDecision, RetryPolicy
+from core.transport.retry import Classification
 from tests.test_transport_support import FakeTime, LoopbackServer, Reply, fast_client
 
 ONE_TRY = RetryPolicy(max_attempts=1)

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from core.errors import RateLimitError
-from core.transport import Limiter, RateLimiter, RetryPolicy
+from core.transport import RetryPolicy
+from core.transport.ratelimit import Limiter, RateLimiter
 from tests.test_transport_support import FakeTime, LoopbackServer, Reply, fast_client
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from core._version import __version__
 from core.errors import ConfigError, NetworkError, RateLimitError, ServiceError
-from core.transport import HttpClient, RetryPolicy, parse_retry_after
+from core.transport import HttpClient, RetryPolicy
+from core.transport.retry import parse_retry_after
 from tests.test_transport_support import FakeTime, LoopbackServer, Reply, fast_client, free_port
 
 RETRYABLE = (408, 429, 500, 502, 503, 504)

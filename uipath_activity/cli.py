@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core._version import __version__
-from core.errors import BatchFailedError, DocRelayError, InternalError, Interrupted, UsageError
+from core.errors import DocRelayError, InternalError, Interrupted, UsageError
 from core.files import regular_file_target, write_text_atomic
 from core.hints import use_front_end
 from uipath_activity.args import PROG, ArgumentsError, build_parser, expand_args_file
@@ -177,16 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.output:
             output = _check_output_path(args.output)
         _setup_logging(args.verbose)
-        data, exit_code = COMMANDS[args.command](args)
-        document = _envelope(command, started, data)
-        if exit_code:
-            failed = BatchFailedError(
-                f"{data['summary']['failed']} of {data['summary']['total']} documents failed",
-                hint="Each failure's error is in data.results; fix those documents and run again.",
-            )
-            document = _envelope(command, started, error=failed)
-            document["data"] = data
-        return _emit(document, output)
+        data = COMMANDS[args.command](args)
+        return _emit(_envelope(command, started, data), output)
     except KeyboardInterrupt:
         interrupted = Interrupted("Interrupted", hint="Run the same command again to continue.")
         return _emit(_envelope(command, started, error=interrupted), output)

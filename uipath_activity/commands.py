@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from core.errors import Interrupted, UsageError
+from core.errors import BatchFailedError, Interrupted, UsageError
 
 if TYPE_CHECKING:
     from core.providers.base import PredictOptions
@@ -30,18 +30,20 @@ def _client(args: argparse.Namespace) -> Client:
     return Client(provider=args.provider, profile=args.profile, timeout=args.timeout)
 
 
-def _cmd_extract(args: argparse.Namespace) -> tuple[Any, int]:
-    from core.services import summarize
+def _cmd_extract(args: argparse.Namespace) -> Any:
+    from core.models import summarize
 
     with _client(args) as client:
         if len(args.files) == 1:
-            return client.extract(args.files[0], model=args.model, options=_options(args)).to_dict(), 0
+            return client.extract(args.files[0], model=args.model, options=_options(args)).to_dict()
         results = client.extract_many(args.files, model=args.model, options=_options(args))
     summary = summarize(results)
-    return {"summary": summary, "results": [r.to_dict() for r in results]}, (11 if summary["failed"] else 0)
+    data = {"summary": summary, "results": [r.to_dict() for r in results]}
+    BatchFailedError.raise_if_any(summary, data)
+    return data
 
 
-def _cmd_submit(args: argparse.Namespace) -> tuple[Any, int]:
+def _cmd_submit(args: argparse.Namespace) -> Any:
     with _client(args) as client:
         job = client.submit(args.file, model=args.model, options=_options(args))
     return {
@@ -51,33 +53,27 @@ def _cmd_submit(args: argparse.Namespace) -> tuple[Any, int]:
         "model": job.model,
         "prediction_id": job.prediction_id,
         "document": job.document.model_dump(mode="json"),
-    }, 0
+    }
 
 
 def _job_client(args: argparse.Namespace) -> Client:
     """The handle knows its provider and profile: --provider is needed only to override them."""
-    if args.provider:
-        return _client(args)
     from core.services import Client
 
-    return Client.for_job(args.job, profile=args.profile, timeout=args.timeout)
+    return Client.for_job(args.job, provider=args.provider, profile=args.profile, timeout=args.timeout)
 
 
-def _cmd_status(args: argparse.Namespace) -> tuple[Any, int]:
+def _cmd_status(args: argparse.Namespace) -> Any:
     with _job_client(args) as client:
-        return client.status(args.job).to_dict(), 0
+        return client.status(args.job).to_dict()
 
 
-def _cmd_result(args: argparse.Namespace) -> tuple[Any, int]:
-    from core.services import raise_if_failed
-
+def _cmd_result(args: argparse.Namespace) -> Any:
     with _job_client(args) as client:
-        result = client.result(args.job, wait=args.wait)
-    raise_if_failed(result)
-    return result.to_dict(), 0
+        return client.result(args.job, wait=args.wait).to_dict()
 
 
-def _cmd_batch(args: argparse.Namespace) -> tuple[Any, int]:
+def _cmd_batch(args: argparse.Namespace) -> Any:
     from core.batch import collect_paths
     from core.batch.progress import ProgressBar
     from core.services import Client
@@ -124,10 +120,11 @@ def _cmd_batch(args: argparse.Namespace) -> tuple[Any, int]:
             hint="Run the same command again: nothing finished is sent again, unfinished documents resume",
             details=data,
         )
-    return data, (11 if outcome.summary["failed"] else 0)
+    BatchFailedError.raise_if_any(outcome.summary, data)
+    return data
 
 
-def _cmd_review(args: argparse.Namespace) -> tuple[Any, int]:
+def _cmd_review(args: argparse.Namespace) -> Any:
     with _client(args) as client:
         action = args.review_command
         if action == "start":
@@ -138,19 +135,19 @@ def _cmd_review(args: argparse.Namespace) -> tuple[Any, int]:
             review = client.review_complete(args.review_id)
         else:
             found = client.reviews(args.workflow, status=args.status, limit=args.max)
-            return {"reviews": [r.model_dump(mode="json") for r in found]}, 0
-    return review.model_dump(mode="json"), 0
+            return {"reviews": [r.model_dump(mode="json") for r in found]}
+    return review.model_dump(mode="json")
 
 
-def _cmd_models(args: argparse.Namespace) -> tuple[Any, int]:
+def _cmd_models(args: argparse.Namespace) -> Any:
     with _client(args) as client:
         return {
             "provider": client.provider_name,
             "models": [m.model_dump(mode="json") for m in client.models()],
-        }, 0
+        }
 
 
-def _cmd_analyze(args: argparse.Namespace) -> tuple[Any, int]:
+def _cmd_analyze(args: argparse.Namespace) -> Any:
     if not args.files and not args.text:
         raise UsageError("Nothing to analyze", hint='Give .txt or .csv files, or --text "..." (repeatable).')
     with _client(args) as client:
@@ -162,10 +159,10 @@ def _cmd_analyze(args: argparse.Namespace) -> tuple[Any, int]:
             per_line=args.per_line,
             split=not args.no_split,
         )
-    return result.to_dict(), 0
+    return result.to_dict()
 
 
-def _cmd_doctor(args: argparse.Namespace) -> tuple[Any, int]:
+def _cmd_doctor(args: argparse.Namespace) -> Any:
     from core.errors import error_class_for_type
 
     with _client(args) as client:
@@ -178,10 +175,10 @@ def _cmd_doctor(args: argparse.Namespace) -> tuple[Any, int]:
             f"{len(failed)} of {len(checks)} checks failed; first: {failed[0].name}: {failed[0].detail}",
             details=data,
         )
-    return data, 0
+    return data
 
 
-def _cmd_config(args: argparse.Namespace) -> tuple[Any, int]:
+def _cmd_config(args: argparse.Namespace) -> Any:
     from core import config
 
     if args.config_command == "show":
@@ -189,9 +186,9 @@ def _cmd_config(args: argparse.Namespace) -> tuple[Any, int]:
         settings = config.resolve_settings(
             args.provider, args.profile, {"timeout": args.timeout}, read_keyring=False
         )
-        return settings.shown(), 0
+        return settings.shown()
     if args.config_command == "set":
-        return config.set_value(args.key, args.value, profile=args.profile, provider=args.provider), 0
+        return config.set_value(args.key, args.value, profile=args.profile, provider=args.provider)
     secret = args.value
     if args.stdin:
         secret = sys.stdin.readline().rstrip("\r\n")
@@ -201,10 +198,10 @@ def _cmd_config(args: argparse.Namespace) -> tuple[Any, int]:
             hint=f"Use `docrelay config set-secret {args.key} --stdin` and pipe the value in "
             "(docrelay never prompts).",
         )
-    return config.set_secret(args.key, secret, profile=args.profile, provider=args.provider), 0
+    return config.set_secret(args.key, secret, profile=args.profile, provider=args.provider)
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[Any, int]]] = {
+COMMANDS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "extract": _cmd_extract,
     "submit": _cmd_submit,
     "status": _cmd_status,

@@ -20,14 +20,15 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from core.batch.inputs import DocumentInput, Prepared, prepare
+from core.batch.inputs import Prepared, prepare
 from core.batch.journal import DamagedRow, Journal
-from core.batch.steps import POLL, DocTask, Steps, document_info
-from core.errors import DocRelayError
-from core.models import Result, ResultError
-from core.providers.base import PredictOptions
+from core.batch.steps import DocTask, Stage, Steps
+from core.errors import DocRelayError, UsageError
+from core.models import DocumentInfo, Result, summarize
+from core.polling import PollingOptions
+from core.providers.base import PredictOptions, Provider
+from core.sources import DocumentInput
 
 log = logging.getLogger("docrelay.batch")
 
@@ -39,7 +40,7 @@ MAX_CONCURRENCY = 64
 class BatchOutcome:
     """Per-input results (in input order), their counts, and whether the run was stopped early.
 
-    `summary` has the shape of core.services.summarize: total, succeeded, failed, pending (unfinished
+    `summary` has the shape of core.models.summarize: total, succeeded, failed, pending (unfinished
     documents of an interrupted run). `from_journal` counts results taken from the journal (no call)."""
 
     results: list[Result]
@@ -50,8 +51,6 @@ class BatchOutcome:
     summary: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
-        from core.services import summarize
-
         self.summary = summarize(self.results)
 
 
@@ -59,31 +58,34 @@ ResultCallback = Callable[[Result], None]
 
 
 class BatchEngine:
+    """Runs one batch: `provider` does the calls, `polling` paces the polls, and each document's job
+    gets `timeout` seconds to finish."""
+
     def __init__(
         self,
-        client: Any,  # core.services.Client (not imported: services imports this module lazily)
+        provider: Provider,
         journal: Journal,
         *,
+        polling: PollingOptions,
+        timeout: float,
         model: str | None = None,
         options: PredictOptions | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
-        timeout: float | None = None,
         on_result: ResultCallback | None = None,
         max_attempts: int = 5,
     ) -> None:
-        from core.errors import UsageError
-
         if not 1 <= concurrency <= MAX_CONCURRENCY:
             raise UsageError(
                 f"Concurrency must be between 1 and {MAX_CONCURRENCY}, not {concurrency}",
                 hint=f"The default is {DEFAULT_CONCURRENCY}; raise it only as far as the service allows.",
             )
-        self.client = client
+        self.provider = provider
+        self.polling = polling
         self.journal = journal
         self.model = model
         self.options = options or PredictOptions()
         self.concurrency = concurrency
-        self.timeout = timeout if timeout is not None else float(client.settings.timeout)
+        self.timeout = timeout
         self.on_result = on_result
         self.max_attempts = max_attempts
         self.max_in_flight = concurrency * 16
@@ -92,7 +94,7 @@ class BatchEngine:
         self._emit_lock = threading.Lock()
         self._fatal: BaseException | None = None
         self._timers: list[tuple[float, int, DocTask]] = []  # (due, seq, task): steps waiting for a time
-        self._ready: list[tuple[int, int, DocTask]] = []  # (-stage, seq, task): steps due now
+        self._ready: list[tuple[int, int, DocTask]] = []  # (priority, seq, task): steps due now
         self._waiting: deque[DocTask] = deque()  # documents not started yet
         self._seq = itertools.count()
         self._in_flight = 0
@@ -107,7 +109,7 @@ class BatchEngine:
     # -- the run -------------------------------------------------------------------------------
     def run(self, documents: Sequence[DocumentInput]) -> BatchOutcome:
         started = time.monotonic()
-        provider = self.client.provider
+        provider = self.provider
         model = provider.resolve_model(self.model)  # a missing model must cost nothing
         provider.pool_size = max(provider.pool_size, self.concurrency + 2)
         steps = Steps(
@@ -116,7 +118,7 @@ class BatchEngine:
             model=model,
             options=self.options,
             timeout=self.timeout,
-            polling=self.client.polling,
+            polling=self.polling,
             max_attempts=self.max_attempts,
         )
         prepared = prepare(list(documents), workers=self.concurrency)
@@ -149,7 +151,7 @@ class BatchEngine:
                 self._deliver(done, items, results)
                 continue
             task = DocTask(source=source, entry=entry)
-            steps.plan(task)
+            steps.choose_resume_stage(task)
             tasks[sha256] = task
             self._waiting.append(task)
         self._unfinished = len(tasks)
@@ -227,7 +229,7 @@ class BatchEngine:
                     if delay > 0:
                         heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), task))
                     else:
-                        heapq.heappush(self._ready, (-task.stage, next(self._seq), task))
+                        heapq.heappush(self._ready, (task.stage.priority, next(self._seq), task))
                     self._cond.notify()
 
     def _next_task(self) -> DocTask | None:
@@ -239,7 +241,7 @@ class BatchEngine:
                 now = time.monotonic()
                 while self._timers and self._timers[0][0] <= now:
                     _, seq, task = heapq.heappop(self._timers)
-                    heapq.heappush(self._ready, (-task.stage, seq, task))
+                    heapq.heappush(self._ready, (task.stage.priority, seq, task))
                 if self._ready:
                     return heapq.heappop(self._ready)[2]
                 if self._waiting and self._in_flight < self.max_in_flight:
@@ -268,30 +270,20 @@ class BatchEngine:
 def _unreadable(provider: str, model: str | None, item: Prepared) -> Result:
     """A failed result for an input that could not be read or whose journal row is damaged (nothing
     was sent, nothing journaled)."""
-    from core.models import DocumentInfo
-
     assert item.error is not None
-    name = item.shown.replace("\\", "/").rsplit("/", 1)[-1] or item.shown
-    return Result(
-        provider=provider,
-        model=model,
-        status="failed",
-        error=ResultError(type=item.error.type, message=item.error.full_message),
-        document=DocumentInfo(source=item.shown, name=name),
-    )
+    name = item.as_given.replace("\\", "/").rsplit("/", 1)[-1] or item.as_given
+    document = DocumentInfo(source=item.as_given, name=name)
+    return Result.failed(provider, model, document, item.error)
 
 
 def _pending(provider: str, model: str | None, task: DocTask, item: Prepared) -> Result:
     """Where an unfinished document stands; its journal row lets the next run resume it."""
     assert item.source is not None
-    info = task.info if task.entry.document else document_info(item.source)
-    info = info.model_copy(update={"source": item.source.source, "name": item.source.name})
-    extras = {"journal_state": task.entry.state}
-    return Result(
-        provider=provider,
-        model=model,
-        status="pending",
-        document=info,
-        prediction_id=task.entry.prediction_id if task.stage == POLL else None,
-        extras=extras,
+    info = task.info.model_copy(update={"source": item.source.source, "name": item.source.name})
+    return Result.pending(
+        provider,
+        model,
+        info,
+        prediction_id=task.entry.prediction_id if task.stage is Stage.POLL else None,
+        extras={"journal_state": task.entry.state},
     )

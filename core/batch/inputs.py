@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import DocRelayError, InputError, UsageError
 from core.files import read_small_text
-from core.sources import DocumentSource, displayable
-
-DocumentInput = str | os.PathLike[str] | bytes | DocumentSource
-
+from core.sources import DocumentInput, DocumentSource, open_source, shown_name
 
 FILE_LIST_LIMIT = 16 * 1024 * 1024  # about 100,000 paths
 
@@ -43,8 +39,6 @@ def collect_paths(
 ) -> list[Path]:
     """Files named directly or in lists, plus the documents found in named folders (recursively, names
     matching `pattern`), without repeats. A missing file is kept so that it is reported as failed."""
-    from core.services import expand_paths
-
     named = [*paths]
     if any(not os.fspath(path).strip() for path in named):  # Path("") would mean the current folder
         raise UsageError("An empty path was given", hint="Name files or folders; remove the empty argument.")
@@ -57,12 +51,48 @@ def collect_paths(
     return expand_paths(named, pattern=pattern, recursive=recursive)
 
 
+def expand_paths(
+    paths: Iterable[str | os.PathLike[str]], *, pattern: str = "*", recursive: bool = True
+) -> list[Path]:
+    """Files named directly, plus the supported documents found in named folders, sorted and unique.
+
+    A named path that does not exist is kept, so that it is reported as a failed document.
+    """
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            walker = path.rglob(pattern) if recursive else path.glob(pattern)
+            candidates = sorted(p for p in walker if p.is_file() and _looks_like_document(p))
+        else:
+            candidates = [path]
+        for candidate in candidates:
+            key = candidate.resolve() if candidate.exists() else candidate
+            if key not in seen:
+                seen.add(key)
+                found.append(candidate)
+    if not found:
+        raise InputError(
+            "No documents found in " + ", ".join(str(p) for p in paths),
+            hint="Name PDF, JPEG, PNG, TIFF or WebP files, or folders that contain them.",
+        )
+    return found
+
+
+_DOCUMENT_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"}
+
+
+def _looks_like_document(path: Path) -> bool:
+    return path.suffix.lower() in _DOCUMENT_SUFFIXES and not path.name.startswith(".")
+
+
 @dataclass
 class Prepared:
     """One input of the batch: its source once read and hashed, or why it could not be read."""
 
     index: int
-    shown: str  # the path as given, or the name of in-memory bytes
+    as_given: str  # the path as given, or the name of in-memory bytes
     source: DocumentSource | None = None
     error: DocRelayError | None = None
     original: DocumentInput | None = field(default=None, repr=False)
@@ -73,20 +103,17 @@ def prepare(documents: Sequence[DocumentInput], *, workers: int = 4) -> list[Pre
 
     def one(item: tuple[int, DocumentInput]) -> Prepared:
         index, document = item
-        shown = "document" if isinstance(document, bytes) else _shown(document)
+        shown = shown_name(document)
         try:
-            source = document if isinstance(document, DocumentSource) else DocumentSource.open(document)
+            source = open_source(document)
         except DocRelayError as exc:
             return Prepared(index, shown, error=exc, original=document)
         return Prepared(index, shown, source=source, original=document)
 
     if len(documents) <= 1 or workers <= 1:
         return [one(item) for item in enumerate(documents)]
+    # Imported here, not at the top: `docrelay extract` loads this module but never hashes in parallel.
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=min(workers, 8), thread_name_prefix="docrelay-hash") as pool:
         return list(pool.map(one, enumerate(documents)))
-
-
-def _shown(document: str | os.PathLike[str] | DocumentSource) -> str:
-    if isinstance(document, DocumentSource):
-        return document.source or document.name
-    return displayable(os.fspath(document))

@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sqlite3
 import sys
 import threading
 import time
@@ -31,10 +30,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from core.errors import JournalError, UsageError
 from core.hints import setting
+
+if TYPE_CHECKING:
+    import sqlite3
 
 SCHEMA_VERSION = 1
 JOURNAL_FILE = "journal.sqlite3"
@@ -116,6 +118,9 @@ class Journal:
                 f"Cannot open the journal {self.path}: {exc.strerror or exc}",
                 hint=f"Choose a {setting('journal')} path in a folder you can write to.",
             ) from exc
+        # Imported here, not at the top: `docrelay extract` loads this module but opens no journal.
+        import sqlite3
+
         try:
             self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
@@ -137,6 +142,8 @@ class Journal:
             ) from exc
 
     def _setup(self, retention_days: float) -> None:
+        import sqlite3
+
         db = self._db
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
@@ -310,6 +317,8 @@ def _entry(row: sqlite3.Row, path: Path) -> Entry:
 
 class DamagedRow(JournalError):
     """One row cannot be used: its document is failed without a call, the other documents go on."""
+
+    stops_run = False
 
 
 def _row_error(path: Path, shown: str, why: str) -> DamagedRow:

@@ -7,42 +7,52 @@ the row always tells a later run what may already have happened (see core.batch.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 
 from core.batch.journal import Entry, Journal
 from core.errors import (
-    AuthError,
     ConfigError,
     DocRelayError,
     JobFailedError,
     JobTimeoutError,
-    JournalError,
     NetworkError,
     QuotaExceededError,
     RateLimitError,
     ServiceError,
     UnreachableError,
 )
-from core.models import DocumentInfo, JobHandle, Result, ResultError
+from core.models import DocumentInfo, JobHandle, Result
+from core.polling import PollingOptions
 from core.providers.base import PredictOptions, Provider
-from core.services import PollingOptions
 from core.sources import DocumentSource
+from core.transport.retry import RetryPolicy, plan_retry
 
 log = logging.getLogger("docrelay.batch")
 
-UPLOAD, PREDICT, POLL = 1, 2, 3  # also the priority among due steps: finish documents before starting more
+
+class Stage(Enum):
+    """The next step of a document in a batch."""
+
+    UPLOAD = "upload"
+    PREDICT = "predict"
+    POLL = "poll"
+
+    @property
+    def priority(self) -> int:
+        """Among steps due at once, the lower goes first: finish documents before starting more."""
+        return _PRIORITY[self]
+
+
+_PRIORITY = {Stage.POLL: 0, Stage.PREDICT: 1, Stage.UPLOAD: 2}
 # When no call at all has reached the service for this long, the batch stops (exit 9) instead of
 # failing every document slowly: a wrong URL or a service that is down looks the same for all of them.
 UNREACHABLE_STOP_AFTER = 10.0
-
-
-def is_fatal(error: DocRelayError) -> bool:
-    """Errors that every further document would meet too: stop the batch instead of failing them all."""
-    return isinstance(error, (ConfigError, AuthError, QuotaExceededError, JournalError))
 
 
 def is_transient(error: DocRelayError) -> bool:
@@ -64,7 +74,7 @@ class DocTask:
 
     source: DocumentSource
     entry: Entry
-    stage: int = UPLOAD
+    stage: Stage = Stage.UPLOAD
     attempts: int = 0  # consecutive transient failures of the current step
     result: Result | None = None
     job: JobHandle | None = None
@@ -77,17 +87,7 @@ class DocTask:
     def info(self) -> DocumentInfo:
         if self.entry.document:
             return DocumentInfo.model_validate_json(self.entry.document)
-        return document_info(self.source)
-
-
-def document_info(source: DocumentSource) -> DocumentInfo:
-    return DocumentInfo(
-        source=source.source,
-        name=source.name,
-        sha256=source.sha256,
-        content_type=source.content_type,
-        size=source.size,
-    )
+        return DocumentInfo.from_source(self.source)
 
 
 class FirstPollDelay:
@@ -165,11 +165,14 @@ class Steps:
         self.timeout = timeout
         self.polling = polling
         self.max_attempts = max_attempts
+        # A step that failed transiently (after the transport's own retries) is tried again later,
+        # decided as the transport decides.
+        self.retry = RetryPolicy(max_attempts=max_attempts, deadline=math.inf, backoff_max=30.0)
         self.first_poll_delay = FirstPollDelay(polling.initial_delay)
         self.outage = Outage(provider.name)
 
     # -- where to start ----------------------------------------------------------------------
-    def plan(self, task: DocTask) -> None:
+    def choose_resume_stage(self, task: DocTask) -> None:
         """Choose the first step from the journal row; a failed row is retried from the furthest point
         that costs nothing twice."""
         entry = task.entry
@@ -187,11 +190,11 @@ class Steps:
                 entry = self.journal.update(entry, state="queued")
             task.entry = entry
         if entry.state == "predicting":
-            task.stage = POLL if entry.job else PREDICT
+            task.stage = Stage.POLL if entry.job else Stage.PREDICT
         elif entry.state == "uploaded":
-            task.stage = PREDICT
+            task.stage = Stage.PREDICT
         else:
-            task.stage = UPLOAD
+            task.stage = Stage.UPLOAD
 
     # -- one step ----------------------------------------------------------------------------
     def run(self, task: DocTask) -> float | None:
@@ -202,37 +205,39 @@ class Steps:
         if task.started is None:
             task.started = now
         try:
-            if task.stage == UPLOAD:
+            if task.stage is Stage.UPLOAD:
                 delay = self._upload(task)
-            elif task.stage == PREDICT:
+            elif task.stage is Stage.PREDICT:
                 delay = self._predict(task)
             else:
                 delay = self._poll(task)
         except DocRelayError as exc:
             self.outage.saw(exc)  # raises when nothing has reached the service for a while
-            if is_fatal(exc):
+            if exc.stops_run:
                 raise
             task.attempts += 1
-            wait = min(30.0, 2.0 ** (task.attempts - 1)) * (0.5 + random.random() / 2)
-            wait = max(wait, getattr(exc, "retry_after", None) or 0.0)
-            if self._may_retry(task, exc, wait):
-                log.info("%s: %s; trying again in %.1f s", task.source.name, exc.message, wait)
-                return wait
+            # Being rate limited is only waiting: a document fails for it once its job timeout has
+            # passed, not after a number of attempts (the shared limiter has slowed every worker down).
+            waiting = isinstance(exc, RateLimitError) and not isinstance(exc, QuotaExceededError)
+            assert task.started is not None
+            plan = plan_retry(
+                self.retry,
+                attempt=task.attempts,
+                retryable=is_transient(exc),
+                safe=True,  # the journal makes a repeated step safe: nothing is predicted twice
+                retry_after=getattr(exc, "retry_after", None),
+                time_left=self.timeout - (now - task.started) if waiting else math.inf,
+                rng=random.random,
+                max_attempts=task.attempts + 1 if waiting else None,
+            )
+            if plan.wait is not None:
+                log.info("%s: %s; trying again in %.1f s", task.source.name, exc.message, plan.wait)
+                return plan.wait
             self._fail(task, exc)
             return None
         self.outage.saw(None)
         task.attempts = 0
         return delay
-
-    def _may_retry(self, task: DocTask, error: DocRelayError, wait: float) -> bool:
-        """Transient errors get `max_attempts`; being rate limited is only waiting, so a document fails
-        for it only once its job timeout has passed (the shared limiter has slowed every worker down)."""
-        if not is_transient(error):
-            return False
-        if isinstance(error, RateLimitError) and not isinstance(error, QuotaExceededError):
-            assert task.started is not None
-            return time.monotonic() + wait - task.started < self.timeout
-        return task.attempts < self.max_attempts
 
     def _upload(self, task: DocTask) -> float:
         entry = self.journal.update(
@@ -257,7 +262,7 @@ class Steps:
         task.entry = self.journal.update(
             entry, state="uploaded", document_id=info.id, document=info.model_dump_json()
         )
-        task.stage = PREDICT
+        task.stage = Stage.PREDICT
         return 0.0
 
     def _predict(self, task: DocTask) -> float:
@@ -297,7 +302,7 @@ class Steps:
             task.entry, state="predicting", prediction_id=job.prediction_id, job=job.model_dump_json()
         )
         task.job = job
-        task.stage = POLL
+        task.stage = Stage.POLL
         task.first_poll = True
         return self.provider.first_poll_delay(job, self.first_poll_delay.value)
 
@@ -344,11 +349,6 @@ class Steps:
             task.entry, state="failed", error_type=error.type, error_message=error.full_message
         )
         task.entry = entry
-        task.result = Result(
-            provider=self.provider.name,
-            model=self.model,
-            status="failed",
-            error=ResultError(type=error.type, message=error.full_message),
-            document=task.info,
-            prediction_id=entry.prediction_id,
+        task.result = Result.failed(
+            self.provider.name, self.model, task.info, error, prediction_id=entry.prediction_id
         )

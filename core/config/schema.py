@@ -35,7 +35,20 @@ GLOBAL_SETTINGS = ("provider", "profile", "timeout", "ca_bundle", "truststore", 
 TUNING_SETTINGS = ("timeout", "ca_bundle", "truststore", "rate_limit")
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off", ""})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def parse_flag(value: Any) -> bool | None:
+    """The one reading of true/false text (1/true/yes/on, 0/false/no/off, any case); None for anything
+    else, so that a typo is refused by the caller instead of being read as false."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
 
 
 @dataclass(frozen=True)
@@ -188,13 +201,10 @@ def parse_rate_limit(value: Any, origin: str) -> float:
 
 
 def parse_bool(value: Any, name: str, origin: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
+    """A true/false setting; an empty value is false (an unset environment variable)."""
+    flag = False if str(value).strip() == "" else parse_flag(value)
+    if flag is not None:
+        return flag
     raise ConfigError(
         f"Invalid value {value!r} for {name} from {origin}",
         hint="Use 1, true or yes to turn it on; 0, false or no to turn it off.",

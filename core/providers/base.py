@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from core.config.schema import parse_flag
+from core.errors import UsageError
 from core.hints import setting
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, Review
 from core.sources import DocumentSource
@@ -59,8 +61,6 @@ class PredictOptions:
         options: Iterable[str] = (),
     ) -> PredictOptions:
         """From user text: pages as "0,1,-1" (0-based; negative counts from the end), options as KEY=VALUE."""
-        from core.errors import UsageError
-
         page_list: list[int] | None = None
         if isinstance(pages, str):
             try:
@@ -81,6 +81,23 @@ class PredictOptions:
                 )
             extra[key.strip().replace("-", "_")] = value.strip()
         return cls(pages=page_list or None, max_pages=max_pages, extra=extra)
+
+
+def option_flag(
+    options: Mapping[str, Any], name: str, default: bool, *, provider: str, hint: str | None = None
+) -> bool:
+    """A true/false prediction option (`default` when not given); anything else is a UsageError."""
+    if name not in options:
+        return default
+    value = options[name]
+    flag = parse_flag(value)
+    if flag is None:
+        raise UsageError(
+            f"Option {name}={value!r} is not true or false",
+            hint=hint or f"E.g. --option {name}=true.",
+            provider=provider,
+        )
+    return flag
 
 
 @dataclass(frozen=True)
@@ -139,6 +156,12 @@ class Provider(ABC):
         """Models the credentials can use."""
 
     # -- optional ----------------------------------------------------------------------------
+    def extract(self, source: DocumentSource, model: str | None, options: PredictOptions) -> Result | None:
+        """The finished result in one call, for a provider that answers at once (not `async_jobs`):
+        services then skip upload, start, poll and fetch, and keep nothing on disk. None (the default)
+        means the provider works through jobs."""
+        return None
+
     @classmethod
     def fallback_settings(cls, env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
         """Settings from other tools' conventions, each as (value, origin); consulted after the
@@ -190,8 +213,6 @@ class Provider(ABC):
         raise self._no_reviews()
 
     def _no_reviews(self) -> Exception:
-        from core.errors import UsageError
-
         return UsageError(
             f"Provider {self.name} has no human-review workflows",
             hint=f"Use {setting('provider', 'cradl')} for review workflows.",
@@ -212,8 +233,6 @@ class Provider(ABC):
 
         `ids` name the texts in the table's `document` column (default: their 0-based positions);
         `split` asks the service to cut documents into sentences; `document` describes the input."""
-        from core.errors import UsageError
-
         raise UsageError(
             f"Provider {self.name} has no text analysis",
             hint=f"Use {setting('provider', 'deepopinion')} for text analysis.",

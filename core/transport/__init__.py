@@ -62,109 +62,40 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from core.transport.auth import (
-        AuthStrategy,
-        BasicAuth,
-        BearerToken,
-        HeaderApiKey,
-        IssuedToken,
-        NoAuth,
-        TokenAuth,
-        jwt_expiry,
-    )
-    from core.transport.client import (
-        USER_AGENT,
-        BodyFactory,
-        FilesFactory,
-        HttpClient,
-        Timeouts,
-        install_log_redaction,
-        scaled_read_timeout,
-    )
-    from core.transport.failures import describe_target, safe_url, service_message
-    from core.transport.ratelimit import AdaptiveRateLimiter, Limiter, RateLimiter
-    from core.transport.retry import (
-        DO_NOT_RETRY,
-        RETRY,
-        Classification,
-        Classifier,
-        RetryDecision,
-        RetryPolicy,
-        parse_retry_after,
-    )
-    from core.transport.tls import TLS_HINT, validate_ca_bundle
+if TYPE_CHECKING:  # for type checkers only: at run time __getattr__ imports these on first use
+    from core.transport.auth import AuthStrategy, BasicAuth, BearerToken, HeaderApiKey, IssuedToken, TokenAuth
+    from core.transport.client import HttpClient, scaled_read_timeout
+    from core.transport.failures import describe_target, service_message
+    from core.transport.retry import DO_NOT_RETRY, RETRY, Classifier, RetryDecision, RetryPolicy
 
-_LAZY = {
-    "AuthStrategy": "auth",
-    "BasicAuth": "auth",
-    "BearerToken": "auth",
-    "HeaderApiKey": "auth",
-    "IssuedToken": "auth",
-    "NoAuth": "auth",
-    "TokenAuth": "auth",
-    "jwt_expiry": "auth",
-    "USER_AGENT": "client",
-    "BodyFactory": "client",
-    "FilesFactory": "client",
-    "HttpClient": "client",
-    "Timeouts": "client",
-    "install_log_redaction": "client",
-    "scaled_read_timeout": "client",
-    "describe_target": "failures",
-    "safe_url": "failures",
-    "service_message": "failures",
-    "AdaptiveRateLimiter": "ratelimit",
-    "Limiter": "ratelimit",
-    "RateLimiter": "ratelimit",
-    "DO_NOT_RETRY": "retry",
-    "RETRY": "retry",
-    "Classification": "retry",
-    "Classifier": "retry",
-    "RetryDecision": "retry",
-    "RetryPolicy": "retry",
-    "parse_retry_after": "retry",
-    "TLS_HINT": "tls",
-    "validate_ca_bundle": "tls",
-}
-
+# The package's surface: what providers build their clients from. Anything else is imported from its
+# own module (core.transport.retry, .ratelimit, .tls, ...).
 __all__ = [
     "DO_NOT_RETRY",
     "RETRY",
-    "TLS_HINT",
-    "USER_AGENT",
-    "AdaptiveRateLimiter",
     "AuthStrategy",
     "BasicAuth",
     "BearerToken",
-    "BodyFactory",
-    "Classification",
     "Classifier",
-    "FilesFactory",
     "HeaderApiKey",
     "HttpClient",
     "IssuedToken",
-    "Limiter",
-    "NoAuth",
-    "RateLimiter",
     "RetryDecision",
     "RetryPolicy",
-    "Timeouts",
     "TokenAuth",
     "describe_target",
-    "install_log_redaction",
-    "jwt_expiry",
-    "parse_retry_after",
-    "safe_url",
     "scaled_read_timeout",
     "service_message",
-    "validate_ca_bundle",
 ]
+_MODULES = ("auth", "client", "failures", "retry")
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
+    if name in __all__:
         import importlib
 
-        return getattr(importlib.import_module(f"core.transport.{_LAZY[name]}"), name)
+        for module in _MODULES:
+            value = getattr(importlib.import_module(f"core.transport.{module}"), name, None)
+            if value is not None:
+                return value
     raise AttributeError(f"module 'core.transport' has no attribute {name!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import random
@@ -18,6 +19,7 @@ from core.redact import RedactingFilter
 from core.transport.auth import AuthStrategy
 from core.transport.deadline import remaining as remaining_in_operation
 from core.transport.failures import (
+    ExceptionFailure,
     describe_target,
     error_for_response,
     failure_for_exception,
@@ -28,11 +30,13 @@ from core.transport.guard import check_secure_target, has_credential_header, red
 from core.transport.ratelimit import Limiter
 from core.transport.retry import (
     UNPROCESSED_STATUSES,
+    Classification,
     Classifier,
     RetryDecision,
     RetryPolicy,
     is_idempotent,
     parse_retry_after,
+    plan_retry,
 )
 from core.transport.tls import TLS_HINT, ssl_context_adapter, system_ssl_context, validate_ca_bundle
 
@@ -85,6 +89,30 @@ def install_log_redaction(logger_name: str = "docrelay") -> None:
     for handler in logging.getLogger(logger_name).handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+
+
+@dataclass
+class _Call:
+    """One call as the three layers of `HttpClient.request` share it: what to send, and how many
+    attempts went out so far (`sends`, re-authenticated ones included)."""
+
+    method: str
+    url: str
+    params: Mapping[str, Any] | None
+    json: Any
+    data: bytes | str | Mapping[str, Any] | None
+    body: BodyFactory | None
+    files: FilesFactory | None
+    headers: dict[str, str]
+    send_auth: bool
+    connect_timeout: float
+    read_timeout: float
+    stream: bool
+    deadline_at: float  # clock time after which no new attempt starts, and none lasts beyond
+    credentials: bool = False  # the body carries a secret (a login)
+    sends: int = 0
+    refresh_tried: bool = False  # a 401 asked the auth strategy to renew the credentials
+    reauthenticated: bool = False  # ... and it did: one more attempt was sent
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -265,116 +293,76 @@ class HttpClient:
         `idempotent` defaults by method (POST/PATCH are not); pass True for a PUT-like POST or one with an
         idempotency key. `send_auth` defaults to True only for URLs on base_url's host; pass True to send
         the credentials elsewhere (e.g. a file URL of the same service). `credentials=True` marks a call
-        whose body carries a secret (a login): like any call with auth headers it goes only over https
-        (or to this machine) and never follows a redirect to another origin.
-        """
-        import requests
+        whose body carries a secret (a login): like any call with credential headers it goes only over
+        https (or to this machine) and never follows a redirect to another origin (core.transport.guard).
+        The call ends by its `deadline`, and by the deadline of the operation it is part of
+        (core.transport.deadline), whichever comes first: attempts' socket timeouts are cut to fit.
 
+        Three layers, outermost first (as in httpx and azure-core): this method retries
+        (`plan_retry` decides whether and when); `_send_authorized` adds the credentials and
+        re-authenticates once after a 401; `_send_once` paces, builds the body, sends and logs one
+        attempt.
+        """
         method = method.upper()
         full_url = self.url_for(url)
-        if idempotent is None:
-            idempotent = is_idempotent(method)
-        if send_auth is None:
-            send_auth = _origin(full_url) == self._origin
-        connect, read = self.timeouts.connect, read_timeout or self.timeouts.read
-        policy = self.retry
-        deadline_at = self._clock() + (deadline if deadline is not None else policy.deadline)
+        deadline_at = self._clock() + (deadline if deadline is not None else self.retry.deadline)
         operation_left = remaining_in_operation()
         if operation_left is not None:  # the whole operation's deadline (an extract, a Robot keyword)
             deadline_at = min(deadline_at, self._clock() + operation_left)
-        max_attempts = policy.max_attempts
-        attempt = 0
-        refreshed = False
-
+        call = _Call(
+            method=method,
+            url=full_url,
+            params=params,
+            json=json,
+            data=data,
+            body=body,
+            files=files,
+            headers=dict(headers or {}),
+            send_auth=_origin(full_url) == self._origin if send_auth is None else send_auth,
+            connect_timeout=self.timeouts.connect,
+            read_timeout=read_timeout or self.timeouts.read,
+            stream=stream,
+            deadline_at=deadline_at,
+            credentials=credentials,
+        )
+        if idempotent is None:
+            idempotent = is_idempotent(method)
+        policy = self.retry
         while True:
-            attempt += 1
-            sent_headers: dict[str, str] = dict(headers or {})
-            if send_auth and self.auth is not None:
-                self.auth.apply(sent_headers)
-            carries = (
-                credentials or has_credential_header(sent_headers) or set(sent_headers) != set(headers or {})
-            )
-            if carries:
-                check_secure_target(full_url, provider=self.provider)
-            hooks = {"response": [redirect_guard(full_url, provider=self.provider)]} if carries else None
-            left = deadline_at - self._clock()
-            if left <= 0:
-                raise self._out_of_time(method, full_url, attempt)
-            self._pace(deadline_at, method, full_url)  # from here on, the finally releases the slot
-            left = deadline_at - self._clock()
-            opened: list[IO[bytes]] = []
-            started = self._clock()
-            try:
-                payload, multipart = self._build_body(data, body, files, opened)
-                response = self.session.request(
-                    method,
-                    full_url,
-                    params=params,
-                    json=json,
-                    data=payload,
-                    files=multipart,
-                    headers=sent_headers,
-                    timeout=(min(connect, left), min(read, left)),  # no attempt outlives the deadline
-                    verify=self._verify,
-                    proxies=self.proxies,
-                    stream=stream,
-                    hooks=hooks,
+            outcome, verdict = self._send_authorized(call)
+            # The re-authenticated attempt does not use up the retry budget.
+            budget = policy.max_attempts + (1 if call.reauthenticated else 0)
+            time_left = call.deadline_at - self._clock()
+            if isinstance(outcome, ExceptionFailure):
+                plan = plan_retry(
+                    policy,
+                    attempt=call.sends,
+                    retryable=outcome.retryable,
+                    safe=idempotent or not outcome.sent,
+                    retry_after=None,
+                    time_left=time_left,
+                    rng=self._rng,
+                    max_attempts=budget,
                 )
-            except requests.RequestException as exc:
-                failure = failure_for_exception(
-                    exc,
-                    provider=self.provider,
-                    method=method,
-                    url=full_url,
-                    connect_timeout=connect,
-                    read_timeout=read,
-                    attempts=attempt,
+                if plan.wait is None:
+                    raise outcome.error from None
+                wait = plan.wait if outcome.sent else min(plan.wait, UNREACHABLE_BACKOFF_MAX)
+                log.info(
+                    "%s: attempt %d failed (%s); retrying in %.2f s",
+                    self.provider,
+                    call.sends,
+                    outcome.cause,
+                    wait,
                 )
-                sent_url = getattr(exc.request, "url", None) or full_url
-                self._log(method, sent_url, type(exc).__name__, started, attempt)
-                can_retry = failure.retryable and (idempotent or not failure.sent) and attempt < max_attempts
-                wait = policy.backoff(attempt, self._rng)
-                if not failure.sent:  # nothing reached the service: retry soon, give up soon (a batch
-                    wait = min(wait, UNREACHABLE_BACKOFF_MAX)  # stops once nothing gets through)
-                if can_retry and self._clock() + wait <= deadline_at:
-                    log.info(
-                        "%s: attempt %d failed (%s); retrying in %.2f s",
-                        self.provider,
-                        attempt,
-                        type(exc).__name__,
-                        wait,
-                    )
-                    self._sleep(wait)
-                    continue
-                raise failure.error from None
-            except OSError as exc:  # not wrapped by requests, e.g. a CA bundle missing from a frozen exe
-                self._log(method, full_url, type(exc).__name__, started, attempt)
-                raise NetworkError(
-                    f"Could not set up the connection for {describe_target(method, full_url)}: "
-                    f"{exc.strerror or exc}",
-                    hint=TLS_HINT,
-                    provider=self.provider,
-                ) from None
-            finally:
-                for stream_handle in opened:
-                    stream_handle.close()
-                self._release()
+                self._sleep(wait)
+                continue
 
-            status = response.status_code
-            self._log(method, response.url or full_url, status, started, attempt, request_id_of(response))
-            verdict = self.classify(response) if self.classify else None
+            response, status = outcome, outcome.status_code
             if isinstance(verdict, DocRelayError):
                 response.close()
-                raise self._complete(verdict, response)
+                raise self._with_response_facts(verdict, response)
             if verdict is None and (status < 400 or status in ok_statuses):
                 return response
-            if status == 401 and verdict is None and send_auth and self.auth and not refreshed:
-                refreshed = True
-                if self.auth.refresh(sent_headers):
-                    max_attempts += 1  # the re-authenticated attempt does not use up the retry budget
-                    response.close()
-                    continue
-
             retry_after = parse_retry_after(response.headers)
             if isinstance(verdict, RetryDecision):
                 retryable = safe = verdict.retry
@@ -385,32 +373,130 @@ class HttpClient:
                 safe = idempotent or status in UNPROCESSED_STATUSES or retry_after is not None
             if retry_after is not None and self.limiter is not None and retryable:
                 self.limiter.penalize(retry_after)
-            gave_up_early = False
-            if retryable and safe and attempt < max_attempts:
-                wait = retry_after if retry_after is not None else policy.backoff(attempt, self._rng)
-                if self._clock() + wait <= deadline_at:
-                    log.info("%s: HTTP %s; retrying in %.2f s", self.provider, status, wait)
-                    response.close()
-                    self._sleep(wait)
-                    continue
-                gave_up_early = True
+            plan = plan_retry(
+                policy,
+                attempt=call.sends,
+                retryable=retryable,
+                safe=safe,
+                retry_after=retry_after,
+                time_left=time_left,
+                rng=self._rng,
+                max_attempts=budget,
+            )
+            if plan.wait is not None:
+                log.info("%s: HTTP %s; retrying in %.2f s", self.provider, status, plan.wait)
+                response.close()
+                self._sleep(plan.wait)
+                continue
             error = error_for_response(
                 response,
                 provider=self.provider,
                 method=method,
-                attempts=attempt,
+                attempts=call.sends,
                 retry_after=retry_after,
-                gave_up_early=gave_up_early,
+                gave_up_early=plan.out_of_time,
             )
             response.close()
             raise error
 
+    def _send_authorized(self, call: _Call) -> tuple[requests.Response | ExceptionFailure, Classification]:
+        """One attempt with the credentials (when `call.send_auth`), and the provider's verdict on its
+        answer; after a 401 the auth strategy may renew them, and the attempt is sent once more."""
+        authorize = self.auth.apply if call.send_auth and self.auth is not None else None
+        sent_headers, outcome = self._send_once(call, authorize)
+        if isinstance(outcome, ExceptionFailure):
+            return outcome, None
+        verdict = self.classify(outcome) if self.classify else None
+        if (
+            outcome.status_code == 401
+            and verdict is None
+            and self.auth is not None
+            and authorize is not None
+            and not call.refresh_tried
+        ):
+            call.refresh_tried = True
+            if self.auth.refresh(sent_headers):
+                call.reauthenticated = True
+                outcome.close()
+                return self._send_authorized(call)
+        return outcome, verdict
+
+    def _send_once(
+        self, call: _Call, authorize: Callable[[dict[str, str]], None] | None
+    ) -> tuple[dict[str, str], requests.Response | ExceptionFailure]:
+        """One request on the wire: wait for the rate limiter, add the credentials, build the body
+        afresh, send, log. Returns the headers sent and the response, or why none came."""
+        import requests
+
+        call.sends += 1
+        sent_headers = dict(call.headers)
+        if authorize is not None:
+            authorize(sent_headers)
+        # Credentials (a login body, a header the caller or the strategy set) go only to this origin.
+        carries = (
+            call.credentials or has_credential_header(sent_headers) or set(sent_headers) != set(call.headers)
+        )
+        if carries:
+            check_secure_target(call.url, provider=self.provider)
+        hooks = {"response": [redirect_guard(call.url, provider=self.provider)]} if carries else None
+        if call.deadline_at - self._clock() <= 0:
+            raise self._out_of_time(call)
+        self._pace(call.deadline_at, call.method, call.url)  # from here on, the finally releases the slot
+        left = max(0.001, call.deadline_at - self._clock())  # no attempt outlives the deadline
+        connect_timeout, read_timeout = min(call.connect_timeout, left), min(call.read_timeout, left)
+        opened: list[IO[bytes]] = []
+        started = self._clock()
+        try:
+            payload, multipart = self._build_body(call.data, call.body, call.files, opened)
+            response = self.session.request(
+                call.method,
+                call.url,
+                params=call.params,
+                json=call.json,
+                data=payload,
+                files=multipart,
+                headers=sent_headers,
+                timeout=(connect_timeout, read_timeout),
+                verify=self._verify,
+                proxies=self.proxies,
+                stream=call.stream,
+                hooks=hooks,
+            )
+        except requests.RequestException as exc:
+            failure = failure_for_exception(
+                exc,
+                provider=self.provider,
+                method=call.method,
+                url=call.url,
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
+                attempts=call.sends,
+            )
+            sent_url = getattr(exc.request, "url", None) or call.url
+            self._log(call.method, sent_url, type(exc).__name__, started, call.sends)
+            return sent_headers, dataclasses.replace(failure, cause=type(exc).__name__)
+        except OSError as exc:  # not wrapped by requests, e.g. a CA bundle missing from a frozen exe
+            self._log(call.method, call.url, type(exc).__name__, started, call.sends)
+            raise NetworkError(
+                f"Could not set up the connection for {describe_target(call.method, call.url)}: "
+                f"{exc.strerror or exc}",
+                hint=TLS_HINT,
+                provider=self.provider,
+            ) from None
+        finally:
+            for stream_handle in opened:
+                stream_handle.close()
+            self._release()
+        status, request_id = response.status_code, request_id_of(response)
+        self._log(call.method, response.url or call.url, status, started, call.sends, request_id)
+        return sent_headers, response
+
     # -- helpers -----------------------------------------------------------------------------
-    def _out_of_time(self, method: str, url: str, attempts: int) -> NetworkError:
-        tried = f" after {attempts - 1} attempts" if attempts > 2 else ""
+    def _out_of_time(self, call: _Call) -> NetworkError:
+        tried = f" after {call.sends - 1} attempts" if call.sends > 2 else ""
         return NetworkError(
             f"{self.provider} did not answer in the time this call had "
-            f"({describe_target(method, url)}){tried}",
+            f"({describe_target(call.method, call.url)}){tried}",
             hint=f"The service may be busy or unreachable: try again later, or raise {setting('timeout')} "
             "(DOCRELAY_TIMEOUT)",
             provider=self.provider,
@@ -461,7 +547,8 @@ class HttpClient:
             ) from exc
         return payload, multipart
 
-    def _complete(self, error: DocRelayError, response: requests.Response) -> DocRelayError:
+    def _with_response_facts(self, error: DocRelayError, response: requests.Response) -> DocRelayError:
+        """A provider's error for `response`, completed with the provider, HTTP status and request id."""
         error.provider = error.provider or self.provider
         error.status = error.status if error.status is not None else response.status_code
         error.request_id = error.request_id or request_id_of(response)

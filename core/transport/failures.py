@@ -207,6 +207,7 @@ class ExceptionFailure:
     error: DocRelayError
     retryable: bool
     sent: bool
+    cause: str = ""  # the exception's class name, for the log
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:

@@ -54,6 +54,46 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
+class RetryPlan:
+    """The answer to "retry? after how long?" for one failed attempt.
+
+    `wait` is the pause before the next attempt, or None to give up; `out_of_time` says the call
+    gives up only because that pause would end past its deadline (the error message says so)."""
+
+    wait: float | None
+    out_of_time: bool = False
+
+
+GIVE_UP = RetryPlan(None)
+
+
+def plan_retry(
+    policy: RetryPolicy,
+    *,
+    attempt: int,
+    retryable: bool,
+    safe: bool,
+    retry_after: float | None,
+    time_left: float,
+    rng: Callable[[], float],
+    max_attempts: int | None = None,
+) -> RetryPlan:
+    """Whether a failed attempt is tried again, and after how long. Pure: no clock, no socket.
+
+    `attempt` is the number of the attempt that failed (1 for the first); `retryable` says trying
+    again may help; `safe` says sending again cannot do anything twice; `retry_after` is the service's
+    own wait, which replaces the backoff; `time_left` is what remains of the deadline;
+    `max_attempts` overrides the policy's (a re-authenticated attempt does not use up the budget)."""
+    limit = policy.max_attempts if max_attempts is None else max_attempts
+    if not (retryable and safe and attempt < limit):
+        return GIVE_UP
+    wait = retry_after if retry_after is not None else policy.backoff(attempt, rng)
+    if wait > time_left:
+        return RetryPlan(None, out_of_time=True)
+    return RetryPlan(wait)
+
+
+@dataclass(frozen=True)
 class RetryDecision:
     """A provider's verdict on one response, returned by a `classify` hook.
 

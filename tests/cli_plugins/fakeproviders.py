@@ -13,11 +13,8 @@ class _Base(Provider):
     default_model = "fake"
 
     def upload(self, source: DocumentSource) -> DocumentInfo:
-        return DocumentInfo(
-            source=source.source,
-            name=source.name,
-            sha256=source.sha256,
-            content_type=source.content_type,
+        return DocumentInfo.from_source(
+            source,
             id="d1",
         )
 

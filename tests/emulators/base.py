@@ -160,6 +160,10 @@ class Emulator:
         """What a client uses as the service's base URL (printed after READY)."""
         return self.root_url + self.api_prefix
 
+    def docrelay_env(self) -> dict[str, str]:
+        """The DOCRELAY_* settings that point `docrelay` at this emulator with valid credentials."""
+        return {"DOCRELAY_PROVIDER": self.name}
+
     # -- observing and steering ----------------------------------------------------------------
     @property
     def stats(self) -> dict[str, Any]:

@@ -1,7 +1,10 @@
 """pytest fixtures for every emulator; tests/conftest.py makes them available to all test modules.
 
 `make_<service>_emulator(**options)` starts one on a free port per call and stops them all after the
-test; `cradl_emulator` / `contractfit_emulator` are healthy ones.
+test; `<service>_emulator` is a healthy one. The fixture owns the checks: after the test it fails when
+an emulator saw a request or sent an answer that breaks the published spec, or hit an internal error.
+A test that provokes violations on purpose (and asserts them itself) is marked
+`@pytest.mark.violations_expected`, or starts its emulator with `check=False`.
 """
 
 from __future__ import annotations
@@ -22,39 +25,55 @@ E = TypeVar("E", bound=Emulator)
 FAST_JOBS: dict[str, Any] = {"async_delay": 0.2, "seed": 1234}
 
 
-def _factory(cls: type[E], defaults: dict[str, Any]) -> Iterator[Callable[..., E]]:
-    started: list[E] = []
+def _factory(
+    cls: type[E], defaults: dict[str, Any], request: pytest.FixtureRequest
+) -> Iterator[Callable[..., E]]:
+    started: list[tuple[E, bool]] = []
+    expected = request.node.get_closest_marker("violations_expected") is not None
 
-    def make(**options: Any) -> E:
+    def make(*, check: bool = True, **options: Any) -> E:
         emulator = cls(**{**defaults, **options})
         emulator.start()
-        started.append(emulator)
+        started.append((emulator, check))
         return emulator
 
     yield make
-    for emulator in started:
+    for emulator, _ in started:
         emulator.stop()
+    for emulator, check in started:
+        if check:
+            if not expected:
+                emulator.assert_no_violations()
+            assert emulator.stats["errors"] == [], f"internal errors at the {emulator.name} emulator"
 
 
 @pytest.fixture
-def make_cradl_emulator() -> Iterator[Callable[..., CradlEmulator]]:
-    yield from _factory(CradlEmulator, FAST_JOBS)
+def make_cradl_emulator(request: pytest.FixtureRequest) -> Iterator[Callable[..., CradlEmulator]]:
+    yield from _factory(CradlEmulator, FAST_JOBS, request)
 
 
 @pytest.fixture
-def make_contractfit_emulator() -> Iterator[Callable[..., ContractfitEmulator]]:
-    yield from _factory(ContractfitEmulator, FAST_JOBS)
+def make_contractfit_emulator(request: pytest.FixtureRequest) -> Iterator[Callable[..., ContractfitEmulator]]:
+    yield from _factory(ContractfitEmulator, FAST_JOBS, request)
 
 
 @pytest.fixture
-def make_deepopinion_emulator() -> Iterator[Callable[..., DeepopinionEmulator]]:
-    yield from _factory(DeepopinionEmulator, {"seed": 1234})
+def make_deepopinion_emulator(request: pytest.FixtureRequest) -> Iterator[Callable[..., DeepopinionEmulator]]:
+    yield from _factory(DeepopinionEmulator, {"seed": 1234}, request)
 
 
 @pytest.fixture
 def cradl_emulator(make_cradl_emulator: Callable[..., CradlEmulator]) -> CradlEmulator:
     """A healthy Cradl emulator on a free port."""
     return make_cradl_emulator()
+
+
+@pytest.fixture
+def deepopinion_emulator(
+    make_deepopinion_emulator: Callable[..., DeepopinionEmulator],
+) -> DeepopinionEmulator:
+    """A healthy DeepOpinion emulator on a free port."""
+    return make_deepopinion_emulator()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from core.errors import AuthError, ConfigError, DocRelayError, ServiceError, UsageError
 from core.hints import setting
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
-from core.providers.base import Capabilities, JobStatus, PredictOptions
+from core.providers.base import Capabilities, JobStatus, PredictOptions, option_flag
 from core.providers.contractfit.api import POLL_FIELDS, ContractfitApi, classify, document_id_from_reply
 from core.providers.contractfit.normalize import document_state, done_time_of, normalize_document
 from core.providers.remote import RemoteProvider
@@ -41,24 +41,12 @@ OPTIONS: dict[str, str] = {
 }
 REVIEWERS = ("Machine", "Human")
 _DOCUMENT_KEYS = ("inbox", "original_filename", "page_count", "status_data", "timings")
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
 
 
 def _flag(options: Mapping[str, Any], name: str) -> bool | None:
     if name not in options:
         return None
-    value = options[name]
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise UsageError(
-        f"Option {name}={value!r} is not true or false",
-        hint=f"{name}: {OPTIONS[name]}",
-        provider="contractfit",
-    )
+    return option_flag(options, name, False, provider="contractfit", hint=f"{name}: {OPTIONS[name]}")
 
 
 def check_options(options: PredictOptions) -> dict[str, bool]:
@@ -118,7 +106,7 @@ class ContractfitProvider(RemoteProvider[ContractfitApi]):
     def __init__(self, settings: Mapping[str, Any], *, timeout: float | None = None) -> None:
         super().__init__(settings, timeout=timeout)
         # Sync uploads answer with the processed document: kept here so polling needs no call.
-        self._finished: dict[str, dict[str, Any]] = {}
+        self._at_hand: dict[str, dict[str, Any]] = {}  # answers already known, until polled
 
     # -- plumbing ------------------------------------------------------------------------------------
     def classifier(self) -> Classifier:
@@ -155,13 +143,7 @@ class ContractfitProvider(RemoteProvider[ContractfitApi]):
     # -- the steps -----------------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
         """Describe the document; the bytes go out in start_prediction, into the chosen inbox."""
-        return DocumentInfo(
-            source=source.source,
-            name=source.name,
-            sha256=source.sha256,
-            content_type=source.content_type,
-            size=source.size,
-        )
+        return DocumentInfo.from_source(source)
 
     def start_prediction(
         self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
@@ -208,7 +190,7 @@ class ContractfitProvider(RemoteProvider[ContractfitApi]):
             found_inbox = str(reply.get("inbox") or inbox or "")
             if document_state(reply) == "pending":  # the service gave up waiting: poll like async
                 return self._handle(document, found_inbox, document_id, {"mode": "async"})
-            self._finished[document_id] = reply
+            self._at_hand[document_id] = reply
             return self._handle(document, found_inbox, document_id, {"mode": mode})
         bare_id = document_id_from_reply(reply) if isinstance(reply, str) else None
         if bare_id is not None:
@@ -251,7 +233,7 @@ class ContractfitProvider(RemoteProvider[ContractfitApi]):
         if isinstance(reply, dict):
             return reply
         # Used once: later looks read the document from the service like any other.
-        return self._finished.pop(job.document_id or "", None)
+        return self._at_hand.pop(job.document_id or "", None)
 
     def _document_id(self, job: JobHandle) -> str:
         if not job.document_id:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from core.errors import ConfigError, DocRelayError, UsageError
 from core.hints import setting
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, Review
-from core.providers.base import Capabilities, JobStatus, PredictOptions
+from core.providers.base import Capabilities, JobStatus, PredictOptions, option_flag
 from core.providers.cradl.api import PUBLIC_OWNER, CradlApi, classify
 from core.providers.cradl.credentials import cradl_fallbacks
 from core.providers.cradl.normalize import merge_pages, normalize_prediction
@@ -48,8 +48,8 @@ def service_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _boolean(value: Any) -> bool:
-    return value is True or str(value).strip().lower() in ("1", "true", "yes", "on")
+def _boolean(options: dict[str, Any], name: str, default: bool) -> bool:
+    return option_flag(options, name, default, provider="cradl")
 
 
 def prediction_body(document_id: str, model: str, options: PredictOptions) -> dict[str, Any]:
@@ -71,7 +71,7 @@ def prediction_body(document_id: str, model: str, options: PredictOptions) -> di
         if key in extra:
             value = extra[key]
             preprocess[name] = (
-                _boolean(value)
+                _boolean(extra, key, False)
                 if key == "auto_rotate"
                 else str(value).upper()
                 if key == "image_quality"
@@ -85,15 +85,15 @@ def prediction_body(document_id: str, model: str, options: PredictOptions) -> di
     if strategy == "BEST_N_PAGES":
         postprocess["parameters"] = {
             "n": int(extra.get("n", 3)),
-            "collapse": _boolean(extra.get("collapse", True)),
+            "collapse": _boolean(extra, "collapse", True),
         }
     body: dict[str, Any] = {
         "documentId": document_id,
         "modelId": model,
-        "async": _boolean(extra.get("async", True)),
+        "async": _boolean(extra, "async", True),
         "postprocessConfig": postprocess,
     }
-    if _boolean(extra.get("walk_pages", False)):
+    if _boolean(extra, "walk_pages", False):
         preprocess.setdefault("startPage", 0)
     if preprocess:
         body["preprocessConfig"] = preprocess
@@ -125,7 +125,7 @@ class CradlProvider(RemoteProvider[CradlApi]):
 
     def __init__(self, settings: Mapping[str, Any], *, timeout: float | None = None) -> None:
         super().__init__(settings, timeout=timeout)
-        self._answered: dict[str, dict[str, Any]] = {}  # finished POST /predictions answers, until polled
+        self._at_hand: dict[str, dict[str, Any]] = {}  # finished POST /predictions answers, until polled
 
     @classmethod
     def fallback_settings(cls, env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
@@ -171,12 +171,8 @@ class CradlProvider(RemoteProvider[CradlApi]):
     # -- the steps -----------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
         document = self.api.create_document(source)
-        return DocumentInfo(
-            source=source.source,
-            name=source.name,
-            sha256=source.sha256,
-            content_type=source.content_type,
-            size=source.size,
+        return DocumentInfo.from_source(
+            source,
             id=str(document.get("documentId")),
         )
 
@@ -191,11 +187,11 @@ class CradlProvider(RemoteProvider[CradlApi]):
         final = str(prediction.get("status") or "succeeded") in ("succeeded", "failed")
         if final and prediction.get("predictions") is not None and job.prediction_id:
             # A synchronous prediction (option async=false) came back finished: no GET needed for it.
-            self._answered[job.prediction_id] = prediction
+            self._at_hand[job.prediction_id] = prediction
         return job
 
     def first_poll_delay(self, job: JobHandle, default: float) -> float:
-        return 0.0 if job.prediction_id in self._answered else default
+        return 0.0 if job.prediction_id in self._at_hand else default
 
     def _handle(self, document: DocumentInfo, body: dict[str, Any], prediction: dict[str, Any]) -> JobHandle:
         state: dict[str, Any] = {"walk": "startPage" in body.get("preprocessConfig", {})}
@@ -250,7 +246,7 @@ class CradlProvider(RemoteProvider[CradlApi]):
         return self._finish(job, self._prediction(job))
 
     def _prediction(self, job: JobHandle) -> dict[str, Any]:
-        answered = self._answered.pop(self._prediction_id(job), None)
+        answered = self._at_hand.pop(self._prediction_id(job), None)
         return answered if answered is not None else self.api.get_prediction(self._prediction_id(job))
 
     def _prediction_id(self, job: JobHandle) -> str:

@@ -24,7 +24,7 @@ from core.errors import (
 )
 from core.hints import setting
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
-from core.providers.base import Capabilities, JobStatus, PredictOptions
+from core.providers.base import Capabilities, JobStatus, PredictOptions, option_flag
 from core.providers.deepopinion.api import ANALYZE_BATCH, DeepopinionApi, classify
 from core.providers.deepopinion.auth import DeepopinionAuth, token_prefix
 from core.providers.deepopinion.normalize import normalize_analysis, normalize_extraction
@@ -40,8 +40,6 @@ CACHE = ResultCache(NAME)
 DEFAULT_URL = "https://api.deepopinion.ai"
 DEFAULT_JOB_TIMEOUT = 300.0
 PREDICTION_PREFIX = "deepopinion:extraction:"
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
 KNOWN_OPTIONS = ("annotated_pages",)
 
 
@@ -50,12 +48,7 @@ def _whole_number(value: Any) -> bool:
 
 
 def _flag(options: PredictOptions, key: str) -> bool:
-    value = str(options.extra.get(key, "false")).strip().lower()
-    if value not in _TRUE + _FALSE:
-        raise UsageError(
-            f"Option {key}={value} is not true or false", hint=f"E.g. --option {key}=true.", provider=NAME
-        )
-    return value in _TRUE
+    return option_flag(options.extra, key, False, provider=NAME)
 
 
 class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
@@ -85,7 +78,7 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
 
     def __init__(self, settings: Mapping[str, Any], *, timeout: float | None = None) -> None:
         super().__init__(settings, timeout=timeout)
-        self._results: dict[str, Result] = {}
+        self._at_hand: dict[str, Result] = {}  # results already known (extraction answers at once)
 
     # -- plumbing ------------------------------------------------------------------------------
     def classifier(self) -> Classifier:
@@ -165,17 +158,15 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
     # -- the steps -----------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
         """Nothing is sent yet: DeepOpinion takes the file with the extraction call itself."""
-        return DocumentInfo(
-            source=source.source,
-            name=source.name,
-            sha256=source.sha256,
-            content_type=source.content_type,
-            size=source.size,
-        )
+        return DocumentInfo.from_source(source)
 
-    def start_prediction(
+    def extract(self, source: DocumentSource, model: str | None, options: PredictOptions) -> Result:
+        """DeepOpinion extracts synchronously: the result comes with the answer to the one call."""
+        return self._extract(DocumentInfo.from_source(source), source, model, options)
+
+    def _extract(
         self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
-    ) -> JobHandle:
+    ) -> Result:
         model_id = self._model_id(model)
         organization, project = self._workspace()
         self._check_options(options)
@@ -202,10 +193,15 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
                 provider=NAME,
             ) from exc
         key = uuid.uuid4().hex
-        result = normalize_extraction(
-            response, document, model=model_id, prediction_id=PREDICTION_PREFIX + key
-        )
-        self._results[key] = result
+        return normalize_extraction(response, document, model=model_id, prediction_id=PREDICTION_PREFIX + key)
+
+    def start_prediction(
+        self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
+    ) -> JobHandle:
+        result = self._extract(document, source, model, options)
+        assert result.prediction_id is not None
+        key = result.prediction_id[len(PREDICTION_PREFIX) :]
+        self._at_hand[key] = result
         stored = True
         try:
             CACHE.save(key, result)
@@ -214,7 +210,7 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
             log.warning("could not keep the DeepOpinion result in %s: %s", CACHE.folder, exc)
         return JobHandle(
             provider=NAME,
-            model=model_id,
+            model=result.model,
             prediction_id=result.prediction_id,
             document=document,
             state={"synchronous": True, "stored": stored},
@@ -246,7 +242,7 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
                 "This job handle has no DeepOpinion extraction id", hint="Submit the document again."
             )
         key = prediction_id[len(PREDICTION_PREFIX) :]
-        result = self._results.get(key) or CACHE.load(key)
+        result = self._at_hand.get(key) or CACHE.load(key)
         if result is None:
             raise NotFoundError(
                 f"The DeepOpinion result of {job.document.name} is not on this machine (any more)",

@@ -63,12 +63,8 @@ def extract_source(
     require_pdf(source)
     data = source.read_bytes()
     layer = read_text_layer(data, source.name, pages)
-    document = DocumentInfo(
-        source=source.source,
-        name=source.name,
-        sha256=source.sha256,
-        content_type=source.content_type,
-        size=source.size,
+    document = DocumentInfo.from_source(
+        source,
         pages=layer.page_count,
         id=document_id(source.sha256),
     )

@@ -59,7 +59,7 @@ class LocalProvider(Provider):
 
     def __init__(self, settings: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> None:
         super().__init__(settings or {}, timeout=timeout)
-        self._memo: dict[str, Result] = {}
+        self._at_hand: dict[str, Result] = {}  # results already known, by prediction key
 
     def resolve_model(self, model: str | None) -> str | None:
         """The model name or path, checked at once (NotFoundError/ConfigError) so a bad one costs nothing."""
@@ -67,16 +67,22 @@ class LocalProvider(Provider):
         load_model(name)
         return name
 
+    # -- one call ---------------------------------------------------------------------------
+    def extract(self, source: DocumentSource, model: str | None, options: PredictOptions) -> Result:
+        """The result at once: the PDF is read once (twice only to cap `max_pages` at its page count)."""
+        pages = options.pages
+        if not pages and options.max_pages:
+            require_pdf(source)
+            page_count = count_pages(source.read_bytes(), source.name)
+            pages = list(range(min(options.max_pages, page_count or options.max_pages)))
+        return extract_source(source, model or DEFAULT_MODEL, pages)
+
     # -- the steps -------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
         """Nothing leaves the machine: checks the document and counts its pages."""
         require_pdf(source)
-        return DocumentInfo(
-            source=source.source,
-            name=source.name,
-            sha256=source.sha256,
-            content_type=source.content_type,
-            size=source.size,
+        return DocumentInfo.from_source(
+            source,
             pages=count_pages(source.read_bytes(), source.name),
             id=document_id(source.sha256),
         )
@@ -99,7 +105,7 @@ class LocalProvider(Provider):
         result = extract_source(source, model_name, pages)
         assert result.prediction_id is not None
         key = result.prediction_id.rsplit(":", 1)[-1]
-        self._memo[key] = result
+        self._at_hand[key] = result
         path = CACHE.path(key)
         try:
             CACHE.save(key, result)
@@ -132,15 +138,15 @@ class LocalProvider(Provider):
 
     def fetch_result(self, job: JobHandle) -> Result:
         key = (job.prediction_id or "").rsplit(":", 1)[-1]
-        if key in self._memo:
-            return self._memo[key]
+        if key in self._at_hand:
+            return self._at_hand[key]
         for path in self._cache_paths(job, key):
             result = CACHE.load(key, path)
             if result is not None:
-                self._memo[key] = result
+                self._at_hand[key] = result
                 return result
         result = self._extract_again(job)
-        self._memo[key] = result
+        self._at_hand[key] = result
         with contextlib.suppress(OSError):  # best effort: the next fetch can read it again
             CACHE.save(key, result)
         return result

@@ -98,6 +98,14 @@ class ContractfitEmulator(Emulator):
         """The id of an inbox by its key ("invoices" or "purchases" unless `inboxes` says otherwise)."""
         return object_id(f"inbox:{key}")
 
+    def docrelay_env(self) -> dict[str, str]:
+        """API-key credentials, the recommended bot setup."""
+        return {
+            **super().docrelay_env(),
+            "DOCRELAY_CONTRACTFIT_URL": self.base_url,
+            "DOCRELAY_CONTRACTFIT_API_KEY": self.api_key,
+        }
+
     @property
     def invoice_inbox(self) -> str:
         """Where the simple upload goes without an inbox_id: the first inbox reading invoices."""

@@ -81,6 +81,15 @@ class CradlEmulator(Emulator):
     def token_url(self) -> str:
         return self.root_url + "/oauth2/token"
 
+    def docrelay_env(self) -> dict[str, str]:
+        return {
+            **super().docrelay_env(),
+            "DOCRELAY_CRADL_API_URL": self.base_url,
+            "DOCRELAY_CRADL_AUTH_URL": self.token_url,
+            "DOCRELAY_CRADL_CLIENT_ID": self.client_id,
+            "DOCRELAY_CRADL_CLIENT_SECRET": self.client_secret,
+        }
+
     @property
     def workflow_id(self) -> str:
         return next(iter(self.catalog.workflows))

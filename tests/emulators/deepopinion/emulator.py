@@ -83,6 +83,16 @@ class DeepopinionEmulator(Emulator):
     def model(self, kind: str = "EXTRACTION") -> EmulatedModel:
         return next(m for m in self.models.values() if m.type == kind)
 
+    def docrelay_env(self) -> dict[str, str]:
+        return {
+            **super().docrelay_env(),
+            "DOCRELAY_DEEPOPINION_URL": self.base_url,
+            "DOCRELAY_DEEPOPINION_EMAIL": self.email,
+            "DOCRELAY_DEEPOPINION_PASSWORD": self.password,
+            "DOCRELAY_DEEPOPINION_ORGANIZATION": "1",
+            "DOCRELAY_DEEPOPINION_PROJECT": "1",
+        }
+
     def issue_token(self, ttl: float | None = None) -> str:
         """A valid token without a login (for tests that are not about auth)."""
         return self.tokens.issue(self.email, self.faults.token_ttl if ttl is None else ttl)
