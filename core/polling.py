@@ -14,6 +14,7 @@ from typing import TypeVar
 from core.errors import JobTimeoutError, NetworkError
 from core.hints import setting
 from core.transport.deadline import operation_deadline
+from core.transport.deadline import remaining as remaining_in_operation
 
 T = TypeVar("T")
 
@@ -50,6 +51,9 @@ def poll_until(
     """Call `check` with growing pauses until it gives a value; JobTimeoutError (carrying `handle`, and
     `resume`, the way to fetch it later) after `timeout` seconds."""
     deadline = time.monotonic() + timeout
+    left = remaining_in_operation()
+    if left is not None:  # part of a longer operation (an extract): its deadline holds for the polling
+        deadline = min(deadline, time.monotonic() + left)
     delays = iter(polling.delays())
     timed_out = JobTimeoutError(
         f"{what} did not finish within {timeout:g} s",

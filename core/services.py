@@ -31,7 +31,6 @@ from core.providers.base import PredictOptions, Provider
 from core.sources import DocumentInput, DocumentSource, open_source
 from core.textinput import read_texts
 from core.transport.deadline import operation_deadline
-from core.transport.deadline import remaining as remaining_time
 
 __all__ = [
     "Client",
@@ -215,7 +214,7 @@ class Client:
                     raise_if_failed(result)
                     return result
             job = self.submit(document, model=model, name=name, options=options)
-            return self.wait(job, timeout=max(0.0, remaining_time() or 0.0))
+            return self.wait(job, timeout=limit)  # ends with the operation's deadline, says `limit`
 
     # -- many documents ------------------------------------------------------------------------
     def extract_many(
