@@ -70,12 +70,23 @@ class LocalProvider(Provider):
     # -- one call ---------------------------------------------------------------------------
     def extract(self, source: DocumentSource, model: str | None, options: PredictOptions) -> Result:
         """The result at once: the PDF is read once (twice only to cap `max_pages` at its page count)."""
+        self._check_options(options)
         pages = options.pages
         if not pages and options.max_pages:
             require_pdf(source)
             page_count = count_pages(source.read_bytes(), source.name)
             pages = list(range(min(options.max_pages, page_count or options.max_pages)))
         return extract_source(source, model or DEFAULT_MODEL, pages)
+
+    def _check_options(self, options: PredictOptions) -> None:
+        """As the cloud providers do: a misspelt option must not pass unnoticed (local takes none)."""
+        if options.extra:
+            raise UsageError(
+                f"Unknown local options: {', '.join(sorted(options.extra))}",
+                hint=f"The local provider takes no {setting('option')}; it reads only "
+                f"{setting('pages')} and {setting('model')}.",
+                provider=self.name,
+            )
 
     # -- the steps -------------------------------------------------------------------------
     def upload(self, source: DocumentSource) -> DocumentInfo:
@@ -90,13 +101,7 @@ class LocalProvider(Provider):
     def start_prediction(
         self, document: DocumentInfo, source: DocumentSource, model: str | None, options: PredictOptions
     ) -> JobHandle:
-        if options.extra:  # as the cloud providers do: a misspelt option must not pass unnoticed
-            raise UsageError(
-                f"Unknown local options: {', '.join(sorted(options.extra))}",
-                hint=f"The local provider takes no {setting('option')}; it reads only "
-                f"{setting('pages')} and {setting('model')}.",
-                provider=self.name,
-            )
+        self._check_options(options)
         model_name = self.resolve_model(model) or DEFAULT_MODEL
         spec = load_model(model_name)
         pages = options.pages
