@@ -118,3 +118,14 @@ def test_a_low_service_limit_makes_documents_wait_not_fail(
     total = emu.stats["total_requests"]
     assert outcome.summary["succeeded"] == 12, outcome.summary
     assert limited <= 0.2 * total, (limited, total)
+
+
+def test_a_busy_service_s_retry_after_pauses_without_slowing_the_pace() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=10.0)
+    for _ in range(10):
+        limiter.acquire()
+    limiter.pause(1.0)  # a 503 with Retry-After: everyone waits, the pace stays
+    before = fake.now
+    limiter.acquire()
+    assert fake.now >= before + 1.0 and limiter.slowdowns == 0 and limiter.pace() == 10.0

@@ -372,7 +372,10 @@ class HttpClient:
                 retryable = status in policy.retry_statuses
                 safe = idempotent or status in UNPROCESSED_STATUSES or retry_after is not None
             if retry_after is not None and self.limiter is not None and retryable:
-                self.limiter.penalize(retry_after)
+                if status == 429:  # over the service's rate: the limiter learns from it
+                    self.limiter.penalize(retry_after)
+                else:  # busy (503 and the like): everyone waits, the pace stays
+                    getattr(self.limiter, "pause", self.limiter.penalize)(retry_after)
             plan = plan_retry(
                 policy,
                 attempt=call.sends,

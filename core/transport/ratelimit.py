@@ -177,6 +177,12 @@ class AdaptiveRateLimiter:
                 self._window += 1
             self._answered.notify_all()
 
+    def pause(self, seconds: float) -> None:
+        """Hold every caller for `seconds` without touching the pace (a busy service's Retry-After on a
+        503 says nothing about our rate)."""
+        with self._lock:
+            self._next = max(self._next, self._clock() + max(0.0, seconds))
+
     def penalize(self, seconds: float) -> None:
         with self._lock:
             now = self._clock()
