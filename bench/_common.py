@@ -35,12 +35,12 @@ def ensure_sdk() -> str:
 
 
 class Emulator:
-    """`python -m tests.emulators cradl ...` in its own process (the official SDK PUTs files without a
-    Content-Type, so `--allow-untyped-put` is always on)."""
+    """`python -m tests.emulators cradl ...` in its own process (it accepts the official SDK's file PUTs
+    without a Content-Type, as the service does)."""
 
     def __init__(self, *options: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.emulators", "cradl", "--allow-untyped-put", *options],
+            [sys.executable, "-m", "tests.emulators", "cradl", *options],
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -6,12 +6,16 @@ Three scenarios (issue 5). Every run gets its own distinct one-page invoices (th
 its own invoice number), so every document has its own SHA-256 and no cache helps anybody.
 
 1. 100 ms latency per request: `docrelay batch --concurrency 16` against a sequential loop of the
-   official `cradl` SDK (create_document, then create_prediction, which is synchronous by default;
-   ready-token mode; installed into bench/.venv-sdk on first use). docrelay is measured in the SDK's
-   synchronous prediction mode (`--option async=false`: 3 requests per document, like the SDK) and in
-   its default asynchronous mode (a GET per document more). Target: at least 10x faster, in both.
-2. The same, the emulator limited to 20 requests/s and `--rate-limit 20`. Target: total time
-   <= 1.15 x (requests needed / 20), with 3 requests needed per document, and no failed document.
+   official `cradl` SDK (create_document = POST /documents + PUT fileUrl, then create_prediction,
+   which is synchronous by default; ready-token mode; installed into bench/.venv-sdk on first use), in
+   the same run. docrelay sends a small file inline in POST /documents, so its default asynchronous
+   mode costs 3 requests per document (create document, create prediction, one poll) and its
+   synchronous mode (`--option async=false`, the SDK's) 2. Targets, default mode: at least 14x the
+   SDK loop, and within 1.25x of the physical bound (requests x latency / concurrency); the
+   synchronous mode is reported beside it. Requests per document are counted by the emulator.
+2. The same, the emulator limited to 20 requests/s and `--rate-limit 20` (synchronous mode). Target:
+   total time <= 1.15 x (requests needed / 20), with 2 requests needed per document, and no failed
+   document.
 3. 1,000 documents in the default asynchronous mode; 10% 503s, 5% 429s (Retry-After 0.2 s), 1% of
    connections dropped before and 1% after the request was processed; predictions pending 0.5 s.
    Target: all succeed, and the emulator counts 0 duplicate predictions.
@@ -37,7 +41,10 @@ from typing import Any
 from _common import DOCRELAY, MODEL, Emulator, ensure_sdk, fetch_token, invoice_variants
 
 SYNC = ("--option", "async=false")  # the SDK's mode: the POST /predictions answer is the prediction
-REQUESTS_PER_DOCUMENT = 3  # POST /documents, PUT file, POST /predictions
+LATENCY = 0.1  # seconds the emulator adds to every request
+REQUESTS_PER_DOCUMENT = {"sync": 2, "async": 3}  # POST /documents (content inline), POST /predictions[, GET]
+SPEEDUP_TARGET = 14.0
+BOUND_TARGET = 1.25
 
 SDK_LOOP = """
 import sys
@@ -56,6 +63,19 @@ for path in Path(listing).read_text().split("\\n"):
 
 def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
+
+
+def load_text() -> str:
+    """The machine's load averages, and how long `docrelay --version` takes now (0.056 s on an idle
+    machine, docs/benchmarks.md): other work on the same cores slows every program measured."""
+    one, five, fifteen = os.getloadavg()
+    started = time.perf_counter()
+    subprocess.run([DOCRELAY, "--version"], capture_output=True, check=True)
+    version = time.perf_counter() - started
+    return (
+        f"{one:.2f} / {five:.2f} / {fifteen:.2f} (1/5/15 min) on {os.cpu_count()} cores; "
+        f"`docrelay --version` {version:.3f} s"
+    )
 
 
 class Bench:
@@ -125,18 +145,27 @@ class Bench:
                 runs[label] = (seconds, data["summary"]["succeeded"], emulator.stats()["total_requests"])
         finally:
             emulator.stop()
-        print(f"1. {n} one-page PDFs, 100 ms latency per request")
-        print(f"   official SDK, sequential loop:{'':21}{sdk_seconds:6.2f} s  {sdk_requests} requests")
+        print(f"1. {n} one-page PDFs, {LATENCY * 1000:g} ms latency per request; load {load_text()}")
+        print(
+            f"   official SDK, sequential loop:{'':21}{sdk_seconds:6.2f} s  {sdk_requests} requests "
+            f"({sdk_requests / n:.2f} per document)"
+        )
         ok = True
         for label, flag in (("sync", " --option async=false"), ("async", " (default async mode)")):
             seconds, succeeded, requests = runs[label]
             speedup = sdk_seconds / seconds
+            bound = REQUESTS_PER_DOCUMENT[label] * n * LATENCY / c
             print(
-                f"   docrelay batch --concurrency {c}{flag:21}{seconds:6.2f} s  {requests} requests, "
-                f"{succeeded} succeeded, {speedup:.1f}x faster"
+                f"   docrelay batch --concurrency {c}{flag:21}{seconds:6.2f} s  {requests} requests "
+                f"({requests / n:.2f} per document), {succeeded} succeeded, {speedup:.1f}x the SDK; "
+                f"physical bound {bound:.2f} s, {seconds / bound:.2f}x of it"
             )
-            ok = ok and speedup >= 10 and succeeded == n
-        print(f"   target >= 10x, in both modes: {verdict(ok)}")
+            if label == "async":
+                ok = speedup >= SPEEDUP_TARGET and seconds <= BOUND_TARGET * bound and succeeded == n
+        print(
+            f"   target, default mode: >= {SPEEDUP_TARGET:g}x the SDK and <= {BOUND_TARGET:g}x the physical "
+            f"bound: {verdict(ok)}"
+        )
         return ok
 
     def paced(self) -> bool:
@@ -150,7 +179,7 @@ class Bench:
         finally:
             emulator.stop()
         refused = sum(v for k, v in stats["statuses"].items() if k.endswith(" 429"))
-        needed = REQUESTS_PER_DOCUMENT * n
+        needed = REQUESTS_PER_DOCUMENT["sync"] * n
         floor = needed / rate
         summary = data["summary"]
         ok = seconds <= 1.15 * floor and summary["succeeded"] == n and summary["failed"] == 0

@@ -148,6 +148,13 @@ class UnreachableError(NetworkError):
     """Nothing reached the service: DNS, a refused or timed-out connection, the proxy, or TLS."""
 
 
+class JournalUnavailableError(NetworkError):
+    """The journal's database could not be reached (or went away) during a batch: the batch stops, since
+    every further document would need it; what was journaled is kept and nothing is paid twice."""
+
+    stops_run = True  # every further document would need the journal too (read by the batch steps)
+
+
 class JobTimeoutError(DocRelayError):
     """The job did not finish in time; `job` is the handle to resume with."""
 

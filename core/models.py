@@ -42,6 +42,9 @@ class FieldValue(_Model):
     page: int | None = Field(default=None, ge=0, description="0-based page index")
     raw_value: str | None = Field(default=None, description="The text as it stands in the document")
     box: Box | None = Field(default=None, description="[x1, y1, x2, y2] normalized to 0..1")
+    source: str | None = Field(
+        default=None, description='What produced the value, when the service says: "model" or "llm" (Cradl)'
+    )
     candidates: list[Candidate] = Field(default_factory=list)
 
     @field_validator("box")
@@ -62,6 +65,7 @@ class Cell(_Model):
     page: int | None = Field(default=None, ge=0)
     raw_value: str | None = None
     box: Box | None = None
+    source: str | None = Field(default=None, description='"model" or "llm", when the service says')
 
 
 TableRow = dict[str, Cell]
@@ -204,6 +208,11 @@ class ModelInfo(_Model):
     description: str | None = None
     provider: str
     fields: list[str] = Field(default_factory=list)
+    field_types: dict[str, str] = Field(
+        default_factory=dict,
+        description="Type per field as the model declares it (string, amount, date, lines...); a table's "
+        "columns as 'table.column'",
+    )
     extras: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -46,6 +46,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         rf"\1\2{MASK}\2",
     ),
     (re.compile(rf"""(?i)(\b(?:{_KEY_ALT})=)[^&\s"',;]+"""), rf"\1{MASK}"),
+    # the password of a URL: postgresql://user:password@host/db
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@"), rf"\1{MASK}@"),
     # JWTs anywhere
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"), MASK),
 )

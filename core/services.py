@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from core.batch import DEFAULT_CONCURRENCY, BatchEngine, BatchOutcome, Journal
+from core.batch import DEFAULT_CONCURRENCY, BatchEngine, BatchOutcome, open_journal
+from core.checks import with_arithmetic_checks
 from core.config import Settings, resolve_settings
 from core.errors import DocRelayError, JobFailedError, JobTimeoutError, UsageError
 from core.hints import setting
@@ -125,14 +126,24 @@ class Client:
         model: str | None = None,
         name: str | None = None,
         options: PredictOptions | None = None,
+        agent: str | None = None,
     ) -> JobHandle:
-        """Upload and start a prediction; return at once with a handle to resume from."""
+        """Upload and start a prediction (or, with `agent`, an agent run); return at once with a
+        handle to resume from."""
         source = self.open_source(document, name)
         provider = self.provider
         with operation_deadline(self.settings.timeout):  # every call, retry and token fetch inside
-            model_id = provider.resolve_model(model)  # before the upload: a missing model must cost nothing
-            info = provider.upload(source)
-            job = provider.start_prediction(info, source, model_id, options or PredictOptions())
+            if agent:
+                if model:
+                    raise UsageError(
+                        "Give a model or an agent, not both",
+                        hint="An agent predicts with the model it was set up with.",
+                    )
+                job = provider.submit_to_agent(source, agent, options or PredictOptions())
+            else:
+                model_id = provider.resolve_model(model)  # before the upload: a missing model costs nothing
+                info = provider.upload(source)
+                job = provider.start_prediction(info, source, model_id, options or PredictOptions())
         if self.settings.profile and not job.profile:
             job = job.model_copy(update={"profile": self.settings.profile})
         return job
@@ -146,7 +157,7 @@ class Client:
                 return Result.pending(
                     handle.provider, handle.model, handle.document, prediction_id=handle.prediction_id
                 )
-            return state.result or self.provider.fetch_result(handle)
+            return with_arithmetic_checks(state.result or self.provider.fetch_result(handle))
 
     def wait(self, job: JobHandle | str, *, timeout: float | None = None) -> Result:
         """Poll until the job finishes; JobTimeoutError (with the handle) when `timeout` runs out, and
@@ -157,7 +168,7 @@ class Client:
             state = self.provider.poll(handle)
             if state.status == "pending":
                 return None, state.retry_after
-            return state.result or self.provider.fetch_result(handle), None
+            return with_arithmetic_checks(state.result or self.provider.fetch_result(handle)), None
 
         result = self._poll_until(check, timeout, handle.encode(), "The job", "`docrelay result JOB --wait`")
         raise_if_failed(result)
@@ -199,21 +210,23 @@ class Client:
         name: str | None = None,
         timeout: float | None = None,
         options: PredictOptions | None = None,
+        agent: str | None = None,
     ) -> Result:
         """Upload, predict and wait: the finished, normalized result of one document.
 
+        With `agent` (Cradl), the document goes through that agent instead of a model.
         A job the service reports as failed raises JobFailedError.
         """
         provider = self.provider
         limit = self.settings.timeout if timeout is None else timeout
         with operation_deadline(limit):  # one deadline for the upload, the prediction and the waiting
-            if not provider.capabilities.async_jobs:  # answers at once: no job, no handle, no cache
+            if not agent and not provider.capabilities.async_jobs:  # answers at once: no job, no handle
                 source = self.open_source(document, name)
                 result = provider.extract(source, provider.resolve_model(model), options or PredictOptions())
                 if result is not None:
                     raise_if_failed(result)
-                    return result
-            job = self.submit(document, model=model, name=name, options=options)
+                    return with_arithmetic_checks(result)
+            job = self.submit(document, model=model, name=name, options=options, agent=agent)
             return self.wait(job, timeout=limit)  # ends with the operation's deadline, says `limit`
 
     # -- many documents ------------------------------------------------------------------------
@@ -225,16 +238,17 @@ class Client:
         timeout: float | None = None,
         options: PredictOptions | None = None,
         on_result: Callable[[Result], None] | None = None,
+        agent: str | None = None,
     ) -> list[Result]:
         """Extract each document; a failure becomes a failed result instead of stopping the rest."""
         results: list[Result] = []
         for document in documents:
             try:
-                result = self.extract(document, model=model, timeout=timeout, options=options)
+                result = self.extract(document, model=model, timeout=timeout, options=options, agent=agent)
             except DocRelayError as exc:
                 if exc.stops_run:  # settings, credentials, quota: every document would fail
                     raise
-                result = failed_result(self.provider_name, model, document, exc)
+                result = failed_result(self.provider_name, model or agent, document, exc)
             results.append(result)
             if on_result:
                 on_result(result)
@@ -338,8 +352,12 @@ class Client:
         killed run resumes without predicting anything twice. Failures become failed results; errors
         every document would meet (configuration, credentials, quota) are raised. `on_result` is
         called (from worker threads, one call at a time) as each document finishes. Ctrl+C stops
-        cleanly: the outcome is then `interrupted`, with unfinished documents `pending`."""
-        with Journal(journal) as opened:
+        cleanly: the outcome is then `interrupted`, with unfinished documents `pending`. `journal` (else
+        the `journal` setting) is a file, or a postgresql:// URL shared by robots on many machines."""
+        target = journal if journal is not None else self.settings.journal
+        with open_journal(
+            target, password=self.settings.journal_password, lease=self.settings.journal_lease
+        ) as opened:
             engine = BatchEngine(
                 self.provider,
                 opened,

@@ -30,6 +30,7 @@ SPEC = REPO / "packaging" / "docrelay.spec"
 DIST = REPO / "dist"
 WORK = REPO / "build" / "pyinstaller"
 BUNDLE_NAME = "docrelay"
+PROGRAMS = ("docrelay", "docrelay-excel")  # as in docrelay.spec
 SUMS_NAME = "SHA256SUMS"
 # Minimum versions: hooks-contrib 2025.3 is the first whose pydantic hook collects every submodule.
 REQUIRED = {"pyinstaller": "6.0", "pyinstaller-hooks-contrib": "2025.3"}
@@ -84,8 +85,9 @@ def run_pyinstaller(dist: Path, work: Path) -> None:
 
 def verify_bundle(bundle: Path) -> None:
     """Fail the build when the bundle lacks the executable or a file it needs at run time."""
-    if not (bundle / executable_name()).is_file():
-        raise BuildError(f"no {executable_name()} in {bundle}")
+    for program in PROGRAMS:
+        if not (bundle / executable_name(program)).is_file():
+            raise BuildError(f"no {executable_name(program)} in {bundle}")
     internal = bundle / "_internal"
     missing = [name for name in REQUIRED_INSIDE if not (internal / name).exists()]
     if not any(internal.glob("keyring-*.dist-info")):

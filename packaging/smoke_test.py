@@ -7,7 +7,10 @@ the exit code and the one JSON document on stdout (and the --output file where o
 the offline `local` provider; the Cradl emulator over HTTPS, trusted only through a throw-away CA
 given in DOCRELAY_CA_BUNDLE (and refused without it, which proves the bundled certifi store is
 found and used); a missing file (4); a wrong secret (5, never echoed); a job that outlives
---timeout (10, with its job handle); submit then poll; the OS credential store through keyring.
+--timeout (10, with its job handle); submit then poll; the OS credential store through keyring; a batch
+on a shared PostgreSQL journal (a throw-away server, tests/pg_server.py: proves psycopg and its libpq
+are bundled) and an unreachable one (9); and `docrelay-excel` beside it: a new workbook run on a folder,
+a file that is not a workbook (4), and an open workbook (results go to a results workbook beside it).
 Needs the test dependencies (the emulator) and `cryptography`. Exit status 0 when every check passes.
 """
 
@@ -25,6 +28,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,6 +224,30 @@ def check_batch_folder(s: Smoke) -> None:
     expect(summary.get("total") == 2 and summary.get("failed") == 0, f"summary {summary}")
 
 
+def check_shared_journal(s: Smoke) -> None:
+    sys.path.insert(0, str(REPO))
+    from tests.pg_server import PostgresServer
+
+    folder = s.work / "shared-in"
+    folder.mkdir(exist_ok=True)
+    for name in ("a.pdf", "b.pdf"):
+        shutil.copy(INVOICE, folder / name)
+    with PostgresServer() as server:
+        url = server.url(server.create_database())
+        run = s.run("batch", str(folder), "--provider", "local", "--journal", url, "--quiet")
+        data = s.envelope(run, exit_code=0, command="batch")
+        expect(data.get("summary", {}).get("total") == 2, f"summary {data.get('summary')}")
+        expect(server.password not in run.stdout + run.stderr, "the journal password was shown")
+        expect(
+            data.get("journal", "").startswith("postgresql://docrelay:***@"), f"journal {data.get('journal')}"
+        )
+    closed = "postgresql://robot:smoke-pw@127.0.0.1:9/intake?connect_timeout=2"
+    run = s.run("batch", str(folder), "--provider", "local", "--journal", closed, "--quiet")
+    error = s.envelope(run, exit_code=9, command="batch", error_type="network_error")
+    expect("smoke-pw" not in run.stdout + run.stderr, "the journal password was shown")
+    expect("journal" in error["message"], f"message {error['message']}")
+
+
 def check_input_error(s: Smoke) -> None:
     run = s.run("extract", str(s.work / "missing.pdf"), "--provider", "local")
     error = s.envelope(run, exit_code=4, command="extract", error_type="input_error")
@@ -294,6 +322,64 @@ def check_credential_store(s: Smoke) -> None:
     check_fields(s.envelope(run, exit_code=0, command="extract"))
 
 
+# -- docrelay-excel, beside docrelay in the same folder -------------------------------------------
+def excel_run(s: Smoke, *args: str) -> Run:
+    name = "docrelay-excel.exe" if os.name == "nt" else "docrelay-excel"
+    excel = s.binary.with_name(name)
+    expect(excel.is_file(), f"no {name} beside {s.binary.name}")
+    saved, s.binary = s.binary, excel
+    try:
+        return s.run(*args)
+    finally:
+        s.binary = saved
+
+
+def check_excel_new_and_run(s: Smoke) -> None:
+    folder = s.work / "Excel desk"
+    (folder / "invoices").mkdir(parents=True, exist_ok=True)
+    shutil.copy(INVOICE, folder / "invoices" / "invoice.pdf")
+    book = folder / "Invoices.xlsx"
+    s.envelope(excel_run(s, "new", str(book), "--folder", "invoices"), exit_code=0, command="new")
+    run = excel_run(s, "run", str(book), "--journal", str(s.work / "excel-journal"))
+    data = s.envelope(run, exit_code=0, command="run")
+    expect(data.get("summary", {}).get("succeeded") == 1, f"summary {data.get('summary')}")
+    expect(data.get("workbook_updated") is True, "the workbook was not updated")
+    expect("Written to" in run.stderr, "no human summary on stderr")
+    with zipfile.ZipFile(book) as package:
+        sheet = package.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    expect("INV-2026-0042" in sheet or "INV-2026-0042" in _shared_strings(book), "invoice number not written")
+
+
+def _shared_strings(book: Path) -> str:
+    with zipfile.ZipFile(book) as package:
+        names = package.namelist()
+        return package.read("xl/sharedStrings.xml").decode("utf-8") if "xl/sharedStrings.xml" in names else ""
+
+
+def check_excel_not_a_workbook(s: Smoke) -> None:
+    fake = s.work / "export.xlsx"
+    fake.write_text("source,status\na.pdf,done\n", encoding="utf-8")
+    run = excel_run(s, "run", str(fake))
+    error = s.envelope(run, exit_code=4, command="run", error_type="input_error")
+    expect("not an Excel workbook" in error["message"], f"unexpected message: {error['message']}")
+
+
+def check_excel_open_workbook(s: Smoke) -> None:
+    folder = s.work / "Excel desk"
+    book = folder / "Invoices.xlsx"
+    (folder / "~$Invoices.xlsx").write_bytes(b"owner")
+    (folder / "~$voices.xlsx").write_bytes(b"owner")
+    shutil.copy(INVOICE, folder / "invoices" / "again.pdf")
+    try:
+        run = excel_run(s, "run", str(book), "--journal", str(s.work / "excel-journal"))
+    finally:
+        (folder / "~$Invoices.xlsx").unlink()
+        (folder / "~$voices.xlsx").unlink()
+    data = s.envelope(run, exit_code=0, command="run")
+    expect(data.get("workbook_updated") is False, "an open workbook was rewritten")
+    expect(Path(data.get("written_to", "")).is_file(), "no results workbook beside it")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -321,6 +407,10 @@ def main(argv: list[str] | None = None) -> int:
                 ("local extract, non-ASCII path, --output", lambda: check_local_extract_non_ascii(smoke)),
                 ("--args-file", lambda: check_args_file(smoke)),
                 ("batch of a folder with a journal", lambda: check_batch_folder(smoke)),
+                (
+                    "batch on a shared PostgreSQL journal; unreachable -> 9",
+                    lambda: check_shared_journal(smoke),
+                ),
                 ("input error: missing file -> 4", lambda: check_input_error(smoke)),
                 ("usage error: unknown option -> 2", lambda: check_usage_error(smoke)),
                 ("cradl over HTTPS with DOCRELAY_CA_BUNDLE", lambda: check_cradl_https(smoke)),
@@ -329,6 +419,9 @@ def main(argv: list[str] | None = None) -> int:
                 ("cradl: submit, then result --wait", lambda: check_cradl_submit_then_poll(smoke)),
                 ("cradl: timeout -> 10 with job handle", lambda: check_cradl_timeout(smoke, emulator)),
                 ("credential store (keyring)", lambda: check_credential_store(smoke)),
+                ("docrelay-excel: new, then run a folder", lambda: check_excel_new_and_run(smoke)),
+                ("docrelay-excel: not a workbook -> 4", lambda: check_excel_not_a_workbook(smoke)),
+                ("docrelay-excel: open workbook -> results file", lambda: check_excel_open_workbook(smoke)),
             ]
             return run_checks(smoke, checks)
         finally:

@@ -89,6 +89,12 @@ status. The full result is logged as JSON at DEBUG. HTTP details are logged at T
 recorded in a journal file as it goes: running the same robot again costs nothing for the documents
 that already succeeded, and a run that was killed resumes without predicting anything twice.
 
+Robots on several machines share one intake with a PostgreSQL journal: ``journal=postgresql://robot@db:5432/intake``
+(or the ``journal`` setting, or the variable ``DOCRELAY_JOURNAL``). Each document is then predicted
+once by one of the robots, and every robot gets every result. Give the password as the
+``journal_password`` setting (a ``keyring:`` reference in the profile, or ``DOCRELAY_JOURNAL_PASSWORD``),
+or the whole connection string as a ``Secret``; it is never logged.
+
 = Example =
 
 A task that reads an invoice with the offline ``local`` provider, after ``Library    robot_library.DocRelay``

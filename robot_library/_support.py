@@ -123,6 +123,27 @@ def plain_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def plain_journal(journal: Any) -> str | None:
+    """The journal argument as text; a Secret's value and a connection string's password are registered
+    for redaction first."""
+    if journal is None:
+        return None
+    if isinstance(journal, Secret):
+        journal = journal.value
+        register_robot_secret(str(journal))
+    text = str(journal).strip()
+    if "://" in text:
+        from urllib.parse import urlsplit
+
+        try:
+            password = urlsplit(text).password
+        except ValueError:
+            password = None
+        if password:
+            register_robot_secret(password)
+    return text or None
+
+
 def register_robot_secret(value: str) -> None:
     """Register a secret as it is and as Robot's logs may quote it: TRACE shows arguments as Python
     reprs (`'it\\'s'`), and results as JSON, both of which escape quotes and backslashes."""

@@ -1,4 +1,4 @@
-"""Fixtures shared by every test module: the service emulators."""
+"""Fixtures shared by every test module: the service emulators and the journal backends."""
 
 from typing import Any
 
@@ -12,14 +12,18 @@ from tests.emulators.fixtures import (
     make_cradl_emulator,
     make_deepopinion_emulator,
 )
+from tests.journal_backends import journal_target, postgres_server, postgres_url
 
 __all__ = [
     "contractfit_emulator",
     "cradl_emulator",
     "deepopinion_emulator",
+    "journal_target",
     "make_contractfit_emulator",
     "make_cradl_emulator",
     "make_deepopinion_emulator",
+    "postgres_server",
+    "postgres_url",
 ]
 
 

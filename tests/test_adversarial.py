@@ -67,6 +67,16 @@ def circular_page_tree(tmp: Path) -> Case:
     return ["extract", str(tmp / "loop.pdf")], 4, None
 
 
+def million_text_runs_on_one_page(tmp: Path) -> Case:
+    """Item 10: refused from the raw content stream (core.providers.local.pdfguard) before PDFium would
+    need about 1 GB to load the page."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from heavy_pdfs import million_runs
+
+    (tmp / "heavy.pdf").write_bytes(million_runs())
+    return ["extract", str(tmp / "heavy.pdf")], 4, _says("more than 150,000 text runs")
+
+
 def damaged_page_trees_fail_only_their_own_documents(tmp: Path) -> Case:
     folder = tmp / "in"
     folder.mkdir()
@@ -262,6 +272,7 @@ CASES: list[tuple[Callable[[Path], Case], str]] = [
     (undecodable_name_in_a_batch_folder, "a batch folder holding such a name"),
     (deep_page_tree, "a page tree 5,000 levels deep"),
     (circular_page_tree, "a circular page tree"),
+    (million_text_runs_on_one_page, "one page with a million text runs"),
     (damaged_page_trees_fail_only_their_own_documents, "damaged page trees in a batch"),
     (args_command_a_number, '"command": 5'),
     (args_utf16_with_bom, "a UTF-16 args file"),

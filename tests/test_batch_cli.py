@@ -188,7 +188,7 @@ KILL_POINTS = {
     # a few documents done, the others anywhere
     "after 2 results": lambda emu, results: len(results) >= 2,
     # uploads on the wire (the emulator counts a request when it arrives, then sleeps its latency)
-    "uploads in flight": lambda emu, results: emu.requests_to("PUT /files/{fileId}") >= 2,
+    "uploads in flight": lambda emu, results: emu.requests_to("POST /documents") >= 2,
     # a prediction asked for and being made: its answer will never reach the killed process
     "prediction requested": lambda emu, results: emu.requests_to("POST /predictions") >= 1,
     # predictions made and being polled

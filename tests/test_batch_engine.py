@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.batch import BatchEngine, Journal
+from core.batch import BatchEngine, open_journal
 from core.errors import AuthError, ConfigError, QuotaExceededError
 from core.models import Result
 from core.providers.base import PredictOptions
@@ -53,20 +53,22 @@ def test_each_document_once_in_input_order(tmp_path: Path, make_cradl_emulator: 
     emu.assert_no_violations()
 
 
-def test_a_rerun_makes_no_call_for_what_succeeded(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:
+def test_a_rerun_makes_no_call_for_what_succeeded(
+    tmp_path: Path, make_cradl_emulator: MakeEmulator, journal_target: str
+) -> None:
     emu = make_cradl_emulator(engine="stub")
     docs = make_documents(tmp_path / "in", 5)
     with cradl_client(emu, tmp_path) as client:
-        first = client.batch(docs, model=MODEL, journal=tmp_path / "j.db")
+        first = client.batch(docs, model=MODEL, journal=journal_target)
     calls = emu.stats["total_requests"]
     with cradl_client(emu, tmp_path) as client:
-        again = client.batch(docs, model=MODEL, journal=tmp_path / "j.db")
+        again = client.batch(docs, model=MODEL, journal=journal_target)
     assert emu.stats["total_requests"] == calls
     assert again.from_journal == 5 and again.summary["succeeded"] == 5
     assert [r.fields for r in again.results] == [r.fields for r in first.results]
     assert all(r.extras.get("from_journal") for r in again.results)
     with cradl_client(emu, tmp_path) as client:  # another model is another document to pay for
-        client.batch(docs[:1], model="las:model:receipt", journal=tmp_path / "j.db")
+        client.batch(docs[:1], model="las:model:receipt", journal=journal_target)
     assert emu.requests_to("POST /predictions") == 6
 
 
@@ -97,7 +99,7 @@ class RecordingLimiter:
 def test_a_429_with_retry_after_holds_every_worker(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:
     emu = make_cradl_emulator(engine="stub", latency_ms=30, async_delay=0.05)
     docs = make_documents(tmp_path / "in", 8)
-    emu.script_fault("PUT /files/{fileId}", status=429, retry_after=0.6)
+    emu.script_fault("POST /documents", status=429, retry_after=0.6)
     with cradl_client(emu, tmp_path) as client:
         recorder = RecordingLimiter(client.provider.limiter)
         client.provider.limiter = recorder
@@ -121,7 +123,7 @@ def test_rate_limit_paces_every_call_polling_included(
         elapsed = time.monotonic() - started
         assert client.provider.api.http.limiter is client.provider.limiter
     requests = emu.stats["total_requests"]
-    assert outcome.summary["succeeded"] == 4 and requests >= 16
+    assert outcome.summary["succeeded"] == 4 and requests >= 12  # inline upload, prediction, polls
     assert elapsed >= (requests - 1) / 10 - 0.05
     assert not [k for k in emu.stats["statuses"] if k.endswith(" 429")]  # never over the service's limit
 
@@ -145,30 +147,32 @@ def test_rate_limit_setting_from_environment_profile_and_command(tmp_path: Path)
         assert refused.value.exit_code == 3 and "requests per second" in refused.value.full_message
 
 
-def test_permanent_errors_are_not_retried(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:
+def test_permanent_errors_are_not_retried(
+    tmp_path: Path, make_cradl_emulator: MakeEmulator, journal_target: str
+) -> None:
     emu = make_cradl_emulator(engine="stub")
     docs = make_documents(tmp_path / "in", 3)
     emu.script_fault("POST /predictions", status=422, message="Unprocessable document")
     with cradl_client(emu, tmp_path) as client:
-        outcome = client.batch(docs, model=MODEL, concurrency=1, journal=tmp_path / "j.db")
+        outcome = client.batch(docs, model=MODEL, concurrency=1, journal=journal_target)
     failed = [r for r in outcome.results if r.status == "failed"]
     assert len(failed) == 1 and failed[0].error is not None
     assert failed[0].error.type == "input_error" and "Unprocessable document" in failed[0].error.message
     assert emu.requests_to("POST /predictions") == 3  # one each, the refused one not again
-    with Journal(tmp_path / "j.db") as journal:
+    with open_journal(journal_target) as journal:
         assert journal.counts() == {"succeeded": 2, "failed": 1}
 
 
 @pytest.mark.parametrize("action", ["drop_after", "drop"])
 def test_a_lost_prediction_answer_is_looked_up_not_paid_twice(
-    tmp_path: Path, make_cradl_emulator: MakeEmulator, action: str
+    tmp_path: Path, make_cradl_emulator: MakeEmulator, journal_target: str, action: str
 ) -> None:
     emu = make_cradl_emulator(engine="stub")
     docs = make_documents(tmp_path / "in", 4)
     emu.script_fault("POST /predictions", action=action, count=2)  # "drop_after": made, answer lost
     emu.script_fault("POST /documents", action="drop")  # an upload that never arrived is sent again
     with cradl_client(emu, tmp_path) as client:
-        outcome = client.batch(docs, model=MODEL, concurrency=2, journal=tmp_path / "j.db")
+        outcome = client.batch(docs, model=MODEL, concurrency=2, journal=journal_target)
     assert outcome.summary["succeeded"] == 4
     assert sorted(predictions_by_document(emu).values()) == [1, 1, 1, 1]
     assert emu.requests_to("GET /predictions") >= 2  # looked for the two whose answer was lost
@@ -176,72 +180,72 @@ def test_a_lost_prediction_answer_is_looked_up_not_paid_twice(
 
 
 def test_quota_stops_the_batch_and_the_next_run_finishes(
-    tmp_path: Path, make_cradl_emulator: MakeEmulator
+    tmp_path: Path, make_cradl_emulator: MakeEmulator, journal_target: str
 ) -> None:
     emu = make_cradl_emulator(engine="stub", quota=2)
     docs = make_documents(tmp_path / "in", 4)
     with cradl_client(emu, tmp_path) as client, pytest.raises(QuotaExceededError) as stopped:
-        client.batch(docs, model=MODEL, concurrency=1, journal=tmp_path / "j.db")
+        client.batch(docs, model=MODEL, concurrency=1, journal=journal_target)
     assert stopped.value.exit_code == 7 and "quota" in stopped.value.message
     emu.set_faults(quota=None)
     with cradl_client(emu, tmp_path) as client:
-        outcome = client.batch(docs, model=MODEL, concurrency=2, journal=tmp_path / "j.db")
+        outcome = client.batch(docs, model=MODEL, concurrency=2, journal=journal_target)
     assert outcome.summary["succeeded"] == 4
     assert sorted(predictions_by_document(emu).values()) == [1, 1, 1, 1]  # started ones were polled
     assert emu.requests_to("POST /documents") == 4  # and nothing was uploaded twice
 
 
 def test_refused_credentials_stop_the_batch_untouched(
-    tmp_path: Path, make_cradl_emulator: MakeEmulator
+    tmp_path: Path, make_cradl_emulator: MakeEmulator, journal_target: str
 ) -> None:
     emu = make_cradl_emulator(engine="stub")
     docs = make_documents(tmp_path / "in", 3)
     with cradl_client(emu, tmp_path, access_token="forged") as client, pytest.raises(AuthError) as refused:
-        client.batch(docs, model=MODEL, journal=tmp_path / "j.db")
+        client.batch(docs, model=MODEL, journal=journal_target)
     assert refused.value.exit_code == 5
-    with Journal(tmp_path / "j.db") as journal:
+    with open_journal(journal_target) as journal:
         assert journal.counts() == {"queued": 3}  # nothing half-done, nothing marked failed
     with cradl_client(emu, tmp_path) as client:
-        assert client.batch(docs, model=MODEL, journal=tmp_path / "j.db").summary["succeeded"] == 3
+        assert client.batch(docs, model=MODEL, journal=journal_target).summary["succeeded"] == 3
 
 
 def test_a_job_the_service_fails_is_reported_and_predicted_again_on_rerun(
-    tmp_path: Path, make_cradl_emulator: MakeEmulator
+    tmp_path: Path, make_cradl_emulator: MakeEmulator, journal_target: str
 ) -> None:
     emu = make_cradl_emulator(engine="stub")
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"%PDF-1.4 not really a PDF")
     with cradl_client(emu, tmp_path) as client:
-        outcome = client.batch([bad], model=MODEL, journal=tmp_path / "j.db")
+        outcome = client.batch([bad], model=MODEL, journal=journal_target)
         assert outcome.results[0].error is not None and outcome.results[0].error.type == "job_failed"
         assert outcome.results[0].prediction_id is not None
-        client.batch([bad], model=MODEL, journal=tmp_path / "j.db")
+        client.batch([bad], model=MODEL, journal=journal_target)
     assert emu.requests_to("POST /predictions") == 2 and emu.requests_to("POST /documents") == 1
 
 
 def test_a_timeout_keeps_the_job_and_the_rerun_polls_it(
-    tmp_path: Path, make_cradl_emulator: MakeEmulator
+    tmp_path: Path, make_cradl_emulator: MakeEmulator, journal_target: str
 ) -> None:
     emu = make_cradl_emulator(engine="stub", async_delay=1.5)
     docs = make_documents(tmp_path / "in", 2)
     with cradl_client(emu, tmp_path) as client:
         client.polling = type(client.polling)(initial_delay=0.1, max_interval=0.2)
-        late = client.batch(docs, model=MODEL, journal=tmp_path / "j.db", timeout=0.3)
+        late = client.batch(docs, model=MODEL, journal=journal_target, timeout=0.3)
         assert [r.error.type if r.error else None for r in late.results] == ["timeout", "timeout"]
         assert "goes on polling the same job" in (
             late.results[0].error.message if late.results[0].error else ""
         )
-        done = client.batch(docs, model=MODEL, journal=tmp_path / "j.db", timeout=10)
+        done = client.batch(docs, model=MODEL, journal=journal_target, timeout=10)
     assert done.summary["succeeded"] == 2
     assert sorted(predictions_by_document(emu).values()) == [1, 1]
 
 
 def test_stop_leaves_the_rest_pending_and_resumable(
-    tmp_path: Path, make_cradl_emulator: MakeEmulator
+    tmp_path: Path, make_cradl_emulator: MakeEmulator, journal_target: str
 ) -> None:
     emu = make_cradl_emulator(engine="stub", latency_ms=20, async_delay=0.2)
     docs = make_documents(tmp_path / "in", 10)
-    with cradl_client(emu, tmp_path) as client, Journal(tmp_path / "j.db") as journal:
+    with cradl_client(emu, tmp_path) as client, open_journal(journal_target) as journal:
         engine: BatchEngine
 
         def stop_after_two(result: Result) -> None:
@@ -264,7 +268,7 @@ def test_stop_leaves_the_rest_pending_and_resumable(
     pending = [r for r in outcome.results if r.status == "pending"]
     assert all(r.extras["journal_state"] in ("queued", "uploaded", "predicting") for r in pending)
     with cradl_client(emu, tmp_path) as client:
-        outcome = client.batch(docs, model=MODEL, journal=tmp_path / "j.db")
+        outcome = client.batch(docs, model=MODEL, journal=journal_target)
     assert outcome.summary["succeeded"] == 10 and not outcome.interrupted
     assert sorted(predictions_by_document(emu).values()) == [1] * 10
 

@@ -7,6 +7,7 @@ import sqlite3
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,17 +33,35 @@ def test_a_symlink_to_a_journal_in_use_meets_its_lock(tmp_path: Path) -> None:
             assert busy.value.exit_code == 2
 
 
-def _run_batch(emu: CradlEmulator, tmp_path: Path, docs: list[Path], journal: Path):  # type: ignore[no-untyped-def]
+def _run_batch(emu: CradlEmulator, tmp_path: Path, docs: list[Path], journal: Path | str):  # type: ignore[no-untyped-def]
     with cradl_client(emu, tmp_path) as client:
         return client.batch(docs, model=MODEL, journal=journal)
 
 
-def _edit_row(journal: Path, sha256: str, **values: object) -> None:
-    db = sqlite3.connect(journal)
-    with db:
-        assignments = ", ".join(f"{name}=?" for name in values)
-        db.execute(f"UPDATE documents SET {assignments} WHERE sha256=?", (*values.values(), sha256))
-    db.close()
+def _sql(target: str, sql: str, params: tuple[Any, ...]) -> Any:
+    """Run one statement on the journal behind docrelay's back (`documents`, `?`: either backend)."""
+    if target.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(target, autocommit=True) as pg:
+            return pg.execute(  # type: ignore[call-overload]
+                sql.replace("documents", "docrelay_documents").replace("?", "%s"), params
+            ).fetchall()
+    db = sqlite3.connect(target)
+    try:
+        with db:
+            return db.execute(sql, params).fetchall()
+    finally:
+        db.close()
+
+
+def _edit_row(target: str, sha256: str, **values: object) -> None:
+    assignments = ", ".join(f"{name}=?" for name in values)
+    _sql(
+        target,
+        f"UPDATE documents SET {assignments} WHERE sha256=? RETURNING sha256",
+        (*values.values(), sha256),
+    )
 
 
 @pytest.mark.parametrize(
@@ -57,27 +76,31 @@ def _edit_row(journal: Path, sha256: str, **values: object) -> None:
     ],
 )
 def test_a_row_docrelay_cannot_use_is_quarantined_without_a_call(
-    tmp_path: Path, make_cradl_emulator: MakeEmulator, damage: dict[str, object], needle: str
+    tmp_path: Path,
+    make_cradl_emulator: MakeEmulator,
+    journal_target: str,
+    damage: dict[str, object],
+    needle: str,
 ) -> None:
+    """Both backends check their rows alike (core.batch.journal.checked_entry)."""
     emu = make_cradl_emulator(engine="stub")
     docs = make_documents(tmp_path / "in", 3)
-    journal = tmp_path / "j.db"
-    first = _run_batch(emu, tmp_path, docs, journal)
+    first = _run_batch(emu, tmp_path, docs, journal_target)
     assert first.summary["succeeded"] == 3
     bad = first.results[1].document.sha256
     assert bad is not None
-    _edit_row(journal, bad, **damage)
+    _edit_row(journal_target, bad, **damage)
     docs.extend(make_documents(tmp_path / "in", 1, start=3))  # a new document still goes through
     calls_before = emu.stats["total_requests"]
-    again = _run_batch(emu, tmp_path, docs, journal)
+    again = _run_batch(emu, tmp_path, docs, journal_target)
     assert again.summary == {"total": 4, "succeeded": 3, "failed": 1, "pending": 0}
     quarantined = again.results[1]
     assert quarantined.error is not None and quarantined.error.type == "journal_error"
     assert needle in quarantined.error.message and "journal=" in quarantined.error.message
     assert sorted(predictions_by_document(emu).values()) == [1, 1, 1, 1]  # nothing paid twice
     assert emu.stats["total_requests"] > calls_before  # (the new document was sent)
-    row = sqlite3.connect(journal).execute("SELECT state FROM documents WHERE sha256=?", (bad,)).fetchone()
-    assert row[0] == damage.get("state", "succeeded")  # left as it was, for a person to look at
+    rows = _sql(journal_target, "SELECT state FROM documents WHERE sha256=?", (bad,))
+    assert rows[0][0] == damage.get("state", "succeeded")  # left as it was, for a person to look at
 
 
 def test_a_journal_with_damaged_pages_is_refused_before_any_call(

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from core.checks import check_field, field_values, low_confidence_fields, table_values
+from core.checks import (
+    BROKEN_CHECK_CONFIDENCE,
+    apply_arithmetic_checks,
+    arithmetic_checks,
+    check_field,
+    field_values,
+    low_confidence_fields,
+    table_values,
+    with_arithmetic_checks,
+)
 from core.errors import UsageError
 from core.models import Cell, DocumentInfo, FieldValue, Result
 
@@ -87,3 +96,72 @@ def test_a_table_the_result_does_not_have_is_a_usage_error_naming_the_tables() -
     with pytest.raises(UsageError) as caught:
         table_values(_result(line_items=[]), "lines")
     assert caught.value.full_message == "inv 7.pdf has no table 'lines' (it has: line_items)"
+
+
+# -- arithmetic checks --------------------------------------------------------------------------
+def _invoice(total: str, vat: str, *rows: tuple[str, str, str], net: str | None = None) -> Result:
+    fields = {
+        "total_amount": FieldValue(value=total, confidence=0.95),
+        "vat_amount": FieldValue(value=vat, confidence=0.95),
+    }
+    if net is not None:
+        fields["net_amount"] = FieldValue(value=net, confidence=0.95)
+    lines = [
+        {
+            "quantity": Cell(value=q, confidence=0.95),
+            "unit_price": Cell(value=u, confidence=0.95),
+            "amount": Cell(value=a, confidence=0.95),
+        }
+        for q, u, a in rows
+    ]
+    return Result(
+        provider="local",
+        model="invoice",
+        status="succeeded",
+        document=DocumentInfo(name="inv.pdf"),
+        fields=fields,
+        tables={"line_items": lines},
+    )
+
+
+def test_sums_that_hold_pass_and_keep_confidence() -> None:
+    result = _invoice("119.00", "19.00", ("2", "25.00", "50.00"), ("1", "50.00", "50.00"), net="100.00")
+    checks = {c.name: c for c in apply_arithmetic_checks(result)}
+    assert checks["net_plus_vat_is_total"].ok and checks["lines_sum_to_net"].ok
+    assert [c.ok for c in apply_arithmetic_checks(result) if c.name == "quantity_times_price"] == [True, True]
+    assert result.fields["total_amount"].confidence == 0.95
+    assert result.extras["checks"][0] == {
+        "check": "net_plus_vat_is_total",
+        "ok": True,
+        "expected": "119.00",
+        "found": "119.00",
+        "fields": ["net_amount", "vat_amount", "total_amount"],
+    }
+
+
+def test_a_value_that_breaks_a_sum_loses_confidence() -> None:
+    result = _invoice("119.00", "19.00", ("2", "25.00", "60.00"), ("1", "50.00", "50.00"))
+    checks = apply_arithmetic_checks(result)
+    lines = next(c for c in checks if c.name == "lines_sum_to_net")
+    assert (lines.ok, lines.expected, lines.found) == (False, "100.00", "110.00")
+    assert result.fields["total_amount"].confidence == BROKEN_CHECK_CONFIDENCE
+    assert result.fields["vat_amount"].confidence == BROKEN_CHECK_CONFIDENCE
+    row = result.tables["line_items"][0]
+    assert row["amount"].confidence == BROKEN_CHECK_CONFIDENCE  # 2 x 25.00 is not 60.00
+    assert result.tables["line_items"][1]["amount"].confidence == 0.95
+
+
+def test_without_the_values_a_check_is_not_applicable() -> None:
+    result = _invoice("119.00", "19.00")
+    result.fields["total_amount"] = FieldValue(value=None)
+    assert arithmetic_checks(result) == []
+    partial = _invoice("119.00", "19.00", net="100.00")
+    partial.fields["total_amount"] = FieldValue(value=None)
+    (only,) = arithmetic_checks(partial)
+    assert only.name == "net_plus_vat_is_total" and only.ok is None
+
+
+def test_failed_results_are_left_alone() -> None:
+    result = _invoice("1.00", "5.00", ("1", "1.00", "9.00"))
+    result.status = "failed"
+    assert with_arithmetic_checks(result).extras == {}

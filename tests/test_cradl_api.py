@@ -34,7 +34,7 @@ V1 = [
 V2 = {
     "total_amount": [
         {"value": "150.00", "confidence": 0.95, "page": 1, "rawValue": "150,00",
-         "location": [0.61, 0.80, 0.72, 0.83]},
+         "location": [0.61, 0.80, 0.72, 0.83], "source": "model"},
         {"value": "15.00", "confidence": 0.41, "page": 0},
     ],
     "due_date": [{"value": None, "confidence": 0.3}],
@@ -64,6 +64,8 @@ def test_both_shapes_normalize_alike(shape: object) -> None:
     total = result.fields["total_amount"]
     assert (total.value, total.confidence, total.page, total.raw_value) == ("150.00", 0.95, 1, "150,00")
     assert total.box == (0.61, 0.80, 0.72, 0.83)
+    assert total.source == "model", "v1 and v2 keep what produced the value"
+    assert result.fields["due_date"].source is None
     assert [c.value for c in total.candidates] == ["150.00", "15.00"], (
         "repeated labels become ranked candidates"
     )

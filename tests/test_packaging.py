@@ -76,9 +76,12 @@ def test_spec_lists_programs_so_docrelay_excel_can_join_the_folder() -> None:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "PROGRAMS" for t in node.targets)
     )
     entries = ast.literal_eval(programs)
-    assert entries[0][:2] == ("docrelay", "entry_docrelay.py")
-    assert (PACKAGING / entries[0][1]).is_file()
-    assert "docrelay-excel" in SPEC  # the documented slot for the second executable
+    assert [entry[:2] for entry in entries] == [
+        ("docrelay", "entry_docrelay.py"),
+        ("docrelay-excel", "entry_docrelay_excel.py"),
+    ]
+    assert all((PACKAGING / entry[1]).is_file() for entry in entries)
+    assert tuple(entry[0] for entry in entries) == build.PROGRAMS  # the build checks for each one
     (collect,) = spec_calls("COLLECT")
     assert isinstance(collect.args[0], ast.Starred)  # every executable, one shared folder
 
@@ -206,9 +209,10 @@ def fake_bundle(dist: Path, complete: bool = True) -> Path:
     (internal / "keyring-25.0.dist-info").mkdir()
     if complete:
         (internal / "core" / "providers" / "local" / "models").mkdir(parents=True)
-        exe = bundle / build.executable_name()
-        exe.write_bytes(b"\x7fELF fake")
-        exe.chmod(0o755)
+        for program in build.PROGRAMS:
+            exe = bundle / build.executable_name(program)
+            exe.write_bytes(b"\x7fELF fake")
+            exe.chmod(0o755)
     return bundle
 
 
@@ -241,6 +245,9 @@ def test_an_incomplete_bundle_fails_the_build_naming_what_is_missing(tmp_path: P
     with pytest.raises(build.BuildError, match="no docrelay"):
         build.verify_bundle(tmp_path / "docrelay")
     (tmp_path / "docrelay" / build.executable_name()).write_bytes(b"x")
+    with pytest.raises(build.BuildError, match="no docrelay-excel"):
+        build.verify_bundle(tmp_path / "docrelay")
+    (tmp_path / "docrelay" / build.executable_name("docrelay-excel")).write_bytes(b"x")
     with pytest.raises(build.BuildError, match="core/providers/local/models"):
         build.verify_bundle(tmp_path / "docrelay")
 

@@ -80,8 +80,9 @@ def test_extract_over_https_with_the_ca_bundle(tls_emulator: CradlEmulator, pki:
     assert result.status == "succeeded"
     assert result.fields["invoice_number"].value == "INV-2026-0042"
     tls_emulator.assert_no_violations()
-    # every byte went over TLS, file upload included
-    assert tls_emulator.requests_to("PUT /files/{fileId}") == 1
+    # every byte went over TLS, the file's content included (inline in POST /documents: a small file)
+    assert tls_emulator.requests_to("POST /documents") == 1
+    assert tls_emulator.stats["counters"]["uploads_by_sha256"] == {result.document.sha256: 1}
 
 
 def test_without_the_ca_bundle_the_certificate_is_refused(
@@ -134,7 +135,7 @@ def test_smoke_test_passes_against_the_installed_command() -> None:
     run = run_smoke(docrelay_executable())
     assert run.returncode == 0, run.stdout + run.stderr
     assert "FAIL" not in run.stdout
-    assert "12 of 12 checks passed" in run.stdout
+    assert "16 of 16 checks passed" in run.stdout
 
 
 @pytest.mark.skipif(os.name == "nt", reason="the stand-in program is a POSIX script")
@@ -156,7 +157,7 @@ def test_smoke_test_fails_for_a_program_that_only_pretends(tmp_path: Path) -> No
     assert run.returncode == 1
     assert "ok    --version" in run.stdout  # the one thing it gets right
     assert "FAIL  input error: missing file -> 4: CheckFailed: exit code 0, expected 4" in run.stdout
-    assert "1 of 12 checks passed" in run.stdout
+    assert "1 of 16 checks passed" in run.stdout
 
 
 def test_smoke_test_needs_an_existing_binary(tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ def test_extract_through_the_emulator(tmp_path: Path, emu: CradlEmulator) -> Non
     assert result["raw"]["predictions"], "raw response kept"
     stats = emu.stats
     assert stats["requests"]["POST /documents"] == 1
-    assert stats["requests"]["PUT /files/{fileId}"] == 1
+    assert "PUT /files/{fileId}" not in stats["requests"], "a small file goes inline: one call fewer"
     assert stats["requests"]["POST /predictions"] == 1
     assert stats["requests"]["POST /oauth2/token"] == 1
     assert stats["counters"]["uploads_by_sha256"] == {result["document"]["sha256"]: 1}
@@ -186,11 +186,27 @@ def test_quota_exhausted_fails_at_once(tmp_path: Path, make_cradl_emulator: Make
     assert emu.requests_to("POST /predictions") == 1
 
 
+def large_invoice(tmp_path: Path) -> Path:
+    """The sample invoice padded past the inline limit, so it is streamed to fileUrl."""
+    from core.providers.cradl.api import INLINE_MAX_BYTES
+
+    path = tmp_path / "large-invoice.pdf"
+    path.write_bytes(INVOICE.read_bytes() + b"\n%" + b"x" * INLINE_MAX_BYTES + b"\n")
+    return path
+
+
+def test_a_large_file_is_streamed_to_file_url(tmp_path: Path, emu: CradlEmulator) -> None:
+    run = extract(emulator_env(tmp_path, emu), document=large_invoice(tmp_path))
+    assert run.exit_code == 0, run.stdout
+    assert run.document["data"]["fields"]["invoice_number"]["value"] == "INV-2026-0042"
+    assert emu.requests_to("POST /documents") == 1 and emu.requests_to("PUT /files/{fileId}") == 1
+
+
 def test_5xx_then_success(tmp_path: Path, emu: CradlEmulator) -> None:
     emu.script_fault("POST /documents", status=503, retry_after=0.1, count=2)
     emu.script_fault("PUT /files/{fileId}", status=502, retry_after=0.1)
     emu.script_fault("PUT /files/{fileId}", action="drop")
-    run = extract(emulator_env(tmp_path, emu))
+    run = extract(emulator_env(tmp_path, emu), document=large_invoice(tmp_path))
     assert run.exit_code == 0, run.stdout
     assert emu.requests_to("POST /documents") == 3
     assert emu.requests_to("PUT /files/{fileId}") == 3
@@ -206,7 +222,7 @@ def test_5xx_that_persists_exits_8(tmp_path: Path, emu: CradlEmulator) -> None:
 
 def test_failed_put_leaves_no_document_behind(tmp_path: Path, emu: CradlEmulator) -> None:
     emu.script_fault("PUT /files/{fileId}", status=500, retry_after=0.05, count=50)
-    run = extract(emulator_env(tmp_path, emu))
+    run = extract(emulator_env(tmp_path, emu), document=large_invoice(tmp_path))
     assert run.exit_code == 8
     assert emu.requests_to("DELETE /documents/{documentId}") == 1
     assert emu.stats["documents"] == 0
@@ -217,7 +233,6 @@ def test_failed_put_leaves_no_document_behind(tmp_path: Path, emu: CradlEmulator
     ("endpoint", "status", "message", "code", "error_type"),
     [
         ("POST /predictions", 400, "preprocessConfig is invalid", 4, "input_error"),
-        ("POST /documents", 403, "Forbidden", 5, "auth_error"),
         ("POST /predictions", 415, "Unsupported media type", 4, "input_error"),
     ],
 )
@@ -228,6 +243,23 @@ def test_error_mapping(
     run = extract(emulator_env(tmp_path, emu))
     assert run.exit_code == code, run.stdout
     assert run.error["type"] == error_type and message in run.error["message"]
+
+
+def test_a_403_renews_the_token_once_and_retries(tmp_path: Path, emu: CradlEmulator) -> None:
+    """The spec documents 403 (not 401) for a refused token."""
+    emu.script_fault("POST /documents", status=403, message="Forbidden")
+    run = extract(emulator_env(tmp_path, emu))
+    assert run.exit_code == 0, run.stdout
+    assert emu.requests_to("POST /oauth2/token") == 2, "one token, then one renewal"
+    assert emu.requests_to("POST /documents") == 2
+
+
+def test_a_403_after_renewal_exits_5(tmp_path: Path, emu: CradlEmulator) -> None:
+    emu.script_fault("POST /documents", status=403, message="Forbidden", count=2)
+    run = extract(emulator_env(tmp_path, emu))
+    assert run.exit_code == 5, run.stdout
+    assert run.error["type"] == "auth_error" and "Forbidden" in run.error["message"]
+    assert emu.requests_to("POST /oauth2/token") == 2, "renewed once, not again"
 
 
 def test_unknown_model_is_not_found(tmp_path: Path, emu: CradlEmulator) -> None:

@@ -128,6 +128,28 @@ def test_http_proxy_variables_are_honoured(monkeypatch: pytest.MonkeyPatch) -> N
         assert [r.path for r in target.received] == ["/b"]
 
 
+def test_proxy_variables_are_read_once_per_origin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """requests would scan the environment on every call; the client reads it once per origin."""
+    import urllib.request
+
+    scans: list[int] = []
+    real = urllib.request.getproxies_environment
+
+    def counting() -> dict[str, str]:
+        scans.append(1)
+        return real()
+
+    monkeypatch.setattr(urllib.request, "getproxies_environment", counting)
+    monkeypatch.setattr(urllib.request, "getproxies", counting)
+    with LoopbackServer([Reply(200, "a")] * 5) as proxy, LoopbackServer([Reply(200, "direct")] * 5) as target:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        with fast_client(target.url) as client:
+            for n in range(5):
+                assert client.get(f"/{n}").text == "a"
+        assert len(proxy.received) == 5, "every call still goes through the proxy"
+        assert 0 < len(scans) <= 2, f"the environment was scanned {len(scans)} times for 5 calls"
+
+
 @pytest.mark.parametrize("use_truststore", [False, True])
 def test_https_proxy_tunnel_keeps_the_tls_settings(
     pki: TestPki, https_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch, use_truststore: bool

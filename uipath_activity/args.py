@@ -39,6 +39,12 @@ def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         "--timeout", default=default, type=float, metavar="S", help="seconds to wait for a job"
     )
     group.add_argument(
+        "--secrets-stdin",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help='read settings (secrets) as one JSON object from standard input, e.g. {"client_secret": "..."}',
+    )
+    group.add_argument(
         "--verbose",
         action="store_true",
         default=argparse.SUPPRESS if suppress else False,
@@ -65,10 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("extract", "upload, predict and wait; one result per file")
     p.add_argument("files", nargs="+", metavar="FILE")
     _add_prediction_options(p)
+    _add_agent_option(p)
 
     p = command("submit", "start a job and return its handle at once")
     p.add_argument("file", metavar="FILE")
     _add_prediction_options(p)
+    _add_agent_option(p)
 
     p = command("status", "the state of a submitted job")
     p.add_argument("job", metavar="JOB", help="the job handle printed by submit")
@@ -88,13 +96,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="file of paths, one a line (-: stdin)",
     )
     p.add_argument("--concurrency", type=int, default=None, metavar="N", help="calls in flight (default 4)")
-    p.add_argument("--journal", metavar="FILE", help="journal file (default: in the user data folder)")
+    p.add_argument(
+        "--journal",
+        metavar="FILE|URL",
+        help="journal file, or postgresql://USER@HOST/DB shared by many robots "
+        "(default: setting journal, else a file in the user data folder)",
+    )
     p.add_argument("--rate-limit", type=float, default=None, metavar="RPS", help="requests per second")
     p.add_argument("--ndjson", action="store_true", help="one JSON line per document as each finishes")
     p.add_argument(
         "--csv",
         metavar="FILE",
         help="one row per document to FILE; line items beside it (out.csv -> out.line_items.csv)",
+    )
+    p.add_argument(
+        "--xlsx",
+        metavar="BOOK",
+        help="upsert the results into an Excel workbook, created if missing (the docrelay-excel layout)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     _add_prediction_options(p)
@@ -154,6 +172,12 @@ def _add_prediction_options(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="a provider option, repeatable (see the provider's docs)",
+    )
+
+
+def _add_agent_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--agent", metavar="AGENT_ID", help="cradl: run the document through this Cradl Agent, not a model"
     )
 
 

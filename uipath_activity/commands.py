@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from core.errors import BatchFailedError, Interrupted, UsageError
@@ -35,8 +36,9 @@ def _cmd_extract(args: argparse.Namespace) -> Any:
 
     with _client(args) as client:
         if len(args.files) == 1:
-            return client.extract(args.files[0], model=args.model, options=_options(args)).to_dict()
-        results = client.extract_many(args.files, model=args.model, options=_options(args))
+            result = client.extract(args.files[0], model=args.model, options=_options(args), agent=args.agent)
+            return result.to_dict()
+        results = client.extract_many(args.files, model=args.model, options=_options(args), agent=args.agent)
     summary = summarize(results)
     data = {"summary": summary, "results": [r.to_dict() for r in results]}
     BatchFailedError.raise_if_any(summary, data)
@@ -45,7 +47,7 @@ def _cmd_extract(args: argparse.Namespace) -> Any:
 
 def _cmd_submit(args: argparse.Namespace) -> Any:
     with _client(args) as client:
-        job = client.submit(args.file, model=args.model, options=_options(args))
+        job = client.submit(args.file, model=args.model, options=_options(args), agent=args.agent)
     return {
         "job": job.encode(),
         "status": "pending",
@@ -81,6 +83,10 @@ def _cmd_batch(args: argparse.Namespace) -> Any:
 
     if args.csv:
         check_csv_target(args.csv)
+    if args.xlsx:
+        from core.workbook.run import check_workbook_target
+
+        check_workbook_target(args.xlsx)
     paths = collect_paths(args.paths, pattern=args.glob, files_from=args.files_from)
     progress = ProgressBar(len(paths), enabled=False if args.quiet else None)
 
@@ -91,6 +97,8 @@ def _cmd_batch(args: argparse.Namespace) -> Any:
             sys.stdout.flush()
 
     tuning = {"rate_limit": args.rate_limit} if args.rate_limit is not None else None
+    data: dict[str, Any] = {}
+    started = datetime.now()
     try:
         with Client(args.provider, profile=args.profile, timeout=args.timeout, settings=tuning) as client:
             outcome = client.batch(
@@ -101,12 +109,26 @@ def _cmd_batch(args: argparse.Namespace) -> Any:
                 journal=args.journal,
                 on_result=finished,
             )
+            progress.close()
+            if args.xlsx:
+                from core.workbook.run import fill_workbook
+
+                written = fill_workbook(
+                    args.xlsx,
+                    outcome.results,
+                    client=client,
+                    model=args.model,
+                    started=started,
+                    from_journal=outcome.from_journal,
+                )
+                data["xlsx"] = written.to_dict()
     finally:
         progress.close()
-    data: dict[str, Any] = {
+    data = {
         "summary": outcome.summary,
         "from_journal": outcome.from_journal,
         "journal": outcome.journal,
+        **data,
     }
     if args.csv:
         documents, lines = write_results_csv(outcome.results, args.csv)

@@ -8,7 +8,9 @@
 
 The journal (core.batch.journal) keys each document by content SHA-256, provider and model, so a
 re-run makes no call for what succeeded, and a run killed at any moment resumes without predicting
-anything twice. Inputs: core.batch.inputs.collect_paths (folders with a glob, file lists, paths).
+anything twice. With a postgresql:// journal (core.batch.pg_journal) many processes on many machines
+share one intake: each document is claimed under a lease, predicted once, and its result seen by all.
+Inputs: core.batch.inputs.collect_paths (folders with a glob, file lists, paths).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from core.batch.engine import (
 )
 from core.batch.inputs import collect_paths, read_file_list
 from core.batch.journal import Journal, default_journal_path
+from core.batch.journals import JournalBackend, open_journal
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -28,7 +31,9 @@ __all__ = [
     "BatchEngine",
     "BatchOutcome",
     "Journal",
+    "JournalBackend",
     "collect_paths",
     "default_journal_path",
+    "open_journal",
     "read_file_list",
 ]

@@ -6,6 +6,12 @@ thread only for the length of one call: a document waiting for its next poll sit
 16 workers keep 16 calls in flight however long the service takes. Among due steps, later stages go
 first (poll > predict > upload), so documents finish in a steady stream instead of all at the end.
 
+On a shared journal (PostgreSQL) several processes work on one intake: a worker claims each document
+before its first step; one another process holds waits in `_held`, and a watcher thread looks at all
+of them in one query now and then: a settled one's result is taken from the journal, one whose
+holder's lease ran out goes back to be claimed. Each process goes through the documents in its own
+random order, so that processes started together rarely reach for the same one.
+
 Stopping (`stop()`, or Ctrl+C while `run()` waits): no new step starts; steps under way finish and are
 journaled; unfinished documents come back as `pending` and the next run resumes them.
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import random
 import threading
 import time
 from collections import deque
@@ -22,8 +29,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from core.batch.inputs import Prepared, prepare
-from core.batch.journal import DamagedRow, Journal
-from core.batch.steps import DocTask, Stage, Steps
+from core.batch.journal import DamagedRow
+from core.batch.journals import JournalBackend
+from core.batch.pg_journal import LeaseLost
+from core.batch.steps import DocTask, Stage, Steps, settled_result
 from core.errors import DocRelayError, UsageError
 from core.models import DocumentInfo, Result, summarize
 from core.polling import PollingOptions
@@ -64,7 +73,7 @@ class BatchEngine:
     def __init__(
         self,
         provider: Provider,
-        journal: Journal,
+        journal: JournalBackend,
         *,
         polling: PollingOptions,
         timeout: float,
@@ -88,6 +97,8 @@ class BatchEngine:
         self.timeout = timeout
         self.on_result = on_result
         self.max_attempts = max_attempts
+        # Documents in flight find their own level (a worker takes a new one only when no step is due),
+        # so the cap binds only for slow services, where many jobs wait at the service at once.
         self.max_in_flight = concurrency * 16
         self._stop = threading.Event()
         self._cond = threading.Condition()
@@ -96,6 +107,7 @@ class BatchEngine:
         self._timers: list[tuple[float, int, DocTask]] = []  # (due, seq, task): steps waiting for a time
         self._ready: list[tuple[int, int, DocTask]] = []  # (priority, seq, task): steps due now
         self._waiting: deque[DocTask] = deque()  # documents not started yet
+        self._held: dict[str, DocTask] = {}  # by SHA-256: documents another process holds
         self._seq = itertools.count()
         self._in_flight = 0
         self._unfinished = 0
@@ -125,7 +137,6 @@ class BatchEngine:
         results: list[Result | None] = [None] * len(prepared)
         groups: dict[str, list[Prepared]] = {}
         tasks: dict[str, DocTask] = {}
-        from_journal = 0
         for item in prepared:
             if item.source is None:
                 assert item.error is not None
@@ -133,27 +144,30 @@ class BatchEngine:
                 self._emit(results[item.index])
                 continue
             groups.setdefault(item.source.sha256, []).append(item)
+        first_sources = [items[0].source for items in groups.values()]
+        entries = self.journal.ensure_many(
+            [(s.sha256, s.source, s.name) for s in first_sources if s is not None], provider.name, model
+        )
         for sha256, items in groups.items():
             source = items[0].source
             assert source is not None
-            try:
-                entry = self.journal.ensure(sha256, provider.name, model, source.source, source.name)
-            except DamagedRow as exc:  # quarantined: no call for it, the others go on
+            entry = entries[sha256]
+            if isinstance(entry, DamagedRow):  # quarantined: no call for it, the others go on
                 for item in items:
-                    item.error = exc
+                    item.error = entry
                     results[item.index] = _unreadable(provider.name, model, item)
                     self._emit(results[item.index])
                 continue
             if entry.state == "succeeded" and entry.result is not None:
                 done = Result.model_validate(entry.result)
                 done.extras["from_journal"] = True  # no call was made for it in this run
-                from_journal += len(items)
                 self._deliver(done, items, results)
                 continue
-            task = DocTask(source=source, entry=entry)
-            steps.choose_resume_stage(task)
+            task = DocTask(source=source, entry=entry)  # its first step claims it and chooses the stage
             tasks[sha256] = task
             self._waiting.append(task)
+        if self.journal.shared:
+            random.shuffle(self._waiting)
         self._unfinished = len(tasks)
         interrupted = self._work_through(steps, groups, results)
         if self._fatal is not None:
@@ -165,9 +179,9 @@ class BatchEngine:
         final = [r for r in results if r is not None]
         return BatchOutcome(
             final,
-            journal=str(self.journal.path),
+            journal=self.journal.location,
             interrupted=interrupted,
-            from_journal=from_journal,
+            from_journal=sum(1 for r in final if r.extras.get("from_journal")),
             elapsed_s=time.monotonic() - started,
         )
 
@@ -187,10 +201,20 @@ class BatchEngine:
                     self._fatal = self._fatal or exc
                 self.stop()
 
+        def watch() -> None:
+            try:
+                self._watch(steps, groups, results)
+            except BaseException as exc:  # the journal went away: stop as a worker would
+                with self._cond:
+                    self._fatal = self._fatal or exc
+                self.stop()
+
         count = min(self.concurrency, steps.provider.max_workers or self.concurrency)
         workers = [
             threading.Thread(target=work, name=f"docrelay-batch-{n}", daemon=True) for n in range(count)
         ]
+        if self.journal.shared:
+            workers.append(threading.Thread(target=watch, name="docrelay-batch-watch", daemon=True))
         for worker in workers:
             worker.start()
         try:
@@ -217,6 +241,16 @@ class BatchEngine:
                     self._fatal = self._fatal or exc
                 self.stop()
                 return
+            except LeaseLost as exc:  # stalled past the lease: the new holder goes on with it
+                log.warning("%s: %s", task.source.name, exc)
+                task.stage, task.held, task.job, task.deadline = Stage.CLAIM, True, None, None
+                delay = self.journal.recheck_interval
+            if task.held:  # the watcher looks after it from now on
+                with self._cond:
+                    self._held[task.source.sha256] = task
+                    self._in_flight -= 1
+                    self._cond.notify()
+                continue
             if delay is None:
                 assert task.result is not None
                 self._deliver(task.result, groups[task.source.sha256], results)
@@ -231,6 +265,54 @@ class BatchEngine:
                     else:
                         heapq.heappush(self._ready, (task.stage.priority, next(self._seq), task))
                     self._cond.notify()
+
+    def _watch(self, steps: Steps, groups: dict[str, list[Prepared]], results: list[Result | None]) -> None:
+        """Look at the documents other processes hold, all in one query, every recheck interval."""
+        while True:
+            with self._cond:
+                over = self._cond.wait_for(
+                    lambda: self._stop.is_set() or self._unfinished == 0, self.journal.recheck_interval
+                )
+                if over:
+                    return
+                held = [task.entry for task in self._held.values()]
+            self._take_over_first(steps)
+            if not held:
+                continue
+            settled, free = self.journal.watch(held)
+            finished: list[DocTask] = []
+            with self._cond:
+                for entry in settled:
+                    task = self._held.pop(entry.sha256, None)
+                    if task is not None:
+                        task.entry, task.held = entry, False
+                        task.result = settled_result(entry, task, steps.provider.name, steps.model)
+                        finished.append(task)
+                for entry in free:
+                    task = self._held.pop(entry.sha256, None)
+                    if task is not None:
+                        task.held = False
+                        self._waiting.appendleft(task)
+                self._cond.notify_all()
+            for task in finished:
+                assert task.result is not None
+                self._deliver(task.result, groups[task.source.sha256], results)
+                with self._cond:
+                    self._unfinished -= 1
+                    self._cond.notify_all()
+
+    def _take_over_first(self, steps: Steps) -> None:
+        """Documents a dead process left leased go to the front of the queue: the lease is the longest a
+        takeover waits, not the time until this process happens to reach them."""
+        orphans = self.journal.orphans(steps.provider.name, steps.model)
+        if not orphans:
+            return
+        with self._cond:
+            found = [task for task in self._waiting if task.source.sha256 in orphans]
+            for task in found:
+                self._waiting.remove(task)
+                self._waiting.appendleft(task)
+            self._cond.notify_all()
 
     def _next_task(self) -> DocTask | None:
         """The most advanced due step, else a new document; waits for one; None when all is done."""

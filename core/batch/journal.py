@@ -15,6 +15,10 @@ WAL mode with synchronous=NORMAL: a committed row survives the process being kil
 power cut can lose the last commits. One connection shared by the worker threads under a lock; a lock
 file keeps a second process off the same journal. No settings, tokens or other secrets are stored:
 only paths, hashes, the service's ids, job handles (secret-free by design) and results.
+
+This is the default backend of the journal interface (core.batch.journals.JournalBackend); the shared
+one, for many processes on many machines, is core.batch.pg_journal. Claims are trivial here: the lock
+file makes this process the only one working on the file.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +72,8 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_updated ON documents (updated);
 """
 
+_READ_CHUNK = 500  # hashes per SELECT ... IN (...): well under SQLite's limit on parameters
+
 STATES = ("queued", "uploading", "uploaded", "predicting", "succeeded", "failed")
 
 
@@ -96,15 +102,20 @@ class Entry:
     uploads: int = 0
     predictions: int = 0
     predict_started: float | None = None
+    updated: float | None = None  # when the row was last written (the journal's clock)
 
 
 class Journal:
     """Thread-safe access to one journal file; use as a context manager or call close()."""
 
+    shared = False  # one process at a time (the lock file)
+    recheck_interval = 1.0  # unused: no other process can hold a document
+
     def __init__(self, path: str | os.PathLike[str] | None = None, *, retention_days: float = RETENTION_DAYS):
         given = Path(path).expanduser() if path else default_journal_path()
         # The real path: a second batch reaching the same file through a symlink meets the same lock.
         self.path = Path(os.path.realpath(given))
+        self.opened_at = time.time()
         if self.path.is_dir():
             raise UsageError(
                 f"The journal {self.path} is a folder",
@@ -167,6 +178,10 @@ class Journal:
             finally:
                 self._lock_file.close()
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     def __enter__(self) -> Journal:
         return self
 
@@ -204,7 +219,34 @@ class Journal:
                 "SELECT * FROM documents WHERE sha256=? AND provider=? AND model=?",
                 (sha256, provider, model or ""),
             ).fetchone()
-        return _entry(row, self.path) if row else None
+        return checked_entry(row, str(self.path)) if row else None
+
+    def claim(self, entry: Entry) -> Entry | None:
+        """The row, now this process's to work on (always: the lock file keeps others away); None when it
+        is settled (see `settled`) and there is nothing to do."""
+        current = self.get(entry.sha256, entry.provider, entry.model)
+        if current is None or is_settled(current, self.opened_at):
+            return None
+        return current
+
+    def settled(self, entry: Entry) -> Entry | None:
+        """The row if it is finished for this run: succeeded, or failed since the journal was opened."""
+        current = self.get(entry.sha256, entry.provider, entry.model)
+        return current if current is not None and is_settled(current, self.opened_at) else None
+
+    def watch(self, entries: Sequence[Entry]) -> tuple[list[Entry], list[Entry]]:
+        """Of these rows, the settled ones and those free to claim (here: all the others)."""
+        settled: list[Entry] = []
+        free: list[Entry] = []
+        for entry in entries:
+            current = self.get(entry.sha256, entry.provider, entry.model)
+            if current is not None:
+                (settled if is_settled(current, self.opened_at) else free).append(current)
+        return settled, free
+
+    def orphans(self, provider: str, model: str | None) -> set[str]:
+        """Rows a dead process left leased: none here (one process per file)."""
+        return set()
 
     def counts(self) -> dict[str, int]:
         """Rows per state (for tests and diagnostics)."""
@@ -215,38 +257,52 @@ class Journal:
     # -- writing: one transaction per transition ----------------------------------------------
     def ensure(self, sha256: str, provider: str, model: str | None, source: str | None, name: str) -> Entry:
         """The row of this document, created as `queued` if new (its source path kept up to date)."""
+        return entry_or_raise(self.ensure_many([(sha256, source, name)], provider, model)[sha256])
+
+    def ensure_many(
+        self, documents: Sequence[tuple[str, str | None, str]], provider: str, model: str | None
+    ) -> dict[str, Entry | DamagedRow]:
+        """`ensure` for many documents, each given as (sha256, source, name), in one transaction and a
+        few reads: a re-run of 10,000 finished documents is one commit, not 10,000. A row that cannot be
+        used is given as its DamagedRow error, so only that document is quarantined."""
         now = time.time()
         with self._write() as db:
-            db.execute(
+            db.executemany(
                 "INSERT INTO documents (sha256, provider, model, source, name, state, created, updated) "
                 "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?) "
                 "ON CONFLICT (sha256, provider, model) DO UPDATE SET source=excluded.source, "
                 "name=excluded.name",
-                (sha256, provider, model or "", source, name, now, now),
+                [(sha, provider, model or "", source, name, now, now) for sha, source, name in documents],
             )
-        entry = self.get(sha256, provider, model)
-        assert entry is not None
-        return entry
+        entries: dict[str, Entry | DamagedRow] = {}
+        hashes = [sha for sha, _, _ in documents]
+        for start in range(0, len(hashes), _READ_CHUNK):
+            chunk = hashes[start : start + _READ_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT * FROM documents WHERE provider=? AND model=? AND sha256 IN ({marks})",
+                    (provider, model or "", *chunk),
+                ).fetchall()
+            entries.update((row["sha256"], entry_or_damage(row, str(self.path))) for row in rows)
+        return entries
 
     def update(self, entry: Entry, **changes: Any) -> Entry:
         """Write `changes` (column=value; `result` as a dict) to the row and return the new entry."""
-        unknown = set(changes) - _COLUMNS
-        if unknown:
-            raise ValueError(f"unknown journal columns: {sorted(unknown)}")
-        if "state" in changes and changes["state"] not in STATES:
-            raise ValueError(f"unknown journal state {changes['state']!r}")
-        values = {k: _pack(v) if k == "result" else v for k, v in changes.items()}
-        values["updated"] = time.time()
+        check_changes(changes)
+        values = {k: pack_result(v) if k == "result" else v for k, v in changes.items()}
+        now = time.time()
+        values["updated"] = now
         assignments = ", ".join(f"{name}=?" for name in values)
         with self._write() as db:
             db.execute(
                 f"UPDATE documents SET {assignments} WHERE sha256=? AND provider=? AND model=?",
                 (*values.values(), entry.sha256, entry.provider, entry.model),
             )
-        return dataclasses.replace(entry, **changes)
+        return dataclasses.replace(entry, **changes, updated=now)
 
 
-_COLUMNS = {
+COLUMNS = {
     "source",
     "name",
     "state",
@@ -263,14 +319,29 @@ _COLUMNS = {
 }
 
 
-def _pack(result: dict[str, Any] | None) -> bytes | None:
+def check_changes(changes: dict[str, Any]) -> None:
+    """Refuse a write of an unknown column or state (a bug), in every backend alike."""
+    unknown = set(changes) - COLUMNS
+    if unknown:
+        raise ValueError(f"unknown journal columns: {sorted(unknown)}")
+    if "state" in changes and changes["state"] not in STATES:
+        raise ValueError(f"unknown journal state {changes['state']!r}")
+
+
+def is_settled(entry: Entry, opened_at: float) -> bool:
+    """Finished for a run that opened the journal at `opened_at`: succeeded, or failed during the run
+    (by another process: a failure from an earlier run is tried again)."""
+    return entry.state == "succeeded" or (entry.state == "failed" and (entry.updated or 0.0) >= opened_at)
+
+
+def pack_result(result: dict[str, Any] | None) -> bytes | None:
     """Results are kept compressed: raw service answers make up most of the journal's size."""
     if result is None:
         return None
     return zlib.compress(json.dumps(result, separators=(",", ":")).encode("utf-8"))
 
 
-def _unpack(blob: bytes | None) -> dict[str, Any] | None:
+def unpack_result(blob: bytes | None) -> dict[str, Any] | None:
     if not blob:
         return None
     value: dict[str, Any] = json.loads(zlib.decompress(blob).decode("utf-8"))
@@ -281,22 +352,23 @@ def _unpack(blob: bytes | None) -> dict[str, Any] | None:
 _REDO = "documents it recorded as done are then sent, and paid for, again"
 
 
-def _entry(row: sqlite3.Row, path: Path) -> Entry:
-    """The row as an Entry, checked: a row with an unknown state or a damaged value raises JournalError,
-    so the engine quarantines that document (no call) instead of guessing and paying twice."""
+def checked_entry(row: Mapping[str, Any] | sqlite3.Row, location: str) -> Entry:
+    """A row of either backend (by column name) as an Entry, checked: a row with an unknown state or a
+    damaged value raises DamagedRow, so the engine quarantines that document (no call) instead of
+    guessing and paying twice."""
     from core.models import DocumentInfo, JobHandle
 
     shown = row["source"] or row["name"] or row["sha256"]
     if row["state"] not in STATES:
-        raise _row_error(path, shown, f"its state {row['state']!r} is not one docrelay knows")
+        raise _row_error(location, shown, f"its state {row['state']!r} is not one docrelay knows")
     try:
-        result = _unpack(row["result"])
+        result = unpack_result(row["result"])
         if row["job"]:
             JobHandle.model_validate_json(row["job"])
         if row["document"]:
             DocumentInfo.model_validate_json(row["document"])
     except (zlib.error, ValueError, TypeError) as exc:
-        raise _row_error(path, shown, f"a value in it is damaged ({type(exc).__name__})") from None
+        raise _row_error(location, shown, f"a value in it is damaged ({type(exc).__name__})") from None
     return Entry(
         sha256=row["sha256"],
         provider=row["provider"],
@@ -312,6 +384,7 @@ def _entry(row: sqlite3.Row, path: Path) -> Entry:
         uploads=row["uploads"],
         predictions=row["predictions"],
         predict_started=row["predict_started"],
+        updated=row["updated"],
     )
 
 
@@ -321,9 +394,23 @@ class DamagedRow(JournalError):
     stops_run = False
 
 
-def _row_error(path: Path, shown: str, why: str) -> DamagedRow:
+def entry_or_damage(row: Mapping[str, Any] | sqlite3.Row, location: str) -> Entry | DamagedRow:
+    """`checked_entry`, with a damaged row given as its error instead of raised (for reads of many)."""
+    try:
+        return checked_entry(row, location)
+    except DamagedRow as exc:
+        return exc
+
+
+def entry_or_raise(found: Entry | DamagedRow) -> Entry:
+    if isinstance(found, DamagedRow):
+        raise found
+    return found
+
+
+def _row_error(location: str, shown: str, why: str) -> DamagedRow:
     return DamagedRow(
-        f"The journal {path} has a row for {shown} that docrelay cannot use: {why}; "
+        f"The journal {location} has a row for {shown} that docrelay cannot use: {why}; "
         "the document was not sent, and the row was left as it is",
         hint=f"Check on the service whether this document was processed; to process it again, run the "
         f"batch with another {setting('journal')} ({_REDO})",

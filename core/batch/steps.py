@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 
-from core.batch.journal import Entry, Journal
+from core.batch.journal import Entry
+from core.batch.journals import JournalBackend
+from core.checks import with_arithmetic_checks
 from core.errors import (
     ConfigError,
     DocRelayError,
@@ -27,7 +29,7 @@ from core.errors import (
     ServiceError,
     UnreachableError,
 )
-from core.models import DocumentInfo, JobHandle, Result
+from core.models import DocumentInfo, JobHandle, Result, ResultError
 from core.polling import PollingOptions
 from core.providers.base import PredictOptions, Provider
 from core.sources import DocumentSource
@@ -37,8 +39,10 @@ log = logging.getLogger("docrelay.batch")
 
 
 class Stage(Enum):
-    """The next step of a document in a batch."""
+    """The next step of a document in a batch. CLAIM takes it from the journal (on a shared journal,
+    only if no other process holds it) and chooses the stage to resume at."""
 
+    CLAIM = "claim"
     UPLOAD = "upload"
     PREDICT = "predict"
     POLL = "poll"
@@ -49,7 +53,7 @@ class Stage(Enum):
         return _PRIORITY[self]
 
 
-_PRIORITY = {Stage.POLL: 0, Stage.PREDICT: 1, Stage.UPLOAD: 2}
+_PRIORITY = {Stage.POLL: 0, Stage.PREDICT: 1, Stage.UPLOAD: 2, Stage.CLAIM: 3}
 # When no call at all has reached the service for this long, the batch stops (exit 9) instead of
 # failing every document slowly: a wrong URL or a service that is down looks the same for all of them.
 UNREACHABLE_STOP_AFTER = 10.0
@@ -74,7 +78,8 @@ class DocTask:
 
     source: DocumentSource
     entry: Entry
-    stage: Stage = Stage.UPLOAD
+    stage: Stage = Stage.CLAIM
+    held: bool = False  # another process holds the document: the engine's watcher looks after it
     attempts: int = 0  # consecutive transient failures of the current step
     result: Result | None = None
     job: JobHandle | None = None
@@ -150,7 +155,7 @@ class Steps:
     def __init__(
         self,
         provider: Provider,
-        journal: Journal,
+        journal: JournalBackend,
         *,
         model: str | None,
         options: PredictOptions,
@@ -172,6 +177,25 @@ class Steps:
         self.outage = Outage(provider.name)
 
     # -- where to start ----------------------------------------------------------------------
+    def claim(self, task: DocTask) -> float | None:
+        """Take the document from the journal and choose its first stage; if another process holds
+        it, `task.held` is set; None when it is settled (finished by another process during this run:
+        `task.result` set, no call made)."""
+        entry = self.journal.claim(task.entry)
+        if entry is None:
+            done = self.journal.settled(task.entry)
+            if done is not None:
+                task.entry = done
+                task.held = False
+                task.result = settled_result(done, task, self.provider.name, self.model)
+                return None
+            task.held = True
+            return self.journal.recheck_interval
+        task.held = False
+        task.entry = entry
+        self.choose_resume_stage(task)
+        return 0.0
+
     def choose_resume_stage(self, task: DocTask) -> None:
         """Choose the first step from the journal row; a failed row is retried from the furthest point
         that costs nothing twice."""
@@ -205,6 +229,8 @@ class Steps:
         if task.started is None:
             task.started = now
         try:
+            if task.stage is Stage.CLAIM:
+                return self.claim(task)
             if task.stage is Stage.UPLOAD:
                 delay = self._upload(task)
             elif task.stage is Stage.PREDICT:
@@ -329,7 +355,7 @@ class Steps:
                     job=job.encode(),
                 )
             return max(self._next_delay(task), state.retry_after or 0.0)
-        result = state.result or self.provider.fetch_result(job)
+        result = with_arithmetic_checks(state.result or self.provider.fetch_result(job))
         if result.status == "failed":
             message = result.error.message if result.error else "the service gave no reason"
             task.entry = self.journal.update(
@@ -352,3 +378,20 @@ class Steps:
         task.result = Result.failed(
             self.provider.name, self.model, task.info, error, prediction_id=entry.prediction_id
         )
+
+
+def settled_result(entry: Entry, task: DocTask, provider: str, model: str | None) -> Result:
+    """The result a journal row holds for a document finished without a call of this run."""
+    if entry.result is not None:
+        result = Result.model_validate(entry.result)
+    else:
+        result = Result(
+            provider=provider,
+            model=model,
+            status="failed",
+            error=ResultError(type=entry.error_type or "internal_error", message=entry.error_message or ""),
+            document=task.info,
+            prediction_id=entry.prediction_id,
+        )
+    result.extras["from_journal"] = True  # no call was made for it in this run
+    return result

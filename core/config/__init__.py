@@ -1,4 +1,5 @@
-"""Configuration: explicit argument > environment > profile file > provider fallbacks > built-in default.
+"""Configuration: explicit argument > handed over on stdin (--secrets-stdin) > environment > profile file >
+provider fallbacks > built-in default.
 
     from core.config import resolve_settings
     settings = resolve_settings(provider="cradl", profile="work", overrides={"timeout": 60})
@@ -12,6 +13,13 @@ for that provider. Importing this package is cheap: keyring, TOML and provider m
 from __future__ import annotations
 
 from core.config.edit import set_secret, set_value
+from core.config.handover import (
+    MAX_HANDOVER_BYTES,
+    clear_handover,
+    parse_handover,
+    read_handover_from_fd,
+    use_handover,
+)
 from core.config.resolve import Settings, resolve_settings
 from core.config.schema import (
     DEFAULT_TIMEOUT,
@@ -28,13 +36,18 @@ __all__ = [
     "DEFAULT_PROVIDER",
     "DEFAULT_TIMEOUT",
     "GLOBAL_SETTINGS",
+    "MAX_HANDOVER_BYTES",
     "ProviderSpec",
     "Settings",
+    "clear_handover",
     "config_file_path",
     "env_var",
     "known_provider_names",
+    "parse_handover",
     "provider_spec",
+    "read_handover_from_fd",
     "resolve_settings",
     "set_secret",
     "set_value",
+    "use_handover",
 ]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config.schema import (
+    GLOBAL_SECRETS,
     GLOBAL_SETTINGS,
     KEYRING_PREFIX,
     TUNING_SETTINGS,
@@ -22,6 +23,7 @@ from core.config.schema import (
     env_var,
     parse_bool,
     parse_keyring_reference,
+    parse_lease,
     parse_rate_limit,
     parse_timeout,
     provider_spec,
@@ -76,7 +78,7 @@ def set_secret(
     to use instead.
     """
     spec, name = _target(key, provider)
-    if name in GLOBAL_SETTINGS:
+    if name in GLOBAL_SETTINGS and name not in GLOBAL_SECRETS:
         raise ConfigError(
             f"{name} is not a secret setting",
             hint=f"Use `docrelay config set {name} VALUE`.",
@@ -132,7 +134,7 @@ def _specs_knowing(name: str) -> list[ProviderSpec]:
 
 def _is_secret(name: str, spec: ProviderSpec | None) -> bool:
     if name in GLOBAL_SETTINGS:
-        return False
+        return name in GLOBAL_SECRETS
     if spec is not None:
         return name in spec.secrets
     return any(name in s.secrets for s in _specs_knowing(name))
@@ -143,6 +145,8 @@ def _profile_flag(profile: str | None) -> str:
 
 
 def _env_hint(name: str, spec: ProviderSpec | None) -> str:
+    if name in GLOBAL_SETTINGS:
+        return env_var(name)
     specs = [spec] if spec else _specs_knowing(name)
     return " or ".join(env_var(name, s.name) for s in specs)
 
@@ -159,14 +163,37 @@ def _normalize(name: str, value: Any) -> Any:
     if name == "rate_limit":
         rate = parse_rate_limit(value, "the command line")
         return int(rate) if rate.is_integer() else rate
+    if name == "journal_lease":
+        lease = parse_lease(value, "the command line")
+        return int(lease) if lease.is_integer() else lease
     if name == "ca_bundle":
         return check_ca_bundle(value, "the command line", Path.cwd())
     if name == "provider":
         return provider_spec(str(value)).name
     text = as_text(value, name, "the command line")
+    if name == "journal" and text and _url_has_password(text):
+        register_secret(text)
+        raise ConfigError(
+            "The journal connection string holds a password, which is never written to the configuration "
+            "file",
+            hint="Store the connection string without it, and the password with "
+            "`docrelay config set-secret journal_password` (or the variable DOCRELAY_JOURNAL_PASSWORD).",
+        )
     if text is not None and text.startswith(KEYRING_PREFIX):
         parse_keyring_reference(text)
     return text
+
+
+def _url_has_password(text: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        password = urlsplit(text).password if "://" in text else None
+    except ValueError:
+        return False
+    if password:
+        register_secret(password)
+    return bool(password) or "password=" in text.lower()
 
 
 def _write(

@@ -1,7 +1,9 @@
-"""Resolving settings: explicit argument > environment > profile file > provider fallbacks > default."""
+"""Resolving settings: explicit argument > handed over (--secrets-stdin) > environment > profile file >
+provider fallbacks > default."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Iterable, Mapping
@@ -10,6 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from core.config.handover import HANDOVER_ORIGIN, handed_over
 from core.config.schema import (
     DEFAULT_PROFILE,
     DEFAULT_TIMEOUT,
@@ -23,6 +26,7 @@ from core.config.schema import (
     known_provider_names,
     parse_bool,
     parse_keyring_reference,
+    parse_lease,
     parse_rate_limit,
     parse_timeout,
     provider_spec,
@@ -32,7 +36,7 @@ from core.config.secrets import read_secret
 from core.config.store import config_file_path, load_config, select_profile
 from core.errors import ConfigError
 from core.providers import DEFAULT_PROVIDER
-from core.redact import MASK, register_secret
+from core.redact import MASK, redact_text, register_secret
 
 log = logging.getLogger("docrelay.config")
 
@@ -53,6 +57,9 @@ class Settings:
     ca_bundle: str | None = None
     truststore: bool = False
     rate_limit: float | None = None  # requests per second to the provider; None: no client-side pacing
+    journal: str | None = None  # batches' journal: a file, or a postgresql:// URL; None: the default file
+    journal_password: str | None = field(default=None, repr=False)  # the database password, if not in the URL
+    journal_lease: float | None = None  # seconds a shared-journal claim lasts; None: the default (30)
     values: Mapping[str, str] = field(default_factory=dict, repr=False)
     origins: Mapping[str, str] = field(default_factory=dict, repr=False)
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
@@ -101,6 +108,9 @@ class Settings:
             "ca_bundle": self.ca_bundle,
             "truststore": self.truststore,
             "rate_limit": self.rate_limit,
+            "journal": _shown_journal(self.journal),
+            "journal_password": MASK if self.journal_password else None,
+            "journal_lease": self.journal_lease,
             "settings": {
                 n: (MASK if n in self.secrets and self.values.get(n) else self.values.get(n)) for n in names
             },
@@ -111,6 +121,7 @@ class Settings:
         return (
             f"Settings(provider={self.provider!r}, profile={self.profile!r}, timeout={self.timeout!r}, "
             f"ca_bundle={self.ca_bundle!r}, truststore={self.truststore!r}, "
+            f"journal={_shown_journal(self.journal)!r}, "
             f"values={self.shown()['settings']!r})"
         )
 
@@ -154,6 +165,7 @@ def resolve_settings(
     sub_table = table.get(spec.name)
     sources = _Sources(
         explicit=explicit,
+        handed=handed_over(),
         env=env,
         provider=spec.name,
         flat={k: v for k, v in table.items() if not isinstance(v, dict)},
@@ -186,6 +198,8 @@ def resolve_settings(
         rate_limit = parse_rate_limit(*found)
         origins["rate_limit"] = found[1]
 
+    journal, journal_password, journal_lease = _journal_settings(sources, origins, read_keyring)
+
     ca_bundle = None
     if found := sources.first("ca_bundle"):
         # A relative path in the profile file is relative to that file, elsewhere to the working folder.
@@ -200,6 +214,9 @@ def resolve_settings(
         ca_bundle=ca_bundle,
         truststore=truststore,
         rate_limit=rate_limit,
+        journal=journal,
+        journal_password=journal_password,
+        journal_lease=journal_lease,
         values=values,
         origins=origins,
         secrets=secrets,
@@ -213,6 +230,7 @@ class _Sources:
     """The places a setting can come from, highest priority first."""
 
     explicit: Mapping[str, Any]
+    handed: Mapping[str, Any]
     env: Mapping[str, str]
     provider: str
     sub: Mapping[str, Any]
@@ -225,6 +243,7 @@ class _Sources:
         return _first(
             [
                 (self.explicit.get(name), "argument"),
+                (self.handed.get(name), HANDOVER_ORIGIN),
                 (self.env.get(variable), f"env {variable}"),
                 (self.sub.get(name), self.sub_origin),
                 (self.flat.get(name), self.flat_origin),
@@ -267,6 +286,41 @@ def _provider_values(
     for name in secrets & set(values):
         register_secret(values[name])
     return values, frozenset(secrets)
+
+
+def _journal_settings(
+    sources: _Sources, origins: dict[str, str], read_keyring: bool
+) -> tuple[str | None, str | None, float | None]:
+    """journal, journal_password (a keyring: reference in the profile file is read) and journal_lease."""
+    journal = password = lease = None
+    if found := sources.first("journal"):
+        journal = as_text(found[0], "journal", found[1])
+        origins["journal"] = found[1]
+        if journal and "://" in journal:
+            from urllib.parse import urlsplit
+
+            with contextlib.suppress(ValueError):  # not a URL after all: opening the journal says so
+                register_secret(urlsplit(journal).password)
+    if found := sources.first("journal_password"):
+        password = as_text(found[0], "journal_password", found[1], secret=True)
+        origin = found[1]
+        reference = parse_keyring_reference(password) if password and sources.from_file(origin) else None
+        if reference is not None:
+            origins["journal_password"] = f"{origin} via keyring:{reference[0]}/{reference[1]}"
+            fix = "run `docrelay config set-secret journal_password` or set DOCRELAY_JOURNAL_PASSWORD"
+            if read_keyring:  # else the reference stays: for display only
+                password = read_secret(*reference, setting="journal_password", origin=origin, fix=fix)
+        else:
+            origins["journal_password"] = origin
+        register_secret(password)
+    if found := sources.first("journal_lease"):
+        lease = parse_lease(*found)
+        origins["journal_lease"] = found[1]
+    return journal, password, lease
+
+
+def _shown_journal(journal: str | None) -> str | None:
+    return redact_text(journal) if journal else None
 
 
 def _first(candidates: Iterable[Candidate]) -> Candidate | None:

@@ -30,9 +30,20 @@ DEFAULT_PROFILE = "default"
 KEYRING_PREFIX = "keyring:"
 
 # Settings of docrelay itself, valid whatever the provider. `provider` and `profile` choose; the
-# other three may also sit in a provider's sub-table of a profile.
-GLOBAL_SETTINGS = ("provider", "profile", "timeout", "ca_bundle", "truststore", "rate_limit")
-TUNING_SETTINGS = ("timeout", "ca_bundle", "truststore", "rate_limit")
+# others may also sit in a provider's sub-table of a profile. The journal settings choose where batches
+# keep their journal: a file (SQLite) or a postgresql:// connection string shared by many robots.
+JOURNAL_SETTINGS = ("journal", "journal_password", "journal_lease")
+GLOBAL_SETTINGS = (
+    "provider",
+    "profile",
+    "timeout",
+    "ca_bundle",
+    "truststore",
+    "rate_limit",
+    *JOURNAL_SETTINGS,
+)
+TUNING_SETTINGS = ("timeout", "ca_bundle", "truststore", "rate_limit", *JOURNAL_SETTINGS)
+GLOBAL_SECRETS = frozenset({"journal_password"})
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -198,6 +209,23 @@ def parse_rate_limit(value: Any, origin: str) -> float:
             "(or 0.5 for one request every two seconds).",
         )
     return rate
+
+
+def parse_lease(value: Any, origin: str) -> float:
+    """Seconds a shared-journal claim lasts without a heartbeat: a finite number from 2 to 3600."""
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        seconds = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not math.isfinite(seconds) or not 2 <= seconds <= 3600:
+        raise ConfigError(
+            f"Invalid journal_lease {value!r} from {origin}",
+            hint="Give the seconds a robot's claim on a document lasts without a heartbeat, from 2 to 3600 "
+            "(default 30).",
+        )
+    return seconds
 
 
 def parse_bool(value: Any, name: str, origin: str) -> bool:

@@ -195,6 +195,17 @@ class Provider(ABC):
         """The model to use when the caller gave none, or a ConfigError naming the setting."""
         return model or self.default_model
 
+    # -- agents: providers whose service runs documents through agents override this -------------
+    def submit_to_agent(self, source: DocumentSource, agent: str, options: PredictOptions) -> JobHandle:
+        """Send a document through an agent (upload included); poll and fetch_result follow the job."""
+        from core.errors import UsageError
+
+        raise UsageError(
+            f"Provider {self.name} has no agents",
+            hint="Use --provider cradl for Cradl Agents, or --model to predict with a model.",
+            provider=self.name,
+        )
+
     # -- human review: providers with review workflows override these -------------------------
     def start_review(self, document: DocumentInfo, workflow: str, title: str | None = None) -> Review:
         """Send an uploaded document through a human-review workflow."""

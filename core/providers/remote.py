@@ -45,6 +45,10 @@ class RemoteProvider(Provider, Generic[ApiT]):
     def make_api(self, http: HttpClient) -> ApiT:
         """The service's API wrapper over the built client."""
 
+    def service_url(self) -> str:
+        """The API base: the URL setting, else the default (a provider may derive it)."""
+        return str(self.settings.get(self.url_setting) or self.default_url)
+
     def classifier(self) -> Classifier | None:
         """Per-service exceptions to the transport's status rules (e.g. a quota 429)."""
         return None
@@ -55,7 +59,7 @@ class RemoteProvider(Provider, Generic[ApiT]):
             with self._build_lock:
                 if self._api is None:
                     http = HttpClient(
-                        str(self.settings.get(self.url_setting) or self.default_url),
+                        self.service_url(),
                         provider=self.name,
                         ca_bundle=self.settings.get("ca_bundle"),
                         use_truststore=bool(self.settings.get("truststore")),

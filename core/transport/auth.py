@@ -24,6 +24,9 @@ from core.redact import register_secret
 class AuthStrategy:
     """Base of the strategies; the default refuses to refresh (a 401 then fails at once)."""
 
+    # The statuses after which `refresh` is offered (once per call); some services answer 403.
+    refresh_statuses: tuple[int, ...] = (401,)
+
     def apply(self, headers: MutableMapping[str, str]) -> None:
         """Add credentials to the headers of one attempt."""
 

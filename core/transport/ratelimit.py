@@ -86,7 +86,9 @@ class AdaptiveRateLimiter:
     `_over_limit`) it then sets the pace to `decrease` x the rate
     that got through lately (each further 429 of the same round can only lower it); from there
     the pace climbs back by `recovery` of itself per second, up to the ceiling, never below one call
-    per Retry-After (what the service asked for). Callers are released
+    per Retry-After (what the service asked for). 429s that keep coming, sparse, at a pace below what
+    got through before the slow-down undo it (`_forgive_if_random`): a real limit refuses nothing
+    there, so the service sheds load at random and slowing down only costs time. Callers are released
     one interval apart, after a pause too, never all at once. Thread-safe; waiting happens outside
     the lock, in order of arrival (virtual scheduling).
     """
@@ -96,6 +98,9 @@ class AdaptiveRateLimiter:
     OVER_LIMIT = 0.1  # the share of 429s among the window's calls that means "over the limit"
     START_WINDOW = 4  # calls in flight at first, without a ceiling
     SLOW_START = 3.0  # seconds after the first call during which the window applies
+    FIRST_SAMPLE = 20  # calls: before the first slow-down, fewer in the window are a small sample...
+    FIRST_OVER_LIMIT = 0.25  # ...whose share of 429s must be this high to mean "over the limit"
+    FORGIVE_AFTER = 2  # sparse 429s after a slow-down, at a pace a limit accepts: it was no limit
 
     def __init__(
         self,
@@ -125,7 +130,10 @@ class AdaptiveRateLimiter:
         self._lowest = floor  # the lowest pace this round may set
         self._sent: deque[float] = deque()
         self._refused: deque[float] = deque()
+        self._before: float | None = None  # the pace before the last slow-down (None: unpaced)
+        self._through_before = 0.0  # the rate that got through before the last slow-down
         self.slowdowns = 0
+        self.forgiven = 0  # slow-downs undone: the 429s were random, not a limit
 
     def pace(self, now: float | None = None) -> float | None:
         """Requests per second allowed now; None when not pacing."""
@@ -191,7 +199,8 @@ class AdaptiveRateLimiter:
             self._refused.append(now)
             self._forget(now)
             sent = [moment for moment in self._sent if moment <= now]
-            if not self._over_limit(len(sent)):  # a stray 429: the pause only, the pace stays
+            if not self._over_limit(sent, now):  # a stray 429: the pause only, the pace stays
+                self._forgive_if_random(now)
                 return
             self._slow_start_over = True
             self._answered.notify_all()  # waiting callers leave the slow start for the pacing
@@ -208,17 +217,42 @@ class AdaptiveRateLimiter:
             # refusals must not stall every worker.
             tenth = 0.1 * pace if pace and self._base is not None else 0.0
             self._lowest = max(self._floor, min(asked, self.rate_per_second or asked), tenth)
+            self._before, self._through_before = pace, through
             self._base = max(self._lowest, self._decrease * min(through, pace or float("inf")))
             self._since = until
             self._round_end = until + max(1.0, 1.0 / self._base)
             self.slowdowns += 1
 
-    def _over_limit(self, sent: int) -> bool:
-        """Whether the 429s say we are over the service's limit: at least `OVER_LIMIT` of the calls of
-        the window refused, and two of them; fewer are strays (a service that sheds a few percent at
-        random is not slowed down to a crawl), and cost only their pause."""
+    def _over_limit(self, sent: list[float], now: float) -> bool:
+        """Whether the 429s say we are over the service's limit: at least `OVER_LIMIT` of the window's
+        calls refused, and two of them; fewer are strays (a service that sheds a few percent at random
+        is not slowed down to a crawl), and cost only their pause. After a slow-down's round only what
+        came after it counts: the cluster that caused it must not cause the next one with one stray."""
         refused = len(self._refused)
-        return refused >= 2 and refused >= self.OVER_LIMIT * max(1, sent)
+        if now >= self._round_end:  # (against all the window's calls: a few calls since are no sample)
+            refused = sum(1 for moment in self._refused if moment >= self._round_end)
+        share = self.OVER_LIMIT
+        if self.slowdowns == 0 and len(sent) < self.FIRST_SAMPLE:  # the first few calls: 2 of 12 is luck
+            share = self.FIRST_OVER_LIMIT
+        return refused >= 2 and refused >= share * max(1, len(sent))
+
+    def _forgive_if_random(self, now: float) -> None:
+        """Undo the last slow-down when 429s keep coming, sparse, at a pace below what got through
+        before it: under a real limit that pace draws none, so these are refused at random whatever
+        our rate (a service shedding load), and the slow-down only cost time (its 1 %/s climb back
+        would take minutes)."""
+        if self._base is None or now < self._round_end:
+            return
+        pace = self.pace(now)
+        if pace is None or pace >= self._through_before:
+            return
+        since = [moment for moment in self._refused if moment >= self._round_end]
+        if len(since) < self.FORGIVE_AFTER:
+            return
+        self._base = None if self._before is None else max(self._base, self._before)
+        if self._base is not None:
+            self._since = now
+        self.forgiven += 1
 
     def _through(self, sent: list[float], now: float) -> float:
         """Requests per second the service accepted lately: the calls sent (not slots still to come)

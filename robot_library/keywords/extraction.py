@@ -12,14 +12,21 @@ from robot.api.deco import keyword
 from core.models import Result
 from robot_library._context import Component, ProviderSession
 from robot_library._support import (
+    Secret,
     Stopwatch,
     keyword_call,
     log_json,
     model_text,
     one_line,
+    plain_journal,
     robot_value,
     seconds,
 )
+
+
+def model_or_agent(model: str | None, agent: str | None, default: str | None) -> str | None:
+    """The model for this call: the library's default model does not apply to an agent run."""
+    return model if agent else (model or default)
 
 
 class ExtractionKeywords(Component):
@@ -34,6 +41,7 @@ class ExtractionKeywords(Component):
         timeout: timedelta | None = None,
         pages: str | None = None,
         max_pages: int | None = None,
+        agent: str | None = None,
     ) -> dict[str, Any]:
         """Upload the document at ``path``, predict with ``model`` and wait for the result.
 
@@ -43,12 +51,17 @@ class ExtractionKeywords(Component):
         (``0,1,-1``: the first two and the last); ``max_pages`` caps how many are read (providers that
         cannot select pages ignore both).
 
+        ``agent`` (Cradl) runs the document through that Cradl Agent instead of a model: the agent
+        predicts with its own settings and may wait for a person to review the values; the result
+        carries ``agent_run_status`` and ``review`` in its ``extras``. `List Models` lists agents too.
+
         Fails if the file is missing, empty or not a PDF, JPEG, PNG, TIFF or WebP, if the model is
         unknown, if the service reports that it could not process the document, or if the job does
         not finish in time (the message then has the job handle to resume with `Wait For Result`).
 
         | ${result} =    Extract Document    ${CURDIR}/invoices/invoice 7.pdf
         | ${result} =    Extract Document    ${file}    model=las:model:invoice    timeout=5 min
+        | ${result} =    Extract Document    ${file}    agent=cradl:agent:0123...
         | Should Be Equal    ${result}[fields][currency][value]    EUR
         """
         from core.providers.base import PredictOptions
@@ -59,9 +72,10 @@ class ExtractionKeywords(Component):
             options = PredictOptions.parse(pages=pages, max_pages=max_pages)
             result = session.client.extract(
                 path,
-                model=model or session.model,
+                model=model_or_agent(model, agent, session.model),
                 timeout=seconds(timeout),
                 options=options,
+                agent=agent,
             )
             return self._report("Extracted", result, session, watch)
 
@@ -72,6 +86,7 @@ class ExtractionKeywords(Component):
         model: str | None = None,
         pages: str | None = None,
         max_pages: int | None = None,
+        agent: str | None = None,
     ) -> str:
         """Upload the document at ``path`` and start a prediction; return at once with its job handle.
 
@@ -89,7 +104,9 @@ class ExtractionKeywords(Component):
         with keyword_call():
             session = self.context.session()
             options = PredictOptions.parse(pages=pages, max_pages=max_pages)
-            handle = session.client.submit(path, model=model or session.model, options=options)
+            handle = session.client.submit(
+                path, model=model_or_agent(model, agent, session.model), options=options, agent=agent
+            )
             job = handle.encode()
             logger.info(
                 f"Submitted {handle.document.name} to {handle.provider}{model_text(handle.model)} "
@@ -142,7 +159,7 @@ class ExtractionKeywords(Component):
         *paths: Path,
         model: str | None = None,
         concurrency: int | None = None,
-        journal: Path | None = None,
+        journal: Secret | str | None = None,
         timeout: timedelta | None = None,
         pattern: str = "*",
         recursive: bool = True,
@@ -154,7 +171,8 @@ class ExtractionKeywords(Component):
         false. Up to ``concurrency`` documents are
         worked on at the same time (default 4). With ``journal``, a journal file records each
         document: what succeeded before is not sent again (its result has ``extras.from_journal``),
-        and an interrupted run resumes where it stopped. ``timeout`` is per document.
+        and an interrupted run resumes where it stopped; a ``postgresql://`` journal is shared by
+        robots on many machines (see `Batches and the journal`). ``timeout`` is per document.
 
         A document that cannot be processed does not fail the keyword: its result has ``status``
         ``failed`` and an ``error`` (check with `Result Should Have Succeeded`). The keyword fails
@@ -177,7 +195,7 @@ class ExtractionKeywords(Component):
                 documents,
                 model=model or session.model,
                 concurrency=concurrency,
-                journal=journal,
+                journal=plain_journal(journal),
                 timeout=seconds(timeout),
             )
             summary = outcome.summary

@@ -51,10 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--client-secret", default=None, help="accepted client secret (cradl: test-secret)")
     parser.add_argument("--pages-per-call", type=int, default=None, help="cradl: pages per POST /predictions")
     parser.add_argument(
-        "--allow-untyped-put",
-        action="store_true",
+        "--strict-put",
+        dest="allow_untyped_put",
+        action="store_false",
         default=None,
-        help="cradl: accept a file PUT without Content-Type (the official SDKs send none)",
+        help="cradl: answer 415 to a file PUT without Content-Type (by default accepted, as the "
+        "service accepts the official SDKs' untyped uploads)",
     )
     parser.add_argument(
         "--engine", choices=("auto", "local", "stub"), default=None, help="cradl: prediction engine"

@@ -49,7 +49,8 @@ def _factory(
 
 @pytest.fixture
 def make_cradl_emulator(request: pytest.FixtureRequest) -> Iterator[Callable[..., CradlEmulator]]:
-    yield from _factory(CradlEmulator, FAST_JOBS, request)
+    # Strict about the file PUT's Content-Type: docrelay sends one (the official SDKs do not).
+    yield from _factory(CradlEmulator, {**FAST_JOBS, "allow_untyped_put": False}, request)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ ${NO_QUOTA}         Cradl's monthly quota for this organization is used up (HTTP
 ...                 Upgrade the plan or wait for the next month; retrying will not help.
 ${UNREACHABLE}      Could not connect to 127.0.0.1:9: Connection refused (POST 127.0.0.1:9/oauth2/token)
 ...                 after * attempts.*
+${AGENT}            cradl:agent:a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0
 ${BLANK_PNG}        iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC
 
 
@@ -36,6 +37,16 @@ Use Provider Switches To Cradl
     ${ids} =    Evaluate    [model["id"] for model in $models]
     List Should Contain Value    ${ids}    las:model:invoice
     List Should Contain Value    ${ids}    las:model:receipt
+    List Should Contain Value    ${ids}    ${AGENT}
+
+Extract Document Through A Cradl Agent
+    ${result} =    Extract Document    ${INVOICE}    agent=${AGENT}
+    Should Be Equal    ${result}[model]    ${AGENT}
+    Should Be Equal    ${result}[status]    succeeded
+    Should Be Equal    ${result}[extras][agent_run_status]    pending-export
+    ${number} =    Get Field Value    ${result}    invoice_number
+    Should Be Equal    ${number}    INV-2026-0042
+    Emulator Count Should Be    POST /agents/{agentId}/runs    1
 
 Extract Document Uploads, Predicts And Waits
     ${result} =    Extract Document    ${INVOICE}

@@ -6,6 +6,7 @@ iterators that follow `nextToken`, so callers never see pagination.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -15,6 +16,11 @@ from core.sources import DocumentSource
 from core.transport import HttpClient, scaled_read_timeout
 
 PUBLIC_OWNER = "las:organization:cradl"
+# Files up to this size go inline (base64 `content`) in POST /documents: one call instead of two.
+# Larger ones are streamed to `fileUrl`, never held whole in memory. The spec allows 6,250,000
+# base64 characters inline (about 4.5 MB); bench/cradl_inline_threshold.py measured the choice
+# (docs/benchmarks.md).
+INLINE_MAX_BYTES = 512 * 1024
 DOCUMENT_FIELDS = (
     "name",
     "description",
@@ -23,6 +29,7 @@ DOCUMENT_FIELDS = (
     "datasetId",
     "retentionInDays",
     "groundTruth",
+    "agentRunId",
 )
 
 
@@ -44,8 +51,9 @@ def _path_id(value: str) -> str:
 
 
 class CradlApi:
-    def __init__(self, http: HttpClient) -> None:
+    def __init__(self, http: HttpClient, *, inline_max_bytes: int = INLINE_MAX_BYTES) -> None:
         self.http = http
+        self.inline_max_bytes = inline_max_bytes
 
     def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         reply = self.http.request_json(method, path, **kwargs)
@@ -70,9 +78,9 @@ class CradlApi:
 
     # -- documents ---------------------------------------------------------------------------
     def create_document(self, source: DocumentSource, **fields: Any) -> dict[str, Any]:
-        """`POST /documents` (metadata only), then the content streamed to `fileUrl`.
-
-        If the upload fails the created record is deleted, so no empty document is left behind.
+        """A small file: one `POST /documents` with the content inline. A larger one: `POST /documents`
+        (metadata only), then the content streamed to `fileUrl`; if that upload fails the created
+        record is deleted, so no empty document is left behind.
         """
         body: dict[str, Any] = {"name": source.name, "contentType": source.content_type}
         for key in DOCUMENT_FIELDS:
@@ -84,6 +92,9 @@ class CradlApi:
                 f"Unknown Cradl document fields: {', '.join(sorted(unknown))}",
                 hint=f"Use {', '.join(DOCUMENT_FIELDS)}.",
             )
+        if source.size <= self.inline_max_bytes:
+            body["content"] = base64.b64encode(source.read_bytes()).decode("ascii")
+            return self._json("POST", "/documents", json=body)
         document = self._json("POST", "/documents", json=body)
         try:
             self.http.put(
@@ -125,10 +136,23 @@ class CradlApi:
 
     # -- predictions -------------------------------------------------------------------------
     def create_prediction(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self._json("POST", "/predictions", json=dict(body))
+        return self._with_predictions(self._json("POST", "/predictions", json=dict(body)))
 
     def get_prediction(self, prediction_id: str) -> dict[str, Any]:
-        return self._json("GET", f"/predictions/{_path_id(prediction_id)}")
+        return self._with_predictions(self._json("GET", f"/predictions/{_path_id(prediction_id)}"))
+
+    def _with_predictions(self, prediction: dict[str, Any]) -> dict[str, Any]:
+        """A finished prediction may leave `predictions` null and keep them at its `fileUrl` (large
+        results); fetch them from there, in the output format the prediction was made in."""
+        file_url = prediction.get("fileUrl")
+        if prediction.get("status") != "succeeded" or prediction.get("predictions") is not None:
+            return prediction
+        if not isinstance(file_url, str) or not file_url:
+            return prediction
+        output_format = (prediction.get("postprocessConfig") or {}).get("outputFormat")
+        params = {"predictionsFormat": output_format} if output_format else None
+        stored = self.http.request_json("GET", file_url, params=params, send_auth=True)
+        return {**prediction, "predictions": stored}
 
     def list_predictions(self, *, limit: int | None = None, **filters: Any) -> Iterator[dict[str, Any]]:
         return self._pages("/predictions", "predictions", filters, limit)
@@ -139,6 +163,27 @@ class CradlApi:
 
     def get_model(self, model_id: str) -> dict[str, Any]:
         return self._json("GET", f"/models/{_path_id(model_id)}")
+
+    # -- agents (the newer Cradl app; not in the 2024 spec, see docs/providers/cradl.md) ------------
+    def list_agents(self, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        return self._pages("/agents", "agents", {}, limit)
+
+    def create_agent_run(self, agent_id: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        body = {"variables": dict(variables)} if variables else {}
+        return self._json("POST", f"/agents/{_path_id(agent_id)}/runs", json=body)
+
+    def get_agent_run(self, agent_id: str, run_id: str) -> dict[str, Any]:
+        return self._json("GET", f"/agents/{_path_id(agent_id)}/runs/{_path_id(run_id)}")
+
+    def delete_agent_run(self, agent_id: str, run_id: str) -> dict[str, Any]:
+        return self._json("DELETE", f"/agents/{_path_id(agent_id)}/runs/{_path_id(run_id)}")
+
+    def agent_run_variables(self, run: Mapping[str, Any]) -> Any:
+        """The run's variables file (its output once predicted), or None when it has none yet."""
+        url = run.get("variablesFileUrl")
+        if not isinstance(url, str) or not url:
+            return None
+        return self.http.request_json("GET", url, send_auth=True)
 
     # -- workflows (human in the loop) ---------------------------------------------------------
     def start_execution(self, workflow_id: str, document_id: str, title: str | None = None) -> dict[str, Any]:

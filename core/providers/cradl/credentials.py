@@ -34,12 +34,15 @@ _FILE_KEYS = {
 
 
 def auth_url_from_endpoint(endpoint: str) -> str:
-    """The SDKs store a bare host (`auth.lucidtech.ai`) and post to `https://<host>/token`."""
+    """The token URL the official SDKs use for an `auth_endpoint` value.
+
+    A full URL is used as it is (the SDK posts the Cradl app's form request to it unchanged).
+    A bare host or host/path gets `https://` and `/token` (`auth.lucidtech.ai/oauth2` ->
+    `https://auth.lucidtech.ai/oauth2/token`), as the SDK builds its Basic-auth token URL.
+    """
     value = endpoint.strip().rstrip("/")
     if "://" in value:
         return value
-    if "/" in value:
-        return "https://" + value
     return f"https://{value}/token"
 
 

@@ -104,6 +104,12 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _source(item: Mapping[str, Any]) -> str | None:
+    """`llm` or `model` (v1 and v2 items carry it since the LLM models); anything else is dropped."""
+    value = item.get("source")
+    return value if isinstance(value, str) and value else None
+
+
 def _ranked(candidates: list[Any]) -> list[Mapping[str, Any]]:
     usable = [c for c in candidates if _is_candidate(c)]
     return sorted(usable, key=lambda c: -(_confidence(c) or 0.0))
@@ -120,6 +126,7 @@ def _field(candidates: list[Any]) -> FieldValue | None:
         page=_page(best),
         raw_value=_text(best.get("rawValue")),
         box=_box(best),
+        source=_source(best),
         candidates=[
             Candidate(value=_text(c.get("value")), confidence=_confidence(c), page=_page(c)) for c in ranked
         ],
@@ -138,6 +145,7 @@ def _row(line: Mapping[str, Any]) -> TableRow:
                 page=_page(best),
                 raw_value=_text(best.get("rawValue")),
                 box=_box(best),
+                source=_source(best),
             )
     return row
 

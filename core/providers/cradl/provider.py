@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from core.errors import ConfigError, DocRelayError, UsageError
+from core.errors import AuthError, ConfigError, DocRelayError, InputError, NotFoundError, UsageError
 from core.hints import setting
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, Review
 from core.providers.base import Capabilities, JobStatus, PredictOptions, option_flag
+from core.providers.cradl.agents import normalize_run, run_outcome, split_run_id
 from core.providers.cradl.api import PUBLIC_OWNER, CradlApi, classify
 from core.providers.cradl.credentials import cradl_fallbacks
 from core.providers.cradl.normalize import merge_pages, normalize_prediction
@@ -18,8 +20,12 @@ from core.providers.remote import RemoteProvider
 from core.sources import DocumentSource
 from core.transport import AuthStrategy, BearerToken, Classifier, HttpClient
 
+log = logging.getLogger("docrelay.cradl")
+
 DEFAULT_API_URL = "https://api.lucidtech.ai/v1"
 DEFAULT_AUTH_URL = "https://auth.lucidtech.ai/oauth2/token"
+# Apps of the new Cradl app sign in at auth.cradl.ai and are served by api.cradl.ai.
+CRADL_APP_API_URL = "https://api.cradl.ai/v1"
 MAX_WALKED_PAGES = 100
 # find_prediction looks at most this many of a model's newest predictions.
 MAX_FIND_SCAN = 5000
@@ -52,6 +58,40 @@ def _boolean(options: dict[str, Any], name: str, default: bool) -> bool:
     return option_flag(options, name, default, provider="cradl")
 
 
+def postprocess_config(extra: dict[str, Any]) -> dict[str, Any] | None:
+    """`postprocessConfig` only when an option asks for one: without it the model's own applies.
+
+    `n` or `collapse` alone mean BEST_N_PAGES (they mean nothing else); `output_format` alone
+    needs a strategy (the spec requires one), and BEST_FIRST is the service's default.
+    """
+    asked = {key for key in ("strategy", "n", "collapse", "output_format") if key in extra}
+    if not asked:
+        return None
+    paged = "n" in extra or "collapse" in extra
+    strategy = str(extra.get("strategy") or ("BEST_N_PAGES" if paged else "BEST_FIRST")).upper()
+    if strategy not in ("BEST_FIRST", "BEST_N_PAGES"):
+        raise UsageError(
+            f"Unknown Cradl strategy {strategy!r}",
+            hint="Use strategy=BEST_FIRST or strategy=BEST_N_PAGES (with n=1..100).",
+            provider="cradl",
+        )
+    if strategy == "BEST_FIRST" and paged:
+        raise UsageError(
+            "The options n and collapse belong to strategy BEST_N_PAGES, not BEST_FIRST",
+            hint="Drop strategy=BEST_FIRST, or use strategy=BEST_N_PAGES.",
+            provider="cradl",
+        )
+    config: dict[str, Any] = {"strategy": strategy}
+    if "output_format" in extra:
+        config["outputFormat"] = str(extra["output_format"])
+    if strategy == "BEST_N_PAGES":
+        config["parameters"] = {
+            "n": int(extra.get("n", 3)),
+            "collapse": _boolean(extra, "collapse", True),
+        }
+    return config
+
+
 def prediction_body(document_id: str, model: str, options: PredictOptions) -> dict[str, Any]:
     """The POST /predictions body for these options; unknown option names are refused."""
     extra = dict(options.extra)
@@ -77,22 +117,14 @@ def prediction_body(document_id: str, model: str, options: PredictOptions) -> di
                 if key == "image_quality"
                 else int(value)
             )
-    strategy = str(extra.get("strategy", "BEST_FIRST")).upper()
-    postprocess: dict[str, Any] = {
-        "strategy": strategy,
-        "outputFormat": str(extra.get("output_format", "v2")),
-    }
-    if strategy == "BEST_N_PAGES":
-        postprocess["parameters"] = {
-            "n": int(extra.get("n", 3)),
-            "collapse": _boolean(extra, "collapse", True),
-        }
+    postprocess = postprocess_config(extra)
     body: dict[str, Any] = {
         "documentId": document_id,
         "modelId": model,
         "async": _boolean(extra, "async", True),
-        "postprocessConfig": postprocess,
     }
+    if postprocess:
+        body["postprocessConfig"] = postprocess
     if _boolean(extra, "walk_pages", False):
         preprocess.setdefault("startPage", 0)
     if preprocess:
@@ -132,6 +164,15 @@ class CradlProvider(RemoteProvider[CradlApi]):
         return cradl_fallbacks(env)
 
     # -- plumbing ------------------------------------------------------------------------------
+    def service_url(self) -> str:
+        """api_url if set; else the API host that goes with the token URL's app."""
+        if self.settings.get("api_url"):
+            return str(self.settings["api_url"])
+        from core.providers.cradl.auth import token_request_style
+
+        auth_url = str(self.settings.get("auth_url") or DEFAULT_AUTH_URL)
+        return CRADL_APP_API_URL if token_request_style(auth_url)[0] == "form" else DEFAULT_API_URL
+
     def classifier(self) -> Classifier:
         return classify
 
@@ -235,7 +276,60 @@ class CradlProvider(RemoteProvider[CradlApi]):
                 return self._handle(document, body, prediction)
         return None
 
+    # -- agents ----------------------------------------------------------------------------------
+    def submit_to_agent(self, source: DocumentSource, agent: str, options: PredictOptions) -> JobHandle:
+        """Start an agent run and give it the document; the run id is the job's prediction id."""
+        if options.pages or options.max_pages or options.extra:
+            raise UsageError(
+                "An agent runs with its own settings: --pages, --max-pages and --option do not apply",
+                hint="Change the agent's settings in the Cradl app, or predict with --model instead.",
+                provider="cradl",
+            )
+        run = self.api.create_agent_run(agent)
+        agent_id, run_id = str(run.get("agentId") or agent), str(run.get("runId"))
+        full_id = f"{agent_id}/{run_id}"  # the vendor's own integrations build agentRunId so
+        try:
+            document = self.api.create_document(source, agentRunId=full_id)
+        except BaseException:
+            self._delete_run_quietly(agent_id, run_id)
+            raise
+        info = DocumentInfo(
+            source=source.source,
+            name=source.name,
+            sha256=source.sha256,
+            content_type=source.content_type,
+            size=source.size,
+            id=str(document.get("documentId")),
+        )
+        return JobHandle(
+            provider=self.name,
+            model=agent_id,
+            document_id=info.id,
+            prediction_id=full_id,
+            document=info,
+            state={"agent": True},
+        )
+
+    def _delete_run_quietly(self, agent_id: str, run_id: str) -> None:
+        try:
+            self.api.delete_agent_run(agent_id, run_id)
+        except Exception:  # the upload's own error is the one to report
+            log.warning("could not delete the agent run %s", run_id)
+
+    def _agent_result(self, job: JobHandle, run: dict[str, Any]) -> Result:
+        variables = self.api.agent_run_variables(run) if run_outcome(run) == "succeeded" else None
+        return normalize_run(run, variables, job.document)
+
+    def _agent_run(self, job: JobHandle) -> dict[str, Any]:
+        return self.api.get_agent_run(*split_run_id(self._prediction_id(job)))
+
     def poll(self, job: JobHandle) -> JobStatus:
+        if job.state.get("agent"):
+            run = self._agent_run(job)
+            outcome = run_outcome(run)
+            if outcome == "pending":
+                return JobStatus(status="pending")
+            return JobStatus(status=outcome, result=self._agent_result(job, run))
         prediction = self._prediction(job)
         status = str(prediction.get("status") or "succeeded")
         if status not in ("succeeded", "failed"):
@@ -243,6 +337,8 @@ class CradlProvider(RemoteProvider[CradlApi]):
         return JobStatus(status=status, result=self._finish(job, prediction))
 
     def fetch_result(self, job: JobHandle) -> Result:
+        if job.state.get("agent"):
+            return self._agent_result(job, self._agent_run(job))
         return self._finish(job, self._prediction(job))
 
     def _prediction(self, job: JobHandle) -> dict[str, Any]:
@@ -292,10 +388,30 @@ class CradlProvider(RemoteProvider[CradlApi]):
                         description=model.get("description"),
                         provider=self.name,
                         fields=sorted((model.get("fieldConfig") or {}).keys()),
+                        field_types=field_types(model.get("fieldConfig") or {}),
                         extras={"owner": "public" if owner else "own", "status": model.get("status")},
                     ),
                 )
-        return list(found.values())
+        return [*found.values(), *self._agents()]
+
+    def _agents(self) -> list[ModelInfo]:
+        """Agents (`--agent`); accounts of the older Lucidtech app have none and may refuse the call."""
+        try:
+            agents = list(self.api.list_agents())
+        except (NotFoundError, AuthError, InputError) as exc:
+            log.info("no agents listed: %s", exc.message)
+            return []
+        return [
+            ModelInfo(
+                id=str(agent.get("agentId")),
+                name=agent.get("name"),
+                description=agent.get("description"),
+                provider=self.name,
+                fields=[],
+                extras={"kind": "agent", "use": "--agent"},
+            )
+            for agent in agents
+        ]
 
     def check(self) -> list[CheckResult]:
         checks: list[CheckResult] = []
@@ -335,3 +451,16 @@ class CradlProvider(RemoteProvider[CradlApi]):
     def complete_review(self, review_id: str) -> Review:
         workflow, execution = split_review_id(review_id)
         return review_from_execution(self.api.complete_execution(workflow, execution), workflow)
+
+
+def field_types(field_config: dict[str, Any]) -> dict[str, str]:
+    """Types from a Cradl fieldConfig: {"total": "amount", "items": "lines", "items.text": "string"}."""
+    types: dict[str, str] = {}
+    for key, entry in field_config.items():
+        if not isinstance(entry, dict):
+            continue
+        types[key] = str(entry.get("type") or "")
+        for column, sub in (entry.get("fields") or {}).items():
+            if isinstance(sub, dict):
+                types[f"{key}.{column}"] = str(sub.get("type") or "")
+    return types

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import deque
+from collections.abc import Iterator
 
 from core.errors import InputError
 from core.models import DocumentInfo, Result
@@ -14,25 +16,30 @@ from core.providers.local.heuristics import (
     first_date,
     largest_amount,
     organizations,
+    prose_due_dates,
     scan_ibans,
 )
 from core.providers.local.modelspec import ModelSpec, load_model
 from core.providers.local.scoring import (
+    LineRows,
     check_currency,
     check_dates,
     check_totals,
     field_values,
     line_sum,
     rank,
-    table_rows,
 )
-from core.providers.local.tables import find_tables
-from core.providers.local.textlayer import OCR_HINT, TextLayer, read_text_layer
+from core.providers.local.tables import TableFinder, TableFound
+from core.providers.local.textlayer import OCR_HINT, PageText, TextLayer, iter_pages
 from core.sources import DocumentSource
 
 PROVIDER_NAME = "local"
 DEFAULT_MODEL = "invoice"
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
+# A long document is streamed: the line items are read from every page, the header fields from the
+# first and last pages only (where invoices print them), so memory stays flat with the page count.
+HEAD_PAGES = 6
+TAIL_PAGES = 6
 
 
 def document_id(sha256: str) -> str:
@@ -62,13 +69,15 @@ def extract_source(
     spec = load_model(model or DEFAULT_MODEL)
     require_pdf(source)
     data = source.read_bytes()
-    layer = read_text_layer(data, source.name, pages)
+    page_count, stream = iter_pages(data, source.name, pages)
+    layer, date_order, tables = read_windowed(page_count, stream, spec)
+    del data
     document = DocumentInfo.from_source(
         source,
         pages=layer.page_count,
         id=document_id(source.sha256),
     )
-    return build_result(layer, spec, document, pages)
+    return build_result(layer, spec, document, pages, date_order=date_order, tables=tables)
 
 
 def extract_bytes(data: bytes, name: str = "document.pdf", model: str | None = None) -> Result:
@@ -76,17 +85,89 @@ def extract_bytes(data: bytes, name: str = "document.pdf", model: str | None = N
     return extract_source(DocumentSource.from_bytes(data, name=name), model)
 
 
+class TablesRead:
+    """The model's tables, read a page at a time: finders find the rows, LineRows keep them as cells."""
+
+    def __init__(self, spec: ModelSpec, date_order: str) -> None:
+        self.outputs = {t.key: LineRows(t) for t in spec.tables}
+        self.finders = [TableFinder(t, date_order, sink=self.outputs[t.key].add) for t in spec.tables]
+
+    def feed(self, page: PageText) -> None:
+        for finder in self.finders:
+            finder.feed(page)
+
+    def forget(self, page: PageText) -> None:
+        for finder in self.finders:
+            finder.forget(page)
+
+    @property
+    def used_lines(self) -> set[int]:
+        return set().union(*(t.used_lines for t in self.found))
+
+    @property
+    def found(self) -> list[TableFound]:
+        return [t for t in (f.result() for f in self.finders) if t is not None]
+
+    @classmethod
+    def of_pages(cls, pages: list[PageText], spec: ModelSpec, date_order: str) -> TablesRead:
+        tables = cls(spec, date_order)
+        for page in pages:
+            tables.feed(page)
+        return tables
+
+
+def read_windowed(
+    page_count: int, stream: Iterator[PageText], spec: ModelSpec
+) -> tuple[TextLayer, str, TablesRead]:
+    """Pages streamed through the table finders; the first HEAD_PAGES and last TAIL_PAGES are kept
+    (as a TextLayer) for the header fields. The date order comes from the first pages."""
+    head: list[PageText] = []
+    tail: deque[PageText] = deque()
+    tables: TablesRead | None = None
+    date_order = "DMY"
+    read: list[int] = []
+    words = 0
+    for page in stream:
+        read.append(page.index)
+        words += sum(len(line.words) for line in page.lines)
+        if tables is None and len(head) < HEAD_PAGES:
+            head.append(page)
+            continue
+        if tables is None:
+            date_order = document_date_order(TextLayer(page_count, head))
+            tables = TablesRead.of_pages(head, spec, date_order)
+        tables.feed(page)
+        tail.append(page)
+        if len(tail) > TAIL_PAGES:
+            tables.forget(tail.popleft())
+    if tables is None:
+        date_order = document_date_order(TextLayer(page_count, head))
+        tables = TablesRead.of_pages(head, spec, date_order)
+    layer = TextLayer(page_count=page_count, pages=[*head, *tail], read=read, words_read=words)
+    return layer, date_order, tables
+
+
 def build_result(
-    layer: TextLayer, spec: ModelSpec, document: DocumentInfo, pages: list[int] | None
+    layer: TextLayer,
+    spec: ModelSpec,
+    document: DocumentInfo,
+    pages: list[int] | None,
+    *,
+    date_order: str | None = None,
+    tables: TablesRead | None = None,
 ) -> Result:
-    date_order = document_date_order(layer)
+    """The Result from a text layer (pages of words, from PDF text or OCR); `tables` when the line
+    items were already read from a stream of pages (read_windowed)."""
+    if date_order is None:
+        date_order = document_date_order(layer)
     ibans = scan_ibans(layer)
     country = ibans[0].value[:2] if ibans else None
-    tables = find_tables(layer, spec.tables, date_order)
+    if tables is None:
+        tables = TablesRead.of_pages(layer.pages, spec, date_order)
     ctx = Context(
         layer=layer,
         model=spec,
-        skip_lines=set().union(*(t.used_lines for t in tables)) if tables else set(),
+        skip_lines=tables.used_lines,
         date_order=date_order,
         country=country,
     )
@@ -104,16 +185,15 @@ def build_result(
             extra = first_date(ctx, field_spec, taken)
         elif not found.get(field_spec.key) and field_spec.key == "total_amount":
             extra = largest_amount(ctx, field_spec)
+        elif field_spec.key == "due_date":
+            extra = prose_due_dates(ctx, field_spec)
         if extra:
             found.setdefault(field_spec.key, []).extend(extra)
     ranked = rank(found)
-    consistent = check_totals(ranked, line_sum(tables))
+    consistent = check_totals(ranked, line_sum(list(tables.outputs.values())))
     check_dates(ranked)
     check_currency(ranked)
-    by_key = {t.spec.key: t for t in tables}
-    result_tables = {
-        t.key: table_rows(by_key[t.key], consistent) if t.key in by_key else [] for t in spec.tables
-    }
+    result_tables = {key: rows.finish(consistent) for key, rows in tables.outputs.items()}
     return Result(
         provider=PROVIDER_NAME,
         model=spec.id,
@@ -126,7 +206,7 @@ def build_result(
             "engine": "docrelay-local",
             "engine_version": ENGINE_VERSION,
             "model": spec.name,
-            "pages_read": [p.index for p in layer.pages],
+            "pages_read": layer.pages_read,
             "words": layer.word_count,
             "date_order": date_order,
             "notes": {k: [*r.best.notes, r.best.how] for k, r in ranked.items() if r.best},

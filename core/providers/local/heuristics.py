@@ -9,8 +9,16 @@ from collections import Counter
 from decimal import Decimal
 
 from core.providers.local.fields import Context, Found, lines_of
-from core.providers.local.labels import WORD_GAP, split_phrases
+from core.providers.local.labels import WORD_GAP, norm_token, split_phrases
 from core.providers.local.modelspec import FieldSpec
+from core.providers.local.names import (
+    ends_with_legal_form,
+    is_legal_form,
+    join_legal_forms,
+    looks_like_address,
+    looks_like_prose,
+    name_phrases,
+)
 from core.providers.local.normalize import (
     currency_code,
     date_order_votes,
@@ -28,13 +36,9 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Legal forms that end a company name. Short ones only count in capitals ("AS", not "as").
-_LEGAL_FORMS_ANY_CASE = _words(
-    "gmbh ltd limited inc llc llp plc corp corporation company sarl sas aps a/s oy oyj srl spa pty kgaa ohg"
-)
-_LEGAL_FORMS_CAPITALS = _words("AS ASA SA AB NV SE AG BV KG UG SL SPA")
 _TITLES = _words(
-    "invoice rechnung facture faktura factuur gutschrift avoir kreditnota creditnota proforma"
+    "invoice rechnung facture faktura factuur gutschrift avoir kreditnota creditnota proforma fattura "
+    "factura quittung receipt bill"
 ) | {
     "tax invoice",
     "credit note",
@@ -110,12 +114,6 @@ def currency_signals(ctx: Context, spec: FieldSpec) -> list[Found]:
     return out
 
 
-def _legal_form(words: list[Word]) -> bool:
-    last = words[-1].text.strip(",;")
-    compact = last.replace(".", "")
-    return fold(compact) in _LEGAL_FORMS_ANY_CASE or compact in _LEGAL_FORMS_CAPITALS
-
-
 def _recipient_regions(ctx: Context, spec: FieldSpec) -> list[tuple[int, float, float, float, float]]:
     regions = []
     for hit in ctx.hits:
@@ -138,19 +136,25 @@ def organizations(ctx: Context, spec: FieldSpec) -> list[Found]:
     for line in page.lines:
         if id(line) in ctx.skip_lines:
             continue
-        for phrase in split_phrases(line):
+        for phrase in (p for whole in join_legal_forms(split_phrases(line)) for p in name_phrases(whole)):
             text = " ".join(w.text for w in phrase)
             folded = fold(text)
+            legal = ends_with_legal_form(phrase)
+            letters = sum(c.isalpha() for c in text)
             if (
                 len(phrase) > 8
                 or folded in _TITLES
-                or any(id(w) in label_words for w in phrase)
+                or fold(phrase[0].text).strip(".:") in _TITLES
+                or (any(id(w) in label_words for w in phrase) and not legal)
+                or all(is_legal_form(w.text) or w.text == "&" for w in phrase)
                 or any(s in folded for s in ("@", "www.", "http"))
-                or not any(c.isalpha() for c in text)
+                or letters == 0
+                or sum(c.isdigit() for c in text) > letters
+                or (looks_like_prose(phrase) and not legal)
+                or looks_like_address(phrase)
                 or any(r[1] <= phrase[0].x1 <= r[3] and r[2] <= phrase[0].y1 <= r[4] for r in regions)
             ):
                 continue
-            legal = _legal_form(phrase)
             size_ratio = max(w.size for w in phrase) / largest
             top = phrase[0].y1 < 0.22
             if not legal and not (top and size_ratio > 0.8):
@@ -214,3 +218,68 @@ def largest_amount(ctx: Context, spec: FieldSpec) -> list[Found]:
                 )
                 best = (Decimal(parsed.value), found)
     return [best[1]] if best else []
+
+
+# Words of a sentence that sets a payment deadline, and the words that put the deadline before a date.
+_PAYMENT_WORDS = frozenset(
+    {"zahlbar", "überweis", "pay", "remit", "paiement", "régl", "betaal", "betalen", "pagar", "pagamento"}
+    | {"pagare", "fällig", "due", "abgebucht", "eingezogen", "debited", "prélev"}
+)
+_DEADLINE_WORDS = frozenset(
+    {
+        "bis",
+        "until",
+        "by",
+        "before",
+        "avant",
+        "voor",
+        "uiterlijk",
+        "entro",
+        "antes",
+        "zum",
+        "am",
+        "on",
+        "le",
+        "op",
+    }
+)
+_DISCOUNT_WORDS = ("skonto", "discount", "escompte", "korting", "sconto", "descuento")
+
+
+def prose_due_dates(ctx: Context, spec: FieldSpec) -> list[Found]:
+    """Due dates written in a sentence: "Zahlbar innerhalb 30 Tagen netto bis 04.04.2013", "Please
+    remit until 2020-12-12", "TOTAL AMOUNT DUE ON August 3, 2014". A date after a discount
+    ("3% Skonto ... bis 15.03.2013") is not the due date."""
+    out: list[Found] = []
+    for line in lines_of(ctx):
+        folded = fold(line.text)
+        if not any(fold(word) in folded for word in _PAYMENT_WORDS):
+            continue
+        words = line.words
+        for i in range(1, len(words)):
+            if norm_token(words[i - 1].text) not in _DEADLINE_WORDS:
+                continue
+            before = fold(" ".join(w.text for w in words[:i]))
+            if any(word in before for word in _DISCOUNT_WORDS):
+                break
+            for end in range(min(len(words), i + 4), i, -1):
+                parsed = parse_date(" ".join(w.text for w in words[i:end]), order=ctx.date_order)
+                if parsed:
+                    span = words[i:end]
+                    raw = " ".join(w.text for w in span)
+                    out.append(
+                        Found(
+                            spec.key,
+                            parsed.value,
+                            raw,
+                            line.page,
+                            span,
+                            0.62,
+                            "deadline in a sentence",
+                            parsed,
+                        )
+                    )
+                    break
+            if out and out[-1].words[0].page == line.page and out[-1].words[0] in words:
+                break
+    return out[:2]

@@ -6,6 +6,7 @@ token) and must stand as a phrase of its own: nothing but a big gap, a value or 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -24,6 +25,7 @@ PHRASE_GAP = 0.6  # gaps wider than this (in line heights) separate phrases
 WORD_GAP = 0.45  # gaps up to this are ordinary spaces inside a phrase
 
 
+@functools.lru_cache(maxsize=65536)
 def norm_token(text: str) -> str:
     """One comparable token for a word; "" for punctuation-only words."""
     token = fold(text).replace("’", "'").strip(_STRIP)
@@ -64,6 +66,10 @@ class LabelHit:
     @property
     def page(self) -> int:
         return self.line.page
+
+    @property
+    def label_tokens(self) -> list[str]:
+        return [t for t in (norm_token(w.text) for w in self.words) if t]
 
     @property
     def ends_with_colon(self) -> bool:

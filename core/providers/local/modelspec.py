@@ -73,6 +73,15 @@ class ModelSpec:
     def field_keys(self) -> list[str]:
         return [f.key for f in self.fields] + [t.key for t in self.tables]
 
+    @property
+    def field_types(self) -> dict[str, str]:
+        """Each field's type; a table as "lines", its columns as "table.column"."""
+        types = {f.key: f.type for f in self.fields}
+        for table in self.tables:
+            types[table.key] = "lines"
+            types.update({f"{table.key}.{c.key}": c.type for c in table.columns})
+        return types
+
 
 def builtin_model_names() -> list[str]:
     return sorted(p.stem for p in MODELS_DIR.glob("*.json"))

@@ -31,6 +31,8 @@ CURRENCY_SYMBOLS: dict[str, str] = {
     "A$": "AUD",
     "C$": "CAD",
     "R$": "BRL",
+    "Rs": "INR",
+    "Rs.": "INR",
 }
 # "kr" is the krone/krona of NO, SE, DK and IS: the country decides.
 KRONE_BY_COUNTRY = {"NO": "NOK", "SE": "SEK", "DK": "DKK", "IS": "ISK"}
@@ -58,10 +60,12 @@ for _number, _names in enumerate(
 
 _THOUSANDS_SPACES = " \u00a0\u202f\u2009'’"
 _AMOUNT_BODY = re.compile(r"^\d[\d.,\u00a0\u202f\u2009'’ ]*$")
-_CURRENCY_TOKEN = re.compile(r"(?:US\$|A\$|C\$|R\$|SFr\.|Fr\.|kr\.?|zł|Kč|[€$£¥₹]|\b[A-Z]{3}\b)", re.UNICODE)
+_CURRENCY_TOKEN = re.compile(
+    r"(?:US\$|A\$|C\$|R\$|SFr\.|Fr\.|kr\.?|Rs\.?(?=\s|\d|$)|zł|Kč|[€$£¥₹]|\b[A-Z]{3}\b)", re.UNICODE
+)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Parsed:
     value: str
     quality: float = 1.0
@@ -249,7 +253,7 @@ def date_order_votes(text: str) -> str | None:
 
 def parse_date(text: str, *, order: str = "DMY") -> Parsed | None:
     """ISO 8601 date from the common written forms; `order` settles 03/04/2026 (DMY or MDY)."""
-    cleaned = " ".join(text.strip().rstrip(".,;").split())
+    cleaned = " ".join(text.strip().rstrip(".,;:").split()).replace(" ,", ",")
     match = _ISO_DATE.match(cleaned)
     if match:
         date = _make_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))

@@ -167,6 +167,7 @@ class LocalProvider(Provider):
                     description=spec.description,
                     provider=PROVIDER_NAME,
                     fields=spec.field_keys,
+                    field_types=spec.field_types,
                     extras={"builtin": True, "note": MODEL_PATH_HINT},
                 )
             )

@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from core.models import Candidate, Cell, FieldValue, TableRow
-from core.providers.local.fields import Found
-from core.providers.local.modelspec import ModelSpec
+from core.providers.local.fields import NET_KEY, Found
+from core.providers.local.modelspec import ModelSpec, TableSpec
 from core.providers.local.normalize import parse_string
-from core.providers.local.tables import RowCells, TableFound
+from core.providers.local.tables import RowCells
 from core.providers.local.textlayer import union_box
 
 CENT = Decimal("0.011")
+# Every cell sets every field: one shared set instead of one per cell (a long invoice has 100,000s).
+_CELL_FIELDS = set(Cell.model_fields)
 
 
 @dataclass
@@ -72,46 +74,106 @@ def _value(row: RowCells, key: str) -> str | None:
     return parsed.value if parsed else None
 
 
-def line_sum(tables: list[TableFound]) -> Decimal | None:
+class LineRows:
+    """The rows of one table turned into result cells as they are read (a long document's rows
+    never pile up as words), with the running sum of their amounts."""
+
+    def __init__(self, spec: TableSpec) -> None:
+        self.keys = [c.key for c in spec.columns]
+        self.rows: list[TableRow] = []
+        self.amount_total = Decimal(0)
+        self.amounts = 0
+
+    def add(self, row: RowCells) -> None:
+        self.rows.append(_row(row, self.keys, consistent_total=False))
+        amount = _decimal(_value(row, "amount"))
+        if amount is not None:
+            self.amount_total += amount
+            self.amounts += 1
+
+    def finish(self, consistent_total: bool) -> list[TableRow]:
+        """The rows; a total that adds up with them raises every read cell a little."""
+        if consistent_total:
+            for row in self.rows:
+                for cell in row.values():
+                    if cell.value is not None and cell.confidence is not None:
+                        cell.confidence = clamp(cell.confidence + 0.03)
+        return self.rows
+
+
+def line_sum(tables: list[LineRows]) -> Decimal | None:
+    """The sum of the line amounts of the first table that has any."""
     for table in tables:
-        amounts = [_decimal(_value(r, "amount")) for r in table.rows if r.parsed.get("amount")]
-        if amounts and all(a is not None for a in amounts):
-            return sum((a for a in amounts if a is not None), Decimal(0))
+        if table.amounts:
+            return table.amount_total
     return None
 
 
 def check_totals(ranked: dict[str, Ranked], lines_total: Decimal | None) -> bool:
-    """Prefer a total and VAT that add up with the line items; True if some pair does."""
+    """The arithmetic of the totals: a total and VAT that add up with the net amount or the line
+    items gain, a VAT printed only per rate is summed, and values that break the sums lose.
+    True if the total agrees with the line items."""
     totals = ranked.get("total_amount", Ranked()).options[:4]
-    vats = ranked.get("vat_amount", Ranked()).options[:4]
+    vats = ranked.get("vat_amount", Ranked()).options[:6]
+    nets = ranked.pop(NET_KEY, Ranked()).options[:4]
+    bases: list[tuple[Decimal, str]] = [] if lines_total is None else [(lines_total, "sum of lines")]
+    bases += [(d, "net") for n in nets if (d := _decimal(n.value)) is not None]
     for total in totals:
         t = _decimal(total.value)
         if t is None:
             continue
-        for vat in [*vats, None]:
-            v = _decimal(vat.value) if vat else Decimal(0)
-            if v is None:
-                continue
-            if lines_total is not None and abs(t - lines_total - v) <= CENT:
+        for base, what in bases:
+            for vat in [*vats, None]:
+                v = _decimal(vat.value) if vat else Decimal(0)
+                if v is None or abs(t - base - v) > CENT:
+                    continue
                 total.score += 0.15
-                total.notes.append("total = sum of lines + VAT" if vat else "total = sum of lines")
+                agreeing = sorted({w for b, w in bases if abs(t - b - v) <= CENT}, reverse=True)
+                for name in agreeing:
+                    total.notes.append(f"total = {name} + VAT" if vat else f"total = {name}")
+                    if vat:
+                        vat.notes.append(f"total = {name} + VAT")
                 if vat:
                     vat.score += 0.15
-                    vat.notes.append("total = sum of lines + VAT")
-                for ranked_field in ("total_amount", "vat_amount"):
-                    if ranked_field in ranked:
-                        ranked[ranked_field].sort()
-                return True
+                _resort(ranked)
+                return "sum of lines" in agreeing
+            rates = {v for o in vats if (v := _decimal(o.value)) is not None and 0 < abs(v) < abs(t)}
+            if len(rates) >= 2 and abs(t - base - sum(rates, Decimal(0))) <= CENT:
+                anchor = vats[0]
+                derived = Found(
+                    "vat_amount",
+                    str(sum(rates, Decimal(0))),
+                    anchor.raw,
+                    anchor.page,
+                    anchor.words,
+                    max(o.score for o in vats) + 0.1,
+                    "sum of the VAT printed per rate",
+                )
+                derived.notes.append(f"total = {what} + VAT")
+                ranked.setdefault("vat_amount", Ranked()).options.append(derived)
+                total.score += 0.15
+                _resort(ranked)
+                return what == "sum of lines"
     best_total, best_vat = ranked.get("total_amount", Ranked()).best, ranked.get("vat_amount", Ranked()).best
     if best_total and best_vat:
         t, v = _decimal(best_total.value), _decimal(best_vat.value)
-        if t is not None and v is not None and not (0 <= v < t):
+        if t is not None and v is not None and not (abs(v) < abs(t) or v == t == 0):
             best_vat.score -= 0.2
             best_vat.notes.append("VAT is not below the total")
-    if lines_total is not None and best_total is not None:
-        best_total.score -= 0.05
-        best_total.notes.append("total does not match the line items")
+    if bases and best_total is not None:
+        best_total.score -= 0.1
+        best_total.notes.append("total does not add up with the net amount or the line items")
+        if best_vat is not None:
+            best_vat.score -= 0.1
+            best_vat.notes.append("VAT does not add up with the total")
+    _resort(ranked)
     return False
+
+
+def _resort(ranked: dict[str, Ranked]) -> None:
+    for key in ("total_amount", "vat_amount"):
+        if key in ranked:
+            ranked[key].sort()
 
 
 def check_dates(ranked: dict[str, Ranked]) -> None:
@@ -171,14 +233,6 @@ def clamp(score: float) -> float:
     return round(min(0.99, max(0.01, score)), 3)
 
 
-def table_rows(table: TableFound, consistent_total: bool) -> list[TableRow]:
-    rows: list[TableRow] = []
-    keys = [c.key for c in table.spec.columns]
-    for row in table.rows:
-        rows.append(_row(row, keys, consistent_total))
-    return rows
-
-
 def _row(row: RowCells, keys: list[str], consistent_total: bool) -> TableRow:
     parsed = row.parsed
     numbers = {k: _decimal(_value(row, k)) for k in ("quantity", "unit_price", "amount") if parsed.get(k)}
@@ -193,7 +247,14 @@ def _row(row: RowCells, keys: list[str], consistent_total: bool) -> TableRow:
         result = parsed.get(key)
         if not words or result is None:
             raw = " ".join(w.text for w in words) if words else None
-            cells[key] = Cell(value=None, confidence=None if not words else 0.1, page=row.page, raw_value=raw)
+            cells[key] = Cell.model_construct(
+                _CELL_FIELDS,
+                value=None,
+                confidence=None if not words else 0.1,
+                page=row.page,
+                raw_value=raw,
+                box=None,
+            )
             continue
         is_number = key in numbers
         if check is True:
@@ -208,11 +269,13 @@ def _row(row: RowCells, keys: list[str], consistent_total: bool) -> TableRow:
         if not is_number and key == "description":
             cleaned = parse_string(value)
             value = cleaned.value if cleaned else value
-        cells[key] = Cell(
-            value=value,
+        raw = " ".join(w.text for w in words)
+        cells[key] = Cell.model_construct(  # values valid by construction: no validation pass
+            _CELL_FIELDS,
+            value=raw if raw == value else value,
             confidence=clamp(score),
             page=row.page,
-            raw_value=" ".join(w.text for w in words),
+            raw_value=raw,
             box=union_box(words),
         )
     return cells

@@ -1,11 +1,15 @@
 """The PDF text layer as words and lines with boxes normalized to the page (0..1, top-left origin).
 
-pypdfium2 is imported inside the functions so that importing the local provider stays cheap.
+Pages are read one at a time (`iter_pages`), so a caller can stream a long document instead of
+holding every word of it. pypdfium2 is imported inside the functions so that importing the local
+provider stays cheap.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import re
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -13,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import InputError
+from core.providers.local.pdfguard import MAX_TEXT_RUNS_PER_PAGE, text_runs_over_limit
 
 OCR_HINT = (
     "It needs OCR, which the offline `local` provider does not do: use a cloud provider "
@@ -25,11 +30,21 @@ PDFIUM_LOCK = threading.RLock()
 
 # Characters that end a word without being part of it.
 _SPACES = frozenset(" \t\r\n\u00a0\u2002\u2003\u2009\u202f\ufeff\x00")
+# A number sign glued to the number it announces ("n°562044387", "Nr.42", "#INV-7").
+_GLUED_NUMBER = re.compile(r"^((?:[Nn][°º]|Nr\.|No\.|#))(\w[\w\-/.]*\d[\w\-/.]*)$")
 # Tokens that break a line into phrases on their own (separators in sender lines and footers).
-SEPARATOR_TOKENS = frozenset({"·", "|", "•", "∙", "–", "—"})
+SEPARATOR_TOKENS = frozenset({"·", "|", "•", "●", "∙", "–", "—", "−"})
 
 
-@dataclass(frozen=True)
+# Characters on one page beyond which a page is refused (PDFium's text page costs ~200 bytes each).
+MAX_CHARS_PER_PAGE = 300_000
+_HEAVY_HINT = (
+    "Such pages are usually machine-made (a plot or a glyph-by-glyph export): print or save the "
+    "document again as PDF, or send only the pages you need (--pages)."
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Word:
     """A run of characters without a space, with its box normalized to the page."""
 
@@ -51,21 +66,20 @@ class Word:
         return (self.y1 + self.y2) / 2
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
-    """Words that share a baseline, left to right."""
+    """Words that share a baseline, left to right (the words must not change once the line is made:
+    its vertical extent is computed once)."""
 
     page: int
     index: int
     words: list[Word]
+    y1: float = field(init=False)
+    y2: float = field(init=False)
 
-    @property
-    def y1(self) -> float:
-        return min(w.y1 for w in self.words)
-
-    @property
-    def y2(self) -> float:
-        return max(w.y2 for w in self.words)
+    def __post_init__(self) -> None:
+        self.y1 = min(w.y1 for w in self.words)
+        self.y2 = max(w.y2 for w in self.words)
 
     @property
     def height(self) -> float:
@@ -91,12 +105,23 @@ class PageText:
 
 @dataclass
 class TextLayer:
+    """The pages of a document held in memory. A streamed long document holds only some of the
+    pages it read: `read` then lists every page index read and `words_read` counts all their words."""
+
     page_count: int
     pages: list[PageText]
+    read: list[int] | None = None
+    words_read: int | None = None
 
     @property
     def word_count(self) -> int:
+        if self.words_read is not None:
+            return self.words_read
         return sum(len(line.words) for page in self.pages for line in page.lines)
+
+    @property
+    def pages_read(self) -> list[int]:
+        return self.read if self.read is not None else [p.index for p in self.pages]
 
 
 def union_box(words: list[Word]) -> tuple[float, float, float, float]:
@@ -181,9 +206,36 @@ def select_pages(requested: list[int] | None, page_count: int) -> list[int]:
 
 
 def read_text_layer(data: bytes, name: str, pages: list[int] | None = None) -> TextLayer:
-    """Words and lines of the chosen pages; InputError if the PDF has no text layer at all."""
+    """Words and lines of the chosen pages, all held; InputError if the PDF has no text layer."""
+    page_count, stream = iter_pages(data, name, pages)
+    return TextLayer(page_count=page_count, pages=list(stream))
+
+
+def iter_pages(data: bytes, name: str, pages: list[int] | None = None) -> tuple[int, Iterator[PageText]]:
+    """The page count, and the chosen pages one at a time (each read when asked for).
+
+    Raises InputError at once for encrypted, damaged and too heavy documents, and from the iterator
+    when the document turns out to have no text at all (scanned) once its pages are read."""
     with PDFIUM_LOCK, _damaged_as_input_error(name):
-        return _read_text_layer(data, name, pages)
+        pdf = _open_document(data, name)
+        try:
+            page_count = len(pdf)
+            if page_count == 0:
+                raise InputError(
+                    f"{name} is not a readable PDF: it has no pages",
+                    hint="Check that the file was copied or downloaded completely, or save it again as PDF.",
+                )
+            if text_runs_over_limit(data, page_count):
+                raise InputError(
+                    f"{name} has a page with more than {MAX_TEXT_RUNS_PER_PAGE:,} text runs: "
+                    "too heavy to read",
+                    hint=_HEAVY_HINT,
+                )
+            chosen = select_pages(pages, page_count)
+        except BaseException:
+            pdf.close()
+            raise
+    return page_count, _pages(pdf, data, name, chosen)
 
 
 @contextlib.contextmanager
@@ -201,38 +253,36 @@ def _damaged_as_input_error(name: str) -> Iterator[None]:
         ) from None
 
 
-def _read_text_layer(data: bytes, name: str, pages: list[int] | None) -> TextLayer:
+def _pages(pdf: Any, data: bytes, name: str, chosen: list[int]) -> Iterator[PageText]:
     import pypdfium2.raw as pdfium_c
 
-    pdf = _open_document(data, name)
+    rect = pdfium_c.FS_RECTF()
+    has_images = False
+    words_seen = 0
     try:
-        page_count = len(pdf)
-        if page_count == 0:
-            raise InputError(
-                f"{name} is not a readable PDF: it has no pages",
-                hint="Check that the file was copied or downloaded completely, or save it again as PDF.",
-            )
-        result = TextLayer(page_count=page_count, pages=[])
-        rect = pdfium_c.FS_RECTF()
-        has_images = False
-        for index in select_pages(pages, page_count):
-            page = pdf[index]
-            try:
-                left, bottom, right, top = page.get_bbox()
-                width, height = max(right - left, 1.0), max(top - bottom, 1.0)
-                textpage = page.get_textpage()
+        for index in chosen:
+            with PDFIUM_LOCK, _damaged_as_input_error(name):
+                page = pdf[index]
                 try:
-                    words = _page_words(pdfium_c, textpage, rect, index, left, top, width, height)
+                    left, bottom, right, top = page.get_bbox()
+                    width, height = max(right - left, 1.0), max(top - bottom, 1.0)
+                    textpage = page.get_textpage()
+                    try:
+                        words = _page_words(
+                            pdfium_c, textpage.raw, rect, index, left, top, width, height, name
+                        )
+                    finally:
+                        textpage.close()
+                    if not words and not has_images:
+                        has_images = _has_image_objects(pdfium_c, page)
                 finally:
-                    textpage.close()
-                if not words and not has_images:
-                    has_images = _has_image_objects(pdfium_c, page)
-            finally:
-                page.close()
-            result.pages.append(PageText(index=index, width=width, height=height, lines=group_lines(words)))
+                    page.close()
+            words_seen += len(words)
+            yield PageText(index=index, width=width, height=height, lines=group_lines(words))
     finally:
-        pdf.close()
-    if result.word_count == 0:
+        with PDFIUM_LOCK:
+            pdf.close()
+    if words_seen == 0:
         if b"%%EOF" not in data[-2048:]:
             raise InputError(
                 f"{name} is not a readable PDF: the file is damaged or incomplete (it has no end marker)",
@@ -240,7 +290,6 @@ def _read_text_layer(data: bytes, name: str, pages: list[int] | None) -> TextLay
             )
         what = "is a scanned or image-only PDF" if has_images else "has no text"
         raise InputError(f"{name} {what}: the document has no text layer", hint=OCR_HINT)
-    return result
 
 
 def _has_image_objects(pdfium_c: Any, page: Any) -> bool:
@@ -252,6 +301,15 @@ def _has_image_objects(pdfium_c: Any, page: Any) -> bool:
     )
 
 
+def _page_text(pdfium_c: Any, textpage: Any, count: int) -> str | None:
+    """All characters of the page in one call, index for index; None if that does not line up
+    (characters outside the BMP take two UTF-16 units)."""
+    buffer = (ctypes.c_ushort * (count + 1))()
+    written = pdfium_c.FPDFText_GetText(textpage, 0, count, buffer)
+    text = bytes(memoryview(buffer).cast("B")[: max(written - 1, 0) * 2]).decode("utf-16-le", "replace")
+    return text if len(text) == count else None
+
+
 def _page_words(
     pdfium_c: Any,
     textpage: Any,
@@ -261,58 +319,102 @@ def _page_words(
     top: float,
     width: float,
     height: float,
+    name: str = "the document",
 ) -> list[Word]:
+    count = pdfium_c.FPDFText_CountChars(textpage)
+    if count > MAX_CHARS_PER_PAGE:
+        raise InputError(
+            f"Page {page_index + 1} of {name} has {count:,} characters: too heavy to read "
+            f"(the limit is {MAX_CHARS_PER_PAGE:,} a page)",
+            hint=_HEAVY_HINT,
+        )
+    text = _page_text(pdfium_c, textpage, count) if count else ""
+    get_unicode, get_box = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_GetLooseCharBox
+    box = ctypes.pointer(rect)
     words: list[Word] = []
     chars: list[str] = []
-    box = [0.0, 0.0, 0.0, 0.0]  # x1, y1, x2, y2 in points, top-left origin
+    bx1 = by1 = bx2 = by2 = 0.0  # the word's box in points, top-left origin
+    spaces = _SPACES
 
     def flush() -> None:
-        if chars:
-            text = _unligature(unicodedata.normalize("NFC", "".join(chars))).strip()
-            if text:
-                words.append(
-                    Word(
-                        text=text,
-                        page=page_index,
-                        x1=box[0] / width,
-                        y1=box[1] / height,
-                        x2=box[2] / width,
-                        y2=box[3] / height,
-                        size=box[3] - box[1],
-                        page_width=width,
-                    )
+        value = "".join(chars)
+        if not value.isascii():
+            value = _unligature(unicodedata.normalize("NFC", value))
+        value = value.strip()
+        glued = _GLUED_NUMBER.match(value)
+        if glued and bx2 > bx1:  # "n°562044387": the number sign and the number are two words
+            cut = bx1 + (bx2 - bx1) * len(glued.group(1)) / len(value)
+            words.append(
+                Word(
+                    glued.group(1),
+                    page_index,
+                    bx1 / width,
+                    by1 / height,
+                    cut / width,
+                    by2 / height,
+                    by2 - by1,
+                    width,
                 )
-            chars.clear()
+            )
+            words.append(
+                Word(
+                    glued.group(2),
+                    page_index,
+                    cut / width,
+                    by1 / height,
+                    bx2 / width,
+                    by2 / height,
+                    by2 - by1,
+                    width,
+                )
+            )
+        elif value:
+            words.append(
+                Word(
+                    value, page_index, bx1 / width, by1 / height, bx2 / width, by2 / height, by2 - by1, width
+                )
+            )
+        chars.clear()
 
-    for i in range(pdfium_c.FPDFText_CountChars(textpage)):
-        code = pdfium_c.FPDFText_GetUnicode(textpage, i)
-        char = chr(code) if 0 < code < 0x110000 else ""
-        if not char or char in _SPACES or pdfium_c.FPDFText_IsGenerated(textpage, i) == 1:
-            flush()
+    for i in range(count):
+        if text is not None:
+            char = text[i]
+        else:
+            code = get_unicode(textpage, i)
+            char = chr(code) if 0 < code < 0x110000 else ""
+        # Characters PDFium generates (FPDFText_IsGenerated) are spaces and line breaks: skipped here.
+        if not char or char in spaces:
+            if chars:
+                flush()
             continue
-        if not pdfium_c.FPDFText_GetLooseCharBox(textpage, i, rect):
+        if not get_box(textpage, i, box):
             continue
         x1, x2 = rect.left - left, rect.right - left
         y1, y2 = top - rect.top, top - rect.bottom
-        if len(chars) >= 2 and chars[-1] == ":" and (chars[-2].isalpha() or chars[-2] == ".") and char != "/":
-            flush()  # "No.:INV-7" is a label and a value, "https://" is not
         if chars:
-            char_height = max(y2 - y1, 1e-6)
-            same_line = abs((y1 + y2) / 2 - (box[1] + box[3]) / 2) < 0.5 * char_height
-            touching = -0.3 * char_height < x1 - box[2] < 0.15 * char_height
-            if not (same_line and touching):
-                flush()
+            if (
+                chars[-1] == ":"
+                and len(chars) >= 2
+                and (chars[-2].isalpha() or chars[-2] == ".")
+                and char != "/"
+            ):
+                flush()  # "No.:INV-7" is a label and a value, "https://" is not
+            else:
+                char_height = y2 - y1 if y2 - y1 > 1e-6 else 1e-6
+                same_line = abs((y1 + y2) / 2 - (by1 + by2) / 2) < 0.5 * char_height
+                touching = -0.3 * char_height < x1 - bx2 < 0.15 * char_height
+                if not (same_line and touching):
+                    flush()
         if chars:
-            box[0], box[1], box[2], box[3] = (
-                min(box[0], x1),
-                min(box[1], y1),
-                max(box[2], x2),
-                max(box[3], y2),
-            )
+            bx1 = x1 if x1 < bx1 else bx1
+            by1 = y1 if y1 < by1 else by1
+            bx2 = x2 if x2 > bx2 else bx2
+            by2 = y2 if y2 > by2 else by2
         else:
-            box[0], box[1], box[2], box[3] = x1, y1, x2, y2
+            bx1, by1, bx2, by2 = x1, y1, x2, y2
         chars.append(char)
-    flush()
+    if chars:
+        flush()
     return words
 
 
@@ -324,7 +426,13 @@ def group_lines(words: list[Word]) -> list[Line]:
         for i in range(len(buckets) - 1, max(-1, len(buckets) - 4), -1):
             top, bottom = spans[i]
             overlap = min(bottom, word.y2) - max(top, word.y1)
-            if overlap >= 0.5 * min(bottom - top, word.height):
+            smaller = min(bottom - top, word.height)
+            # A word in a much larger font spans two small lines: it joins only the one it centres on.
+            similar = (
+                max(bottom - top, word.height) <= 1.6 * smaller
+                or abs((top + bottom) / 2 - word.cy) <= 0.3 * smaller
+            )
+            if overlap >= 0.5 * smaller and similar:
                 buckets[i].append(word)
                 spans[i] = (min(top, word.y1), max(bottom, word.y2))
                 break

@@ -40,10 +40,24 @@ _FIELDS: dict[str, dict[str, Any]] = {
 }
 
 
+# A model's own postprocessing, applied when a prediction request names none (the service does this,
+# and the official cradl SDK reads `postprocessConfig` from every prediction). The receipt model
+# answers in v2 so that both formats are exercised without asking.
+_POSTPROCESS: dict[str, dict[str, Any]] = {
+    "invoice": {"strategy": "BEST_FIRST", "outputFormat": "v1"},
+    "receipt": {"strategy": "BEST_FIRST", "outputFormat": "v2"},
+}
+DEFAULT_POSTPROCESS: dict[str, Any] = {"strategy": "BEST_FIRST", "outputFormat": "v1"}
+
+
 @dataclass(frozen=True)
 class ModelEntry:
     organization_id: str
     name: str  # "invoice": the engine model and the id's last part
+
+    @property
+    def postprocess(self) -> dict[str, Any]:
+        return dict(_POSTPROCESS.get(self.name, DEFAULT_POSTPROCESS))
 
     @property
     def model_id(self) -> str:
@@ -60,6 +74,7 @@ class ModelEntry:
             "numberOfDataBundles": 0,
             "numberOfRunningTrainings": 0,
             "preprocessConfig": {"imageQuality": "HIGH"},
+            "postprocessConfig": self.postprocess,
             "status": "active",
             "trainingId": None,
             "createdBy": "las:app-client:emulator",

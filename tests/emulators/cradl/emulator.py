@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from tests.emulators.base import ApiError, Emulator
+from tests.emulators.cradl.agents import Agents, patch_agents
 from tests.emulators.cradl.catalog import DEFAULT_WORKFLOW_ID, Catalog
 from tests.emulators.cradl.engine import Engine
 from tests.emulators.cradl.jobs import Jobs
@@ -25,6 +27,42 @@ from tests.emulators.server import HttpRequest, HttpResponse, Route, Router
 CONTENT_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/tiff", "image/webp")
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 TOKEN_PATHS = ("/oauth2/token", "/token", "/v1/oauth2/token")
+
+
+def sniff_content_type(path: Path | None) -> str | None:
+    """The document type from the first bytes of an upload that declared none."""
+    if path is None:
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    signatures = (
+        (b"%PDF", "application/pdf"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+        (b"\x89PNG", "image/png"),
+        (b"II*\x00", "image/tiff"),
+        (b"MM\x00*", "image/tiff"),
+    )
+    for prefix, content_type in signatures:
+        if head.startswith(prefix):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def patch_spec(document: dict[str, Any]) -> None:
+    """Fixes of the 2024 spec's own defects, and what it predates (see patch_agents)."""
+    patch_v2_predictions(document)
+    schemas = document["components"]["schemas"]
+    # `contentType` is nullable (a document created without one), but null is missing from its enum.
+    for name in ("Document",):
+        content_type = schemas[name]["properties"]["contentType"]
+        if None not in content_type["enum"]:
+            content_type["enum"].append(None)
+    documents_item = schemas["Documents"]["properties"]["documents"]["items"]
+    if None not in documents_item["properties"]["contentType"]["enum"]:
+        documents_item["properties"]["contentType"]["enum"].append(None)
+    patch_agents(document)
 
 
 def patch_v2_predictions(document: dict[str, Any]) -> None:
@@ -46,7 +84,7 @@ class CradlEmulator(Emulator):
     name: ClassVar[str] = "cradl"
     api_prefix: ClassVar[str] = "/v1"
     spec_file: ClassVar[str | None] = "cradl-oas.json"
-    patch_spec = staticmethod(patch_v2_predictions)
+    patch_spec = staticmethod(patch_spec)
 
     def __init__(
         self,
@@ -59,12 +97,17 @@ class CradlEmulator(Emulator):
         engine: str = "auto",
         models: tuple[str, ...] = ("invoice", "receipt"),
         workflows: dict[str, str] | None = None,
-        allow_untyped_put: bool = False,
+        agents: dict[str, dict[str, Any]] | None = None,
+        allow_untyped_put: bool = True,
+        predictions_in_file: bool = False,
         **options: Any,
     ) -> None:
         self.client_id = client_id
-        # The official SDKs PUT files with no Content-Type; benchmarks against them need this.
+        # The official SDKs PUT files with no Content-Type and the service takes them (the type is then
+        # read from the bytes); docrelay's own tests turn this off, since docrelay sends the type.
         self.allow_untyped_put = allow_untyped_put
+        # Finished predictions answered with `predictions: null` and a fileUrl holding them.
+        self.predictions_in_file = predictions_in_file
         self.client_secret = client_secret
         self.file_host = file_host
         self.pages_per_call = pages_per_call
@@ -74,6 +117,7 @@ class CradlEmulator(Emulator):
         self.store = CradlStore()
         self.tokens = TokenIssuer(audience="https://api.cradl.ai/v1")
         self.jobs = Jobs(self)
+        self.agents = Agents(self, agents)
         super().__init__(**options)
 
     # -- URLs and helpers for tests ------------------------------------------------------------
@@ -113,6 +157,7 @@ class CradlEmulator(Emulator):
 
     def reset_state(self) -> None:
         self.store.clear()
+        self.agents.clear()
 
     def close(self) -> None:
         self.store.close()
@@ -132,6 +177,7 @@ class CradlEmulator(Emulator):
             ("GET", "/models", self._list_models),
             ("GET", "/models/{modelId}", self._get_model),
             *self.jobs.routes(),
+            *self.agents.routes(),
         ]
         for method, template, handler in api:
             router.add(Route(method, self.api_prefix + template, handler))
@@ -220,11 +266,18 @@ class CradlEmulator(Emulator):
             )
         _, sha256 = self.store.receive_file(record, request.reader.chunks(), self.max_upload_bytes)
         with self.store.lock:
-            record.content_type = record.content_type or declared
+            record.content_type = record.content_type or declared or sniff_content_type(record.file_path)
         self.count_event("uploads_by_sha256", sha256)
         return HttpResponse(200, b"", None)
 
     def _get_file(self, request: HttpRequest) -> HttpResponse:
+        with self.store.lock:
+            prediction = self.store.prediction_files.get(request.path_params["fileId"])
+        if prediction is not None:
+            return self.jobs.prediction_file(prediction, request.arg("predictionsFormat"))
+        variables = self.agents.variables_file(request.path_params["fileId"])
+        if variables is not None:
+            return variables
         record = self._file_record(request)
         if record.file_path is None:
             raise ApiError(404, "No file has been uploaded for this document")
@@ -247,8 +300,12 @@ class CradlEmulator(Emulator):
             ground_truth=body.get("groundTruth"),
             retention_in_days=body.get("retentionInDays", 1825),
             dataset_id=body.get("datasetId"),
-            consent_id=body.get("consentId"),
+            agent_run_id=body.get("agentRunId"),
         )
+        if body.get("consentId"):
+            record.consent_id = body["consentId"]
+        if record.agent_run_id:
+            self.agents.check_run(record.agent_run_id)
         if "content" in body:
             if not record.content_type:
                 raise ApiError(400, "contentType is required when content is given")
@@ -259,6 +316,8 @@ class CradlEmulator(Emulator):
             _, sha256 = self.store.receive_file(record, [data], self.max_upload_bytes)
             self.count_event("uploads_by_sha256", sha256)
         self.store.add_document(record)
+        if record.agent_run_id:
+            self.agents.attach_document(record)
         return self._doc_json(record)
 
     def _list_documents(self, request: HttpRequest) -> HttpResponse:

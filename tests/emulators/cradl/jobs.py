@@ -10,6 +10,7 @@ Behaviour the spec leaves open, chosen to be plausible and documented in the REA
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from tests.emulators.base import ApiError
@@ -29,6 +30,16 @@ if TYPE_CHECKING:
 
 LEGACY_PREPROCESS = ("autoRotate", "maxPages", "imageQuality", "rotation")
 EXECUTION_STATUSES = ("running", "succeeded", "failed", "rejected", "retry", "error", "completed")
+
+
+def _moment(text: str) -> datetime:
+    """An ISO 8601 time (`Z` or an offset; naive means UTC) as an aware datetime; 400 if unreadable."""
+    value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, f"{text!r} is not an ISO 8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class Jobs:
@@ -75,8 +86,10 @@ class Jobs:
             engine_model=model.name,
             created_by=self._caller,
             preprocess=preprocess,
-            postprocess=body.get("postprocessConfig"),
+            # Without one in the request, the model's own postprocessing applies and is answered.
+            postprocess=body.get("postprocessConfig") or model.postprocess,
             ready_at=time.monotonic() + self.emu.faults.async_delay,
+            agent_run_id=body.get("agentRunId"),
         )
         start = preprocess.get("pages") or preprocess.get("startPage", 0)
         self.emu.count_event("page_predictions_by_sha256_page", f"{document.sha256}@{start}")
@@ -87,7 +100,24 @@ class Jobs:
         with self.store.lock:
             self.store.predictions_accepted += 1
             self.store.predictions[record.prediction_id] = record
-        return HttpResponse.json(200, record.to_json())
+            self.store.prediction_files[record.file_id] = record
+        return HttpResponse.json(200, self.prediction_json(record))
+
+    def prediction_json(self, record: PredictionRecord) -> dict[str, Any]:
+        if not self.emu.predictions_in_file:
+            return record.to_json()
+        return record.to_json(
+            f"{self.emu.scheme}://{self.emu.file_host}:{self.emu.port}/files/{record.file_id}"
+        )
+
+    def prediction_file(self, record: PredictionRecord, output_format: str | None) -> HttpResponse:
+        """GET of a prediction's fileUrl: its predictions, in `predictionsFormat` (default: as made)."""
+        predictions = record.predictions
+        if output_format == "v2" and isinstance(predictions, list):
+            predictions = to_v2(predictions)
+        elif output_format not in (None, "", "v1", "v2"):
+            raise ApiError(400, f"predictionsFormat must be v1 or v2, not {output_format}")
+        return HttpResponse.json(200, predictions)
 
     def _complete(self, record: PredictionRecord, document: DocumentRecord, *, sync: bool) -> None:
         path, sha256 = document.file_path, document.sha256
@@ -134,7 +164,7 @@ class Jobs:
             record = self.store.predictions.get(prediction_id)
         if record is None:
             raise ApiError(404, f"Prediction {prediction_id} not found")
-        return HttpResponse.json(200, self._resolve(record).to_json())
+        return HttpResponse.json(200, self.prediction_json(self._resolve(record)))
 
     def list_predictions(self, request: HttpRequest) -> HttpResponse:
         with self.store.lock:
@@ -146,7 +176,7 @@ class Jobs:
             records.reverse()
         page, token = paginate(records, request.arg("maxResults"), request.arg("nextToken"))
         return HttpResponse.json(
-            200, {"predictions": [self._resolve(r).to_json() for r in page], "nextToken": token}
+            200, {"predictions": [self.prediction_json(self._resolve(r)) for r in page], "nextToken": token}
         )
 
     # -- workflow executions -------------------------------------------------------------------
@@ -217,6 +247,11 @@ class Jobs:
         sort_by = request.arg("sortBy") or "startTime"
         if sort_by not in ("startTime", "endTime"):
             raise ApiError(400, "sortBy must be startTime or endTime")
+        after, before = request.arg("fromStartTime"), request.arg("toStartTime")
+        if after:
+            records = [r for r in records if _moment(r.start_time) >= _moment(after)]
+        if before:
+            records = [r for r in records if _moment(r.start_time) <= _moment(before)]
         records.sort(key=lambda r: (r.start_time if sort_by == "startTime" else r.end_time) or "")
         if request.arg("order") == "descending":
             records.reverse()

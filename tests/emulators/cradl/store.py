@@ -59,7 +59,7 @@ class DocumentRecord:
     ground_truth: list[Any] | None = None
     retention_in_days: int = 1825
     dataset_id: str | None = None
-    consent_id: str | None = None
+    consent_id: str = field(default_factory=lambda: new_id("consent"))
     created_time: str = field(default_factory=now_text)
     updated_time: str | None = None
     updated_by: str | None = None
@@ -67,6 +67,7 @@ class DocumentRecord:
     size: int = 0
     sha256: str | None = None
     content_md5: str | None = None
+    agent_run_id: str | None = None
 
     def to_json(self, file_url: str) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -83,12 +84,14 @@ class DocumentRecord:
             "updatedBy": self.updated_by,
             "contentMD5": self.content_md5,
         }
-        if self.ground_truth is not None:
-            body["groundTruth"] = self.ground_truth
+        # Inferred: both official SDKs' tests read consentId and groundTruth from every document, so
+        # the service is taken to always answer them (a consent of its own, an empty ground truth).
+        body["groundTruth"] = self.ground_truth if self.ground_truth is not None else []
+        body["consentId"] = self.consent_id
         if self.dataset_id:
             body["datasetId"] = self.dataset_id
-        if self.consent_id:
-            body["consentId"] = self.consent_id
+        if self.agent_run_id:
+            body["agentRunId"] = self.agent_run_id
         return body
 
 
@@ -108,8 +111,12 @@ class PredictionRecord:
     error: str | None = None
     inference_time: float | None = None
     created_time: str = field(default_factory=now_text)
+    agent_run_id: str | None = None
+    file_id: str = field(default_factory=lambda: new_id("file"))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, file_url: str | None = None) -> dict[str, Any]:
+        """`file_url`: answer with `predictions: null` and the predictions behind this URL, as the
+        service does for large results (the official SDK then fetches them)."""
         body: dict[str, Any] = {
             "predictionId": self.prediction_id,
             "documentId": self.document_id,
@@ -126,6 +133,10 @@ class PredictionRecord:
             body["postprocessConfig"] = self.postprocess
         if self.error is not None:
             body["error"] = self.error[:4096]
+        if self.agent_run_id:
+            body["agentRunId"] = self.agent_run_id
+        if file_url is not None and self.status == "succeeded":
+            body["predictions"], body["fileUrl"] = None, file_url
         return body
 
 
@@ -164,6 +175,7 @@ class CradlStore:
         self.documents: dict[str, DocumentRecord] = {}
         self.by_file_id: dict[str, DocumentRecord] = {}
         self.predictions: dict[str, PredictionRecord] = {}
+        self.prediction_files: dict[str, PredictionRecord] = {}
         self.executions: dict[str, ExecutionRecord] = {}
         self.predictions_accepted = 0
 
@@ -172,6 +184,7 @@ class CradlStore:
             self.documents.clear()
             self.by_file_id.clear()
             self.predictions.clear()
+            self.prediction_files.clear()
             self.executions.clear()
             self.predictions_accepted = 0
             for child in self.directory.iterdir():
