@@ -52,7 +52,7 @@ def test_extract_through_an_agent(tmp_path: Path, emu: CradlEmulator) -> None:
     assert result["fields"]["total_amount"]["confidence"] > 0.5
     (table,) = result["tables"].values()
     assert [row["amount"]["value"] for row in table] == ["580.00", "779.00", "76.50", "95.00"]
-    assert result["extras"] == {"agent_run_status": "pending-export"}
+    assert result["extras"] == {"agent_run_status": "pending-export", "checks": []}
     assert result["document"]["id"].startswith("las:document:")
     requests = emu.stats["requests"]
     assert requests["POST /agents/{agentId}/runs"] == 1
@@ -84,7 +84,7 @@ def test_a_run_waiting_for_review_times_out_and_resumes_once_reviewed(
     reviewed = run_docrelay("result", job, "--wait", env=env)
     assert reviewed.exit_code == 0, reviewed.stdout
     result = reviewed.document["data"]
-    assert result["extras"] == {"agent_run_status": "review-completed", "review": "reviewed"}
+    assert result["extras"] == {"agent_run_status": "review-completed", "review": "reviewed", "checks": []}
     assert result["fields"]["invoice_number"]["value"] == "INV-2026-0043"
     assert result["fields"]["invoice_number"]["confidence"] == 1.0
 
