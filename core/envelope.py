@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from core._version import __version__
 from core.errors import DocRelayError, InternalError, Interrupted, UsageError
-from core.files import write_text_atomic
+from core.files import regular_file_target, write_text_atomic
 
 Envelope = dict[str, Any]
 
@@ -94,14 +94,21 @@ def emit(document: Envelope, output: Path | None = None, *, stream: TextIO | Non
 
 
 def check_output_path(path: str) -> Path:
-    """The --output path, or a UsageError when it cannot be written (checked before any work)."""
-    target = Path(path).expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise UsageError(f"--output {path} is a folder", hint="Give a file name for the JSON output.")
+    """Where --output goes, checked before any work: a link is followed to its file; a folder, pipe or
+    device is refused (replacing it would break it). A UsageError when it cannot be written."""
+    shown = Path(path).expanduser()
+    try:
+        target = regular_file_target(shown)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot write --output {path}: {exc.strerror or exc}",
+            hint="Give the name of a regular file for the JSON output (or leave --output out: "
+            "the JSON is always printed).",
+        ) from None
+    folder = target.parent
     if not folder.is_dir():
         raise UsageError(
-            f"Cannot write --output {path}: the folder {folder} does not exist",
+            f"Cannot write --output {path}: the folder {shown.parent} does not exist",
             hint="Create the folder first or choose another path.",
         )
     if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):

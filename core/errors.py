@@ -28,10 +28,14 @@ class DocRelayError(Exception):
         request_id: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
+        from core.hints import word
         from core.redact import redact_text
+        from core.sources import displayable
 
-        self.message = redact_text(message)
-        self.hint = redact_text(hint) if hint else None
+        # displayable: a file name with undecodable bytes must not break JSON or UTF-8 output.
+        # word: hints name arguments in the words of the front end that runs (core.hints).
+        self.message = displayable(redact_text(word(message)))
+        self.hint = displayable(redact_text(word(hint))) if hint else None
         self.provider = provider
         self.status = status
         self.request_id = request_id
@@ -70,6 +74,14 @@ class InternalError(DocRelayError):
 class UsageError(DocRelayError):
     exit_code = 2
     type = "usage_error"
+
+
+class JournalError(UsageError):
+    """The batch journal cannot be used as it is (damaged, or a row docrelay does not understand).
+    The message says how to recover; nothing is sent while it stands."""
+
+    type = "journal_error"
+    stops_run = True  # every further document would meet the same journal
 
 
 class ConfigError(DocRelayError):
@@ -130,6 +142,10 @@ class NetworkError(DocRelayError):
 
     exit_code = 9
     type = "network_error"
+
+
+class UnreachableError(NetworkError):
+    """Nothing reached the service: DNS, a refused or timed-out connection, the proxy, or TLS."""
 
 
 class JournalUnavailableError(NetworkError):

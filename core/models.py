@@ -195,7 +195,7 @@ class JobHandle(_Model):
                 if isinstance(data, dict) and isinstance(data.get("job"), str):
                     return cls.decode(data["job"])
             return cls.model_validate(data)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             raise UsageError(
                 "That is not a docrelay job handle",
                 hint="Pass the `job` value printed by `docrelay submit` (it starts with 'drjob1.').",

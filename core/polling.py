@@ -11,7 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from core.errors import JobTimeoutError
+from core.errors import JobTimeoutError, NetworkError
+from core.hints import setting
+from core.transport.deadline import operation_deadline
+from core.transport.deadline import remaining as remaining_in_operation
 
 T = TypeVar("T")
 
@@ -48,17 +51,27 @@ def poll_until(
     """Call `check` with growing pauses until it gives a value; JobTimeoutError (carrying `handle`, and
     `resume`, the way to fetch it later) after `timeout` seconds."""
     deadline = time.monotonic() + timeout
+    left = remaining_in_operation()
+    if left is not None:  # part of a longer operation (an extract): its deadline holds for the polling
+        deadline = min(deadline, time.monotonic() + left)
     delays = iter(polling.delays())
-    while True:
-        value, retry_after = check()
-        if value is not None:
-            return value
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise JobTimeoutError(
-                f"{what} did not finish within {timeout:g} s",
-                hint=f"Fetch it later with {resume}, or raise --timeout.",
-                provider=provider,
-                job=handle,
-            )
-        time.sleep(min(max(next(delays), retry_after or 0.0), remaining))
+    timed_out = JobTimeoutError(
+        f"{what} did not finish within {timeout:g} s",
+        hint=f"Fetch it later with {resume}, or raise {setting('timeout')}.",
+        provider=provider,
+        job=handle,
+    )
+    with operation_deadline(timeout):  # a poll that hangs is cut short too
+        while True:
+            try:
+                value, retry_after = check()
+            except NetworkError:
+                if time.monotonic() >= deadline - 0.5:  # cut short by the deadline: resumable
+                    raise timed_out from None
+                raise
+            if value is not None:
+                return value
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise timed_out
+            time.sleep(min(max(next(delays), retry_after or 0.0), remaining))

@@ -16,6 +16,7 @@ from core.batch import DEFAULT_CONCURRENCY, BatchEngine, BatchOutcome, open_jour
 from core.checks import with_arithmetic_checks
 from core.config import Settings, resolve_settings
 from core.errors import DocRelayError, JobFailedError, JobTimeoutError, UsageError
+from core.hints import setting
 from core.instantjobs import InstantJobs
 from core.models import (
     CheckResult,
@@ -31,6 +32,7 @@ from core.providers import provider_class
 from core.providers.base import JobStatus, PredictOptions, Provider
 from core.sources import DocumentInput, DocumentSource, open_source
 from core.textinput import read_texts
+from core.transport.deadline import operation_deadline
 
 __all__ = [
     "Client",
@@ -144,20 +146,21 @@ class Client:
         source = self.open_source(document, name)
         provider = self.provider
         options = options or PredictOptions()
-        if agent:
-            if model:
-                raise UsageError(
-                    "Give a model or an agent, not both",
-                    hint="An agent predicts with the model it was set up with.",
-                )
-            job = provider.submit_to_agent(source, agent, options)
-        else:
-            model_id = provider.resolve_model(model)  # before the upload: a missing model costs nothing
-            instant = self.instant_jobs
-            if instant is not None:
-                job = instant.submit(source, model_id, options)
+        with operation_deadline(self.settings.timeout):  # every call, retry and token fetch inside
+            if agent:
+                if model:
+                    raise UsageError(
+                        "Give a model or an agent, not both",
+                        hint="An agent predicts with the model it was set up with.",
+                    )
+                job = provider.submit_to_agent(source, agent, options)
             else:
-                job = provider.start_prediction(provider.upload(source), source, model_id, options)
+                model_id = provider.resolve_model(model)  # before the upload: a missing model costs nothing
+                instant = self.instant_jobs
+                if instant is not None:
+                    job = instant.submit(source, model_id, options)
+                else:
+                    job = provider.start_prediction(provider.upload(source), source, model_id, options)
         if self.settings.profile and not job.profile:
             job = job.model_copy(update={"profile": self.settings.profile})
         return job
@@ -165,12 +168,13 @@ class Client:
     def status(self, job: JobHandle | str) -> Result:
         """One look at a job: a pending result, or the final one."""
         handle = self._handle(job)
-        state = self._poll(handle)
-        if state.status == "pending":
-            return Result.pending(
-                handle.provider, handle.model, handle.document, prediction_id=handle.prediction_id
-            )
-        return with_arithmetic_checks(state.result or self.provider.fetch_result(handle))
+        with operation_deadline(self.settings.timeout):
+            state = self._poll(handle)
+            if state.status == "pending":
+                return Result.pending(
+                    handle.provider, handle.model, handle.document, prediction_id=handle.prediction_id
+                )
+            return with_arithmetic_checks(state.result or self.provider.fetch_result(handle))
 
     def wait(self, job: JobHandle | str, *, timeout: float | None = None) -> Result:
         """Poll until the job finishes; JobTimeoutError (with the handle) when `timeout` runs out, and
@@ -235,13 +239,15 @@ class Client:
         A job the service reports as failed raises JobFailedError.
         """
         provider = self.provider
-        if not agent and not provider.capabilities.async_jobs:  # answers at once: no job, no handle, no cache
-            source = self.open_source(document, name)
-            result = provider.extract(source, provider.resolve_model(model), options or PredictOptions())
-            raise_if_failed(result)
-            return with_arithmetic_checks(result)
-        job = self.submit(document, model=model, name=name, options=options, agent=agent)
-        return self.wait(job, timeout=timeout)
+        limit = self.settings.timeout if timeout is None else timeout
+        with operation_deadline(limit):  # one deadline for the upload, the prediction and the waiting
+            if not agent and not provider.capabilities.async_jobs:  # answers at once: no job, no handle
+                source = self.open_source(document, name)
+                result = provider.extract(source, provider.resolve_model(model), options or PredictOptions())
+                raise_if_failed(result)
+                return with_arithmetic_checks(result)
+            job = self.submit(document, model=model, name=name, options=options, agent=agent)
+            return self.wait(job, timeout=limit)  # ends with the operation's deadline, says `limit`
 
     # -- many documents ------------------------------------------------------------------------
     def extract_many(
@@ -346,7 +352,7 @@ class Client:
         if handle.provider != self.settings.provider:
             raise UsageError(
                 f"This job belongs to provider {handle.provider!r}, not {self.settings.provider!r}",
-                hint=f"Add --provider {handle.provider} (and its profile) to the command.",
+                hint=f"Add {setting('provider', handle.provider)} (and its profile).",
             )
         return handle
 

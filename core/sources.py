@@ -7,8 +7,10 @@ every attempt (never held whole for large files), so a retried upload never send
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import stat
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from core.errors import InputError
+from core.files import special_file_kind
 
 # Cradl's limit, the strictest of the services; a provider may set a lower one.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -78,6 +81,21 @@ def _describe_unknown(head: bytes) -> str:
     return "not a PDF, JPEG, PNG, TIFF, WebP or XML e-invoice file"
 
 
+def displayable(text: str) -> str:
+    """`text` with undecodable bytes of a file name (kept by Python as lone surrogates) shown as `\\xNN`,
+    so the name can be printed, written as JSON and stored as UTF-8. Use it only for display: open
+    files by the original path."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte (e.g. from a Windows name)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def ascii_filename(name: str) -> str:
     """An ASCII-safe file name for multipart uploads; the original name is kept in our own records."""
     stem, dot, ext = name.rpartition(".")
@@ -107,17 +125,26 @@ def reading(shown: str) -> Iterator[None]:
 def checked_file(
     path: Path, shown: str, *, limit: int, folder_hint: str, split_hint: str, purpose: str = ""
 ) -> int:
-    """The size of a readable, non-empty file under `limit` bytes; InputError otherwise."""
-    if not path.exists():
-        raise InputError(
-            f"File not found: {shown}",
-            hint="Check the path (relative paths are read from the current folder).",
-        )
-    if path.is_dir():
+    """The size of a readable, non-empty regular file under `limit` bytes; InputError otherwise,
+    saying what the path is when it is no file (a folder, a pipe, a device, a link loop...)."""
+    shown = displayable(shown)
+    if not shown.strip():
+        raise InputError("No file name given: the path is empty", hint="Give the path of a document.")
+    info = _stat(path, shown)
+    if stat.S_ISDIR(info.st_mode):
         raise InputError(f"{shown} is a folder, not a file", hint=folder_hint)
-    with reading(shown):
-        size = path.stat().st_size
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(
+            f"{shown} is {special_file_kind(info.st_mode)}, not a document file",
+            hint="Give the path of a saved document (PDF, JPEG, PNG, TIFF or WebP).",
+        )
+    size = info.st_size
     if size == 0:
+        if _is_virtual(path):
+            raise InputError(
+                f"{shown} is a virtual file of the operating system, not a document",
+                hint="Give the path of a saved document (PDF, JPEG, PNG, TIFF or WebP).",
+            )
         raise InputError(f"File is empty: {shown}", hint="Check that the file was written completely.")
     if size > limit:
         raise InputError(
@@ -126,6 +153,42 @@ def checked_file(
             hint=split_hint,
         )
     return size
+
+
+def _stat(path: Path, shown: str) -> os.stat_result:
+    """The status of what `path` points to, with a message for each way it can point nowhere."""
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise InputError(
+                f"{shown} is a broken link: what it points to does not exist",
+                hint="Point the link at an existing document, or give the document's own path.",
+            ) from None
+        raise InputError(
+            f"File not found: {shown}",
+            hint="Check the path (relative paths are read from the current folder).",
+        ) from None
+    except PermissionError:
+        raise InputError(f"Cannot read {shown}: permission denied", hint="Check the permissions.") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(
+                f"{shown} is a symbolic link loop: following it never reaches a file",
+                hint="Fix the links, or give the document's own path.",
+            ) from None
+        if exc.errno == errno.ENAMETOOLONG:
+            raise InputError(f"The path is too long: {shown[:200]}...", hint="Give a shorter path.") from None
+        raise InputError(f"Cannot read {shown}: {exc.strerror or exc}", hint="Check the path.") from None
+
+
+def _is_virtual(path: Path) -> bool:
+    """Files of /proc and /sys report size 0 yet have content made up on reading: never documents."""
+    try:
+        resolved = path.resolve()
+    except OSError:
+        return False
+    return resolved.parts[1:2] in (("proc",), ("sys",))
 
 
 @dataclass(frozen=True)
@@ -144,7 +207,7 @@ class DocumentSource:
 
     @property
     def source(self) -> str | None:
-        return str(self.path) if self.path else None
+        return displayable(str(self.path)) if self.path else None
 
     @property
     def upload_name(self) -> str:
@@ -164,7 +227,7 @@ class DocumentSource:
     ) -> DocumentSource:
         limit = max_bytes or DEFAULT_MAX_BYTES
         p = Path(path).expanduser()
-        shown = str(path)
+        shown = displayable(os.fspath(path))
         size = checked_file(
             p,
             shown,
@@ -180,7 +243,7 @@ class DocumentSource:
                 digest.update(chunk)
         content_type = cls._check_type(head, shown)
         return cls(
-            name=name or p.name,
+            name=displayable(name or p.name),
             content_type=content_type,
             size=size,
             sha256=digest.hexdigest(),
@@ -262,4 +325,4 @@ def shown_name(document: DocumentInput) -> str:
         return document.source or document.name
     if isinstance(document, bytes):
         return "document"
-    return os.fspath(document)
+    return displayable(os.fspath(document))

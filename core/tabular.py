@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import UsageError
-from core.files import write_text_atomic
+from core.files import regular_file_target, write_text_atomic
 from core.models import Result
 
 DOCUMENT_COLUMNS = ("doc_key", "source", "status", "error")
@@ -130,7 +130,10 @@ def check_csv_target(path: str | os.PathLike[str]) -> Path:
     target = Path(path).expanduser()
     try:
         is_folder, folder_exists = target.is_dir(), target.parent.is_dir()
-    except OSError as exc:  # e.g. a name longer than the file system allows
+        if not is_folder:
+            regular_file_target(target)  # a pipe or device must not be replaced by a CSV file
+            regular_file_target(line_items_path(target))
+    except OSError as exc:  # e.g. a name longer than the file system allows, or a device
         raise _cannot_write(target, exc) from None
     if is_folder:
         raise UsageError(f"The CSV path {target} is a folder", hint="Give a file name, e.g. results.csv.")

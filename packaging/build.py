@@ -59,13 +59,17 @@ def platform_tag() -> str:
 
 
 def check_build_tools() -> None:
+    versions: dict[str, str] = {}
+    for name in REQUIRED:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            raise BuildError(f"{name} is not installed: run `pip install .[build]`") from None
+    # `packaging` comes with PyInstaller: import it only once PyInstaller is known to be there.
     from packaging.version import Version
 
     for name, minimum in REQUIRED.items():
-        try:
-            installed = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            raise BuildError(f"{name} is not installed: run `pip install .[build]`") from None
+        installed = versions[name]
         if Version(installed) < Version(minimum):
             raise BuildError(
                 f"{name} {installed} is too old (need >= {minimum}): run `pip install -U .[build]`"

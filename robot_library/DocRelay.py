@@ -11,6 +11,7 @@ from datetime import timedelta
 from robot.api.deco import library
 
 from core._version import __version__
+from core.hints import use_front_end
 from robot_library._context import LibraryContext
 from robot_library._docs import LIBRARY_DOC
 from robot_library._support import (
@@ -49,6 +50,7 @@ class DocRelay(ProviderKeywords, ExtractionKeywords, ResultKeywords, CheckKeywor
         | ...        client_id=%{CRADL_CLIENT_ID}    client_secret=${CRADL_SECRET}
         | Library    robot_library.DocRelay    profile=work    timeout=5 min
         """
+        use_front_end("robot")  # hints name arguments as `model=`, not `--model`
         self.ROBOT_LIBRARY_LISTENER = SecretMasker(self)
         self.context = LibraryContext(
             provider=provider,

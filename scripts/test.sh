@@ -23,6 +23,12 @@ fi
 VENV_PY=.venv/bin/python
 "$VENV_PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$VENV_PY" -m pip install --quiet --disable-pip-version-check -e ".[test,build]"
+# mitmproxy, the real TLS-intercepting proxy of tests/test_tls_proxy.py, in a venv of its own so that its
+# pinned dependencies never steer docrelay's.
+if [ ! -x .venv-mitm/bin/python ]; then
+  "$PYTHON" -m venv .venv-mitm
+fi
+.venv-mitm/bin/python -m pip install --quiet --disable-pip-version-check "mitmproxy==11.0.2"
 
 echo "== ruff (lint)"
 .venv/bin/ruff check .

@@ -21,7 +21,7 @@ from tests.batch_support import (
     predictions_by_document,
     uploads_by_document,
 )
-from tests.cli_helpers import docrelay_executable, emulator_env, run_docrelay
+from tests.cli_helpers import docrelay_executable, emulator_env, isolated_env, run_docrelay
 from tests.emulators.cradl import CradlEmulator
 
 MakeEmulator = Callable[..., CradlEmulator]
@@ -114,7 +114,7 @@ def test_progress_bar_only_on_a_terminal(
     [
         (("--concurrency", "0"), 2, "Concurrency must be between 1 and 64"),
         (("--rate-limit", "0"), 3, "Invalid rate_limit"),
-        (("--files-from", "nowhere.txt"), 4, "file list nowhere.txt does not exist"),
+        (("--files-from", "nowhere.txt"), 4, "the file list nowhere.txt: it does not exist"),
         (("--csv", "no/such/folder/out.csv"), 2, "does not exist"),
     ],
 )
@@ -133,6 +133,12 @@ def test_usage_errors_cost_nothing(
 
 
 # -- killed and started again --------------------------------------------------------------------
+def _default_sigint() -> None:
+    # A test run started in the background (`scripts/test.sh &`) ignores SIGINT, and children inherit
+    # that: give the batch the handling a user's terminal gives it, or Ctrl+C would never reach it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(emu: CradlEmulator, tmp_path: Path, journal: Path) -> subprocess.Popen[str]:
     argv = [docrelay_executable(), "batch", str(tmp_path / "in"), "--model", MODEL, "--journal", str(journal)]
     return subprocess.Popen(
@@ -141,6 +147,7 @@ def start(emu: CradlEmulator, tmp_path: Path, journal: Path) -> subprocess.Popen
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
 
 
@@ -235,3 +242,37 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(
     summary = envelope["data"]["summary"]
     assert summary["pending"] >= 1 and summary["total"] == 12 and summary["failed"] == 0
     finish_and_check(emu, tmp_path, journal, 12)
+
+
+def test_the_ctrl_c_test_passes_when_started_in_the_background() -> None:
+    """`scripts/test.sh &` runs the suite with SIGINT ignored (POSIX shells do that for background jobs)."""
+    command = f"{sys.executable} -m pytest -q -p no:cacheprovider {__file__} -k ctrl_c_stops & wait"
+    proc = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+
+
+def test_an_unreachable_service_stops_the_batch_within_30_s_with_exit_9(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on: every connection is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    make_documents(tmp_path / "in", 6)
+    env = isolated_env(
+        tmp_path,
+        DOCRELAY_PROVIDER="cradl",
+        DOCRELAY_CRADL_API_URL=f"http://127.0.0.1:{port}",
+        DOCRELAY_CRADL_ACCESS_TOKEN="a-ready-token",
+    )
+    started = time.monotonic()
+    run = run_docrelay(
+        "batch", str(tmp_path / "in"), "--model", MODEL, "--journal", str(tmp_path / "j.db"), env=env
+    )
+    elapsed = time.monotonic() - started
+    assert run.exit_code == 9 and elapsed < 30, (elapsed, run.stdout)
+    assert "Stopped the batch: no call reached cradl" in run.error["message"]
+    assert "run the same command again" in run.error["message"]
+    import sqlite3
+
+    states = sqlite3.connect(tmp_path / "j.db").execute("SELECT state FROM documents").fetchall()
+    assert states and all(state in ("queued", "uploading", "failed") for (state,) in states)

@@ -92,6 +92,9 @@ class RecordingLimiter:
             self.penalties.append((time.monotonic(), seconds))
         self.inner.penalize(seconds)
 
+    def release(self) -> None:
+        self.inner.release()  # type: ignore[attr-defined]
+
 
 def test_a_429_with_retry_after_holds_every_worker(tmp_path: Path, make_cradl_emulator: MakeEmulator) -> None:
     emu = make_cradl_emulator(engine="stub", latency_ms=30, async_delay=0.05)

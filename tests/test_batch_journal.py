@@ -94,7 +94,7 @@ def test_a_second_process_on_the_same_journal(journal_target: str) -> None:
         if not is_postgres(journal_target):
             with pytest.raises(UsageError, match="Another docrelay batch is using the journal") as busy:
                 open_journal(journal_target)
-            assert busy.value.exit_code == 2 and "--journal" in busy.value.full_message
+            assert busy.value.exit_code == 2 and "journal" in busy.value.hint
             assert first.shared is False
         else:
             with open_journal(journal_target) as second:
@@ -155,10 +155,13 @@ def test_file_lists(tmp_path: Path) -> None:
     assert read_file_list(listing) == [str(tmp_path / "a.pdf"), "b.pdf"]
     assert collect_paths(files_from=[listing]) == [tmp_path / "a.pdf", Path("b.pdf")]
     binary = tmp_path / "list.bin"
-    binary.write_bytes(b"\xff\xfe\x00bad")
+    binary.write_bytes(b"\x80\x81bad")
     with pytest.raises(InputError, match="Cannot read the file list") as unreadable:
         read_file_list(binary)
     assert unreadable.value.exit_code == 4 and "UTF-8" in unreadable.value.full_message
+    windows = tmp_path / "list16.txt"  # what Windows PowerShell's Out-File writes
+    windows.write_bytes(("# from the bot\r\n" + str(tmp_path / "a.pdf") + "\r\n").encode("utf-16"))
+    assert read_file_list(windows) == [str(tmp_path / "a.pdf")]
 
 
 def test_first_poll_delay_learns_from_the_batch() -> None:

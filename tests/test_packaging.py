@@ -272,6 +272,20 @@ def test_build_tools_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
         build.check_build_tools()
 
 
+def test_build_in_a_venv_without_the_build_extra_says_what_to_install(tmp_path: Path) -> None:
+    """The quick start's venv has no PyInstaller (and no `packaging`): the message, not a traceback."""
+    import subprocess
+    import venv
+
+    venv.create(tmp_path / "bare", with_pip=False)
+    python = tmp_path / "bare" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    proc = subprocess.run(
+        [str(python), str(PACKAGING / "build.py"), "--no-archive"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "is not installed: run `pip install .[build]`" in proc.stderr
+
+
 # -- CI wiring -------------------------------------------------------------------------------------
 def test_test_script_builds_and_smoke_tests_the_binary_after_pytest() -> None:
     script = (REPO / "scripts" / "test.sh").read_text(encoding="utf-8")

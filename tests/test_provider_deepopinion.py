@@ -202,6 +202,7 @@ def test_wrong_password_is_an_auth_error(tmp_path: Path, emu: DeepopinionEmulato
     run = extract(emulator_env(tmp_path, emu, DOCRELAY_DEEPOPINION_PASSWORD="not-the-password"))
     assert run.exit_code == 5 and "refused the login of robot@example.com" in run.error["message"]
     assert "Wrong email or password" in run.error["message"]
+    assert run.error["message"].count("refused") == 1  # said once, not wrapped again
     assert "not-the-password" not in run.stdout + run.stderr
     assert emu.requests_to(EXTRACT_ENDPOINT) == 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from core.errors import UsageError
@@ -104,7 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rate-limit", type=float, default=None, metavar="RPS", help="requests per second")
     p.add_argument("--ndjson", action="store_true", help="one JSON line per document as each finishes")
-    p.add_argument("--csv", metavar="FILE", help="one row per document; line items to FILE.line_items.csv")
+    p.add_argument(
+        "--csv",
+        metavar="FILE",
+        help="one row per document to FILE; line items beside it (out.csv -> out.line_items.csv)",
+    )
     p.add_argument(
         "--xlsx",
         metavar="BOOK",
@@ -178,60 +182,112 @@ def _add_agent_option(parser: argparse.ArgumentParser) -> None:
 
 
 # -- arguments files ------------------------------------------------------------------------------
-_POSITIONAL_KEYS = ("files", "file", "paths", "job", "key", "value")
+_POSITIONAL_KEYS = ("files", "file", "paths", "job", "review_id", "key", "value")
+# Options that may be given several times: a list in the file becomes one flag per item.
+REPEATABLE_KEYS = frozenset({"option", "text", "files_from"})
+# Options that take one comma-separated value: a list in the file is joined with commas.
+COMMA_LIST_KEYS = frozenset({"pages"})
+ARGS_FILE_LIMIT = 1024 * 1024
+_ARGS_HINT = 'Write one JSON object, e.g. {"command": "extract", "files": ["invoice.pdf"]}.'
 
 
-def _args_file_tokens(path: str) -> list[str]:
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
+@dataclass
+class _FileArguments:
+    command: list[str]
+    options: list[tuple[str, list[str]]]  # (flag, its tokens): one group per option
+    positionals: list[str]
+
+
+def _scalar(path: str, key: str, value: Any) -> str:
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
         raise UsageError(
-            f"Cannot read the arguments file {path}: {exc.strerror or exc}",
-            hint="Check the --args-file path.",
-        ) from exc
+            f"The arguments file {path} gives {key!r} a {type(value).__name__} where a value belongs",
+            hint="Give a string or a number (lists only for repeatable options and pages).",
+        )
+    return str(value)
+
+
+def _read_args_file(path: str) -> _FileArguments:
+    from core.files import parse_json_text, read_small_text
+
+    text = read_small_text(
+        path,
+        limit=ARGS_FILE_LIMIT,
+        what="the arguments file",
+        error=UsageError,
+        hint="Check the --args-file path.",
+    )
     try:
-        data = json.loads(text)
+        data = parse_json_text(text)
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"The arguments file {path} is not valid JSON: {exc.msg} "
             f"at line {exc.lineno}, column {exc.colno}",
-            hint='Write one JSON object, e.g. {"command": "extract", "files": ["invoice.pdf"]}.',
-        ) from exc
+            hint=_ARGS_HINT,
+        ) from None
+    except ValueError as exc:
+        raise UsageError(f"The arguments file {path} is not usable: {exc}", hint=_ARGS_HINT) from None
     if not isinstance(data, dict):
         raise UsageError(
-            f"The arguments file {path} must hold a JSON object, not {type(data).__name__}",
-            hint='Write e.g. {"command": "extract", "files": ["invoice.pdf"]}.',
+            f"The arguments file {path} must hold a JSON object, not {type(data).__name__}", hint=_ARGS_HINT
         )
-    tokens: list[str] = []
     command = data.pop("command", None)
-    if command is not None:
-        tokens.extend(command.split() if isinstance(command, str) else [str(c) for c in command])
+    if isinstance(command, str):
+        words = command.split()
+    elif isinstance(command, list) and all(isinstance(c, str) for c in command):
+        words = list(command)
+    elif command is None:
+        words = []
+    else:
+        raise UsageError(
+            f'The arguments file {path} gives "command" a {type(command).__name__}',
+            hint='Give the command as text, e.g. "extract" or "config set".',
+        )
     positionals: list[str] = []
     for key in _POSITIONAL_KEYS:
         value = data.pop(key, None)
-        if value is None:
-            continue
-        positionals.extend(str(v) for v in value) if isinstance(value, list) else positionals.append(
-            str(value)
-        )
+        if value is not None:
+            items = value if isinstance(value, list) else [value]
+            positionals.extend(_scalar(path, key, item) for item in items)
+    options: list[tuple[str, list[str]]] = []
     for key, value in data.items():
-        option = "--" + str(key).replace("_", "-")
+        name = str(key).replace("-", "_")
+        flag = "--" + name.replace("_", "-")
         if value is True:
-            tokens.append(option)
-        elif value in (False, None):
+            options.append((flag, [flag]))
+        elif value is False or value is None:  # 0 is a value (page 0), not "not given"
             continue
-        elif isinstance(value, (list, dict)):
-            raise UsageError(
-                f"The arguments file {path} gives {key!r} a {type(value).__name__}",
-                hint="Options take one value: a string or a number.",
-            )
+        elif isinstance(value, list) and name in REPEATABLE_KEYS:
+            options.append((flag, [token for item in value for token in (flag, _scalar(path, key, item))]))
+        elif isinstance(value, list) and name in COMMA_LIST_KEYS:
+            options.append((flag, [flag, ",".join(_scalar(path, key, item) for item in value)]))
         else:
-            tokens.extend([option, str(value)])
-    return tokens + positionals
+            options.append((flag, [flag, _scalar(path, key, value)]))
+    return _FileArguments(words, options, positionals)
 
 
-def expand_args_file(argv: list[str]) -> list[str]:
-    """Replace `--args-file F` with the arguments it holds; the command line wins where both give one."""
+def _command_names(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._actions:
+        if isinstance(action.choices, dict):  # the subcommands
+            return set(action.choices)
+    return set()
+
+
+def _gives_positionals(parser: argparse.ArgumentParser, tokens: list[str]) -> bool:
+    """Whether `tokens` (a command and the command line's own arguments) name files, a job or a key."""
+    if any(t in ("-h", "--help") for t in tokens):
+        return False
+    try:
+        parsed = parser.parse_args(tokens)
+    except (ArgumentsError, SystemExit):
+        return False  # e.g. the required files are missing: they come from the file
+    return any(getattr(parsed, key, None) not in (None, []) for key in _POSITIONAL_KEYS)
+
+
+def expand_args_file(argv: list[str], parser: argparse.ArgumentParser | None = None) -> list[str]:
+    """Replace `--args-file F` with the arguments it holds. The command line wins: an option given on
+    the command line replaces the file's (all of a repeatable one's), and files (or a job, or a key)
+    named on the command line replace the file's."""
     for index, token in enumerate(argv):
         if token == "--args-file" or token.startswith("--args-file="):
             if "=" in token:
@@ -240,15 +296,16 @@ def expand_args_file(argv: list[str]) -> list[str]:
                 path, rest = argv[index + 1], argv[index + 2 :]
             else:
                 raise ArgumentsError("argument --args-file: expected one argument")
-            before = argv[:index]
-            from_file = _args_file_tokens(path)
-            if before and not before[0].startswith("-"):
-                # A command on the command line: drop the file's copy of it.
-                command_words = [before[0]] + (
-                    [before[1]] if before[0] == "config" and len(before) > 1 else []
-                )
-                if from_file[: len(command_words)] == command_words:
-                    from_file = from_file[len(command_words) :]
-                return command_words + from_file + before[len(command_words) :] + rest
-            return from_file + before + rest
+            given = argv[:index] + rest
+            from_file = _read_args_file(path)
+            words = from_file.command
+            parser = parser or build_parser()
+            if given and given[0] in _command_names(parser):
+                words = given[:2] if given[0] in ("config", "review") and len(given) > 1 else given[:1]
+                given = given[len(words) :]
+            flags_given = {t.split("=", 1)[0] for t in given if t.startswith("--")}
+            options = [t for flag, tokens in from_file.options if flag not in flags_given for t in tokens]
+            if from_file.positionals and _gives_positionals(parser, words + given):
+                return words + options + given
+            return words + options + given + from_file.positionals
     return argv

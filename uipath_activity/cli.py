@@ -25,6 +25,7 @@ from core.envelope import (
     version_envelope,
 )
 from core.errors import UsageError
+from core.hints import use_front_end
 from uipath_activity.args import PROG, ArgumentsError, build_parser, expand_args_file
 from uipath_activity.commands import COMMANDS
 
@@ -61,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if sys.stdout.isatty():
             return _print_text(f"{PROG} {__version__}")
         return _print_text(json.dumps(version_envelope()))
+    use_front_end("cli")  # hints say `--model`, not `model=`
     command = "docrelay"
     output: Path | None = None
     try:
@@ -68,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser = build_parser()
             if any(a in ("-h", "--help") for a in raw) and sys.stdout.isatty():
                 parser.parse_args(raw)  # argparse prints the help and exits 0
-            expanded = expand_args_file(raw)
+            expanded = expand_args_file(raw, parser)
             args = parser.parse_args(expanded)
         except SystemExit as exc:  # --help printed by argparse
             return int(exc.code or 0)

@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from core.batch.inputs import Prepared, prepare
+from core.batch.journal import DamagedRow
 from core.batch.journals import JournalBackend
 from core.batch.pg_journal import LeaseLost
 from core.batch.steps import DocTask, Stage, Steps, settled_result
@@ -151,6 +152,12 @@ class BatchEngine:
             source = items[0].source
             assert source is not None
             entry = entries[sha256]
+            if isinstance(entry, DamagedRow):  # quarantined: no call for it, the others go on
+                for item in items:
+                    item.error = entry
+                    results[item.index] = _unreadable(provider.name, model, item)
+                    self._emit(results[item.index])
+                continue
             if entry.state == "succeeded" and entry.result is not None:
                 done = Result.model_validate(entry.result)
                 done.extras["from_journal"] = True  # no call was made for it in this run
@@ -343,7 +350,8 @@ class BatchEngine:
 
 
 def _unreadable(provider: str, model: str | None, item: Prepared) -> Result:
-    """A failed result for an input that could not be read (nothing was sent, nothing journaled)."""
+    """A failed result for an input that could not be read or whose journal row is damaged (nothing
+    was sent, nothing journaled)."""
     assert item.error is not None
     name = item.as_given.replace("\\", "/").rsplit("/", 1)[-1] or item.as_given
     document = DocumentInfo(source=item.as_given, name=name)

@@ -4,34 +4,28 @@ each opened, checked and hashed before anything is sent."""
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import DocRelayError, InputError, UsageError
+from core.files import read_small_text
 from core.sources import DocumentInput, DocumentSource, open_source, shown_name
+
+FILE_LIST_LIMIT = 16 * 1024 * 1024  # about 100,000 paths
 
 
 def read_file_list(list_path: str | os.PathLike[str]) -> list[str]:
-    """The paths in a list file, one per line (UTF-8, BOM allowed); blank lines and `#` comments are
-    skipped. Relative paths are taken from the current folder. `-` reads standard input."""
-    shown = os.fspath(list_path)
-    try:
-        if shown == "-":
-            text = sys.stdin.read()
-        else:
-            text = Path(list_path).expanduser().read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(
-            f"The file list {shown} does not exist", hint="Check the --files-from path."
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise InputError(
-            f"Cannot read the file list {shown}: {reason}",
-            hint="Give a UTF-8 text file with one document path per line.",
-        ) from None
+    """The paths in a list file, one per line (UTF-8, BOM allowed, or UTF-16 with BOM); blank lines and
+    `#` comments are skipped. Relative paths are taken from the current folder. `-` reads standard input.
+    A list larger than 16 MB is refused (UsageError): it is no list of paths."""
+    text = read_small_text(
+        list_path,
+        limit=FILE_LIST_LIMIT,
+        what="the file list",
+        error=InputError,
+        hint="Give --files-from a text file with one document path per line.",
+    )
     lines = (line.strip().strip('"') for line in text.splitlines())
     return [line for line in lines if line and not line.startswith("#")]
 
@@ -46,6 +40,8 @@ def collect_paths(
     """Files named directly or in lists, plus the documents found in named folders (recursively, names
     matching `pattern`), without repeats. A missing file is kept so that it is reported as failed."""
     named = [*paths]
+    if any(not os.fspath(path).strip() for path in named):  # Path("") would mean the current folder
+        raise UsageError("An empty path was given", hint="Name files or folders; remove the empty argument.")
     for list_path in files_from:
         named.extend(read_file_list(list_path))
     if not named:

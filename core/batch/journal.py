@@ -30,13 +30,14 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from core.errors import UsageError
+from core.errors import JournalError, UsageError
+from core.hints import setting
 
 if TYPE_CHECKING:
     import sqlite3
@@ -111,11 +112,14 @@ class Journal:
     recheck_interval = 1.0  # unused: no other process can hold a document
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, retention_days: float = RETENTION_DAYS):
-        self.path = Path(path).expanduser() if path else default_journal_path()
+        given = Path(path).expanduser() if path else default_journal_path()
+        # The real path: a second batch reaching the same file through a symlink meets the same lock.
+        self.path = Path(os.path.realpath(given))
         self.opened_at = time.time()
         if self.path.is_dir():
             raise UsageError(
-                f"The journal {self.path} is a folder", hint="Give --journal a file name, e.g. batch.sqlite3."
+                f"The journal {self.path} is a folder",
+                hint=f"Give {setting('journal')} a file name, e.g. batch.sqlite3.",
             )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,7 +127,7 @@ class Journal:
         except OSError as exc:
             raise UsageError(
                 f"Cannot open the journal {self.path}: {exc.strerror or exc}",
-                hint="Choose a --journal path in a folder you can write to.",
+                hint=f"Choose a {setting('journal')} path in a folder you can write to.",
             ) from exc
         # Imported here, not at the top: `docrelay extract` loads this module but opens no journal.
         import sqlite3
@@ -134,7 +138,7 @@ class Journal:
             self._lock_file.close()
             raise UsageError(
                 f"Cannot open the journal {self.path}: {exc}",
-                hint="Choose a --journal path in a folder you can write to.",
+                hint=f"Choose a {setting('journal')} path in a folder you can write to.",
             ) from exc
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
@@ -142,9 +146,10 @@ class Journal:
             self._setup(retention_days)
         except sqlite3.DatabaseError as exc:
             self.close()
-            raise UsageError(
+            raise JournalError(
                 f"{self.path} is not a usable docrelay journal: {exc}",
-                hint="Give another --journal path (or delete this file to start afresh).",
+                hint=f"Give another {setting('journal')} path, or move this file aside to start afresh "
+                f"({_REDO}).",
             ) from exc
 
     def _setup(self, retention_days: float) -> None:
@@ -153,6 +158,9 @@ class Journal:
         db = self._db
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
+        problem = db.execute("PRAGMA quick_check").fetchone()[0]  # damaged pages: refuse before any call
+        if problem != "ok":
+            raise sqlite3.DatabaseError(f"the file is damaged ({problem})")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise sqlite3.DatabaseError(f"written by a newer docrelay (schema {version})")
@@ -182,7 +190,7 @@ class Journal:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, self._damage_stops():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -191,14 +199,27 @@ class Journal:
                 raise
             self._db.execute("COMMIT")
 
+    @contextmanager
+    def _damage_stops(self) -> Iterator[None]:
+        """A journal found damaged mid-run stops the batch (JournalError, exit 2): going on without a
+        record of what was paid for could pay twice."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(
+                f"The journal {self.path} is damaged: {exc}",
+                hint=f"Move it aside and run the batch again ({_REDO}).",
+            ) from None
+
     # -- reading -----------------------------------------------------------------------------
     def get(self, sha256: str, provider: str, model: str | None) -> Entry | None:
-        with self._lock:
+        """The row of this document; JournalError when the row is damaged (the row is left as it is)."""
+        with self._lock, self._damage_stops():
             row = self._db.execute(
                 "SELECT * FROM documents WHERE sha256=? AND provider=? AND model=?",
                 (sha256, provider, model or ""),
             ).fetchone()
-        return _entry(row) if row else None
+        return checked_entry(row, str(self.path)) if row else None
 
     def claim(self, entry: Entry) -> Entry | None:
         """The row, now this process's to work on (always: the lock file keeps others away); None when it
@@ -229,20 +250,21 @@ class Journal:
 
     def counts(self) -> dict[str, int]:
         """Rows per state (for tests and diagnostics)."""
-        with self._lock:
+        with self._lock, self._damage_stops():
             rows = self._db.execute("SELECT state, COUNT(*) FROM documents GROUP BY state").fetchall()
         return {state: count for state, count in rows}
 
     # -- writing: one transaction per transition ----------------------------------------------
     def ensure(self, sha256: str, provider: str, model: str | None, source: str | None, name: str) -> Entry:
         """The row of this document, created as `queued` if new (its source path kept up to date)."""
-        return self.ensure_many([(sha256, source, name)], provider, model)[sha256]
+        return entry_or_raise(self.ensure_many([(sha256, source, name)], provider, model)[sha256])
 
     def ensure_many(
         self, documents: Sequence[tuple[str, str | None, str]], provider: str, model: str | None
-    ) -> dict[str, Entry]:
+    ) -> dict[str, Entry | DamagedRow]:
         """`ensure` for many documents, each given as (sha256, source, name), in one transaction and a
-        few reads: a re-run of 10,000 finished documents is one commit, not 10,000."""
+        few reads: a re-run of 10,000 finished documents is one commit, not 10,000. A row that cannot be
+        used is given as its DamagedRow error, so only that document is quarantined."""
         now = time.time()
         with self._write() as db:
             db.executemany(
@@ -252,7 +274,7 @@ class Journal:
                 "name=excluded.name",
                 [(sha, provider, model or "", source, name, now, now) for sha, source, name in documents],
             )
-        entries: dict[str, Entry] = {}
+        entries: dict[str, Entry | DamagedRow] = {}
         hashes = [sha for sha, _, _ in documents]
         for start in range(0, len(hashes), _READ_CHUNK):
             chunk = hashes[start : start + _READ_CHUNK]
@@ -262,7 +284,7 @@ class Journal:
                     f"SELECT * FROM documents WHERE provider=? AND model=? AND sha256 IN ({marks})",
                     (provider, model or "", *chunk),
                 ).fetchall()
-            entries.update((row["sha256"], _entry(row)) for row in rows)
+            entries.update((row["sha256"], entry_or_damage(row, str(self.path))) for row in rows)
         return entries
 
     def update(self, entry: Entry, **changes: Any) -> Entry:
@@ -326,7 +348,27 @@ def unpack_result(blob: bytes | None) -> dict[str, Any] | None:
     return value
 
 
-def _entry(row: sqlite3.Row) -> Entry:
+# What a run without this journal costs, said wherever we suggest starting a new one.
+_REDO = "documents it recorded as done are then sent, and paid for, again"
+
+
+def checked_entry(row: Mapping[str, Any] | sqlite3.Row, location: str) -> Entry:
+    """A row of either backend (by column name) as an Entry, checked: a row with an unknown state or a
+    damaged value raises DamagedRow, so the engine quarantines that document (no call) instead of
+    guessing and paying twice."""
+    from core.models import DocumentInfo, JobHandle
+
+    shown = row["source"] or row["name"] or row["sha256"]
+    if row["state"] not in STATES:
+        raise _row_error(location, shown, f"its state {row['state']!r} is not one docrelay knows")
+    try:
+        result = unpack_result(row["result"])
+        if row["job"]:
+            JobHandle.model_validate_json(row["job"])
+        if row["document"]:
+            DocumentInfo.model_validate_json(row["document"])
+    except (zlib.error, ValueError, TypeError) as exc:
+        raise _row_error(location, shown, f"a value in it is damaged ({type(exc).__name__})") from None
     return Entry(
         sha256=row["sha256"],
         provider=row["provider"],
@@ -336,13 +378,42 @@ def _entry(row: sqlite3.Row) -> Entry:
         prediction_id=row["prediction_id"],
         document=row["document"],
         job=row["job"],
-        result=unpack_result(row["result"]),
+        result=result,
         error_type=row["error_type"],
         error_message=row["error_message"],
         uploads=row["uploads"],
         predictions=row["predictions"],
         predict_started=row["predict_started"],
         updated=row["updated"],
+    )
+
+
+class DamagedRow(JournalError):
+    """One row cannot be used: its document is failed without a call, the other documents go on."""
+
+    stops_run = False
+
+
+def entry_or_damage(row: Mapping[str, Any] | sqlite3.Row, location: str) -> Entry | DamagedRow:
+    """`checked_entry`, with a damaged row given as its error instead of raised (for reads of many)."""
+    try:
+        return checked_entry(row, location)
+    except DamagedRow as exc:
+        return exc
+
+
+def entry_or_raise(found: Entry | DamagedRow) -> Entry:
+    if isinstance(found, DamagedRow):
+        raise found
+    return found
+
+
+def _row_error(location: str, shown: str, why: str) -> DamagedRow:
+    return DamagedRow(
+        f"The journal {location} has a row for {shown} that docrelay cannot use: {why}; "
+        "the document was not sent, and the row was left as it is",
+        hint=f"Check on the service whether this document was processed; to process it again, run the "
+        f"batch with another {setting('journal')} ({_REDO})",
     )
 
 
@@ -363,6 +434,6 @@ def _hold_lock(path: Path) -> IO[bytes]:
         handle.close()
         raise UsageError(
             f"Another docrelay batch is using the journal {path.with_suffix('')}",
-            hint="Wait for it to finish, or give this batch its own --journal file.",
+            hint=f"Wait for it to finish, or give this batch its own {setting('journal')} file.",
         ) from None
     return handle

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Protocol
 
-from core.batch.journal import Entry, Journal
+from core.batch.journal import DamagedRow, Entry, Journal
 
 
 class JournalBackend(Protocol):
@@ -42,8 +42,9 @@ class JournalBackend(Protocol):
 
     def ensure_many(
         self, documents: Sequence[tuple[str, str | None, str]], provider: str, model: str | None
-    ) -> dict[str, Entry]:
-        """`ensure` for many documents, each given as (sha256, source, name), keyed by sha256."""
+    ) -> dict[str, Entry | DamagedRow]:
+        """`ensure` for many documents, each given as (sha256, source, name), keyed by sha256; a row
+        that cannot be used (unknown state, damaged value) is given as its DamagedRow error."""
         ...
 
     def claim(self, entry: Entry) -> Entry | None:

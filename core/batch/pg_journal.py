@@ -27,8 +27,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from core.batch.journal import RETENTION_DAYS, Entry, check_changes, is_settled, pack_result
-from core.batch.journal import unpack_result as _unpack
+from core.batch.journal import (
+    RETENTION_DAYS,
+    DamagedRow,
+    Entry,
+    check_changes,
+    checked_entry,
+    entry_or_damage,
+    is_settled,
+    pack_result,
+)
 from core.batch.pg_setup import connect_error, create_or_migrate, reason, shown_url, url_password
 from core.errors import ConfigError, JournalUnavailableError, UsageError
 from core.redact import register_secret
@@ -162,11 +170,15 @@ class PostgresJournal:
                     hint="Give --journal a database where the docrelay user may create and change tables.",
                 ) from None
 
+    def _entry(self, row: Any) -> Entry:
+        """The row as an Entry, checked as the SQLite journal checks its rows (raises DamagedRow)."""
+        return checked_entry(_mapping(row), self.location)
+
     # -- reading -----------------------------------------------------------------------------
     def get(self, sha256: str, provider: str, model: str | None) -> Entry | None:
         with self._guard():
             row = self._select(sha256, provider, model or "")
-        return _entry(row) if row else None
+        return self._entry(row) if row else None
 
     def _select(self, sha256: str, provider: str, model: str) -> tuple[Any, ...] | None:
         return self._db.execute(
@@ -200,7 +212,7 @@ class PostgresJournal:
         settled: list[Entry] = []
         free: list[Entry] = []
         for row in rows:
-            entry = _entry(row)
+            entry = self._entry(row)
             if is_settled(entry, self.opened_at):
                 settled.append(entry)
             elif row[-1]:
@@ -241,7 +253,7 @@ class PostgresJournal:
         previous = row[-1]
         if previous and previous != self.owner:
             log.info("%s: taking over from %s, whose lease ran out", row[15], previous)
-        return _entry(row)
+        return self._entry(row)
 
     # -- writing: one transaction per transition, only by the owner ---------------------------
     def ensure(self, sha256: str, provider: str, model: str | None, source: str | None, name: str) -> Entry:
@@ -255,11 +267,11 @@ class PostgresJournal:
                 (sha256, provider, model or "", source, name),
             ).fetchone()
         assert row is not None
-        return _entry(row)
+        return self._entry(row)
 
     def ensure_many(
         self, documents: Sequence[tuple[str, str | None, str]], provider: str, model: str | None
-    ) -> dict[str, Entry]:
+    ) -> dict[str, Entry | DamagedRow]:
         """`ensure` for many documents in one transaction (a re-run of thousands is one commit)."""
         rows = [(sha, provider, model or "", source, name) for sha, source, name in documents]
         with self._guard(), self._db.transaction():
@@ -277,7 +289,7 @@ class PostgresJournal:
                 "WHERE provider = %s AND model = %s AND sha256 = ANY(%s)",
                 (provider, model or "", [sha for sha, _, _ in documents]),
             ).fetchall()
-        return {entry.sha256: entry for entry in map(_entry, found)}
+        return {row[0]: entry_or_damage(_mapping(row), self.location) for row in found}
 
     def update(self, entry: Entry, **changes: Any) -> Entry:
         """Write `changes` if this process still holds the row (raises LeaseLost otherwise); a final
@@ -303,27 +315,16 @@ class PostgresJournal:
 
 _FIELDS = (
     "sha256, provider, model, state, document_id, prediction_id, document, job, result, error_type, "
-    "error_message, uploads, predictions, predict_started, updated, name"
+    "error_message, uploads, predictions, predict_started, updated, name, source"
 )
 
 
-def _entry(row: Any) -> Entry:
-    (sha256, provider, model, state, document_id, prediction_id, document, job, result) = row[:9]
-    (error_type, error_message, uploads, predictions, predict_started, updated) = row[9:15]
-    return Entry(
-        sha256=sha256,
-        provider=provider,
-        model=model,
-        state=state,
-        document_id=document_id,
-        prediction_id=prediction_id,
-        document=document,
-        job=job,
-        result=_unpack(bytes(result) if result is not None else None),
-        error_type=error_type,
-        error_message=error_message,
-        uploads=uploads,
-        predictions=predictions,
-        predict_started=predict_started,
-        updated=updated,
-    )
+_NAMES = [name.strip() for name in _FIELDS.split(",")]
+
+
+def _mapping(row: Any) -> dict[str, Any]:
+    """The row's columns by name, as the shared checker (core.batch.journal.checked_entry) reads them."""
+    named = dict(zip(_NAMES, row, strict=False))
+    if named["result"] is not None:
+        named["result"] = bytes(named["result"])
+    return named

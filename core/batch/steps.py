@@ -27,6 +27,7 @@ from core.errors import (
     QuotaExceededError,
     RateLimitError,
     ServiceError,
+    UnreachableError,
 )
 from core.instantjobs import InstantJobs
 from core.models import DocumentInfo, JobHandle, Result, ResultError
@@ -54,6 +55,9 @@ class Stage(Enum):
 
 
 _PRIORITY = {Stage.POLL: 0, Stage.PREDICT: 1, Stage.UPLOAD: 2, Stage.CLAIM: 3}
+# When no call at all has reached the service for this long, the batch stops (exit 9) instead of
+# failing every document slowly: a wrong URL or a service that is down looks the same for all of them.
+UNREACHABLE_STOP_AFTER = 10.0
 
 
 def is_transient(error: DocRelayError) -> bool:
@@ -83,6 +87,7 @@ class DocTask:
     deadline: float | None = None  # monotonic time after which polling gives up
     delays: Iterator[float] | None = field(default=None, repr=False)
     first_poll: bool = False  # the next poll is the first of this job: its answer teaches FirstPollDelay
+    started: float | None = None  # monotonic time of its first step in this run
 
     @property
     def info(self) -> DocumentInfo:
@@ -116,6 +121,35 @@ class FirstPollDelay:
             self._value = min(self.ceiling, max(self.floor, self._value * factor))
 
 
+class Outage:
+    """Whether the service has been unreachable (DNS, refused connections, TLS) for every call lately."""
+
+    def __init__(self, provider: str, stop_after: float = UNREACHABLE_STOP_AFTER) -> None:
+        self.provider, self.stop_after = provider, stop_after
+        self._since: float | None = None
+        self._lock = threading.Lock()
+
+    def saw(self, error: DocRelayError | None) -> None:
+        """Record one step's outcome; raise UnreachableError (which stops the batch) when no step has
+        reached the service for `stop_after` seconds."""
+        with self._lock:
+            if not isinstance(error, UnreachableError):
+                self._since = None  # something got through, even if it was refused
+                return
+            now = time.monotonic()
+            if self._since is None:
+                self._since = now
+            if now - self._since < self.stop_after:
+                return
+        raise UnreachableError(
+            f"Stopped the batch: no call reached {self.provider} for {now - self._since:.0f} s "
+            f"(the last: {error.message})",
+            hint=f"{(error.hint or 'Check the network').rstrip('.')}. What finished is kept in the journal: "
+            "run the same command again once the service can be reached",
+            provider=self.provider,
+        )
+
+
 class Steps:
     """Runs the steps of DocTasks against one provider; shared by every worker thread."""
 
@@ -144,6 +178,7 @@ class Steps:
         # A provider that answers at once predicts in one call, and its result goes into the journal;
         # its jobs are polled only when resuming a journal written by an earlier version.
         self.instant_jobs = None if provider.capabilities.async_jobs else InstantJobs(provider)
+        self.outage = Outage(provider.name)
 
     # -- where to start ----------------------------------------------------------------------
     def claim(self, task: DocTask) -> float | None:
@@ -194,6 +229,9 @@ class Steps:
         """Do the task's next step; the seconds until the one after, or None when the document is done
         (`task.result` set). Fatal errors are raised; others fail the document or are retried."""
         delay: float | None
+        now = time.monotonic()
+        if task.started is None:
+            task.started = now
         try:
             if task.stage is Stage.CLAIM:
                 return self.claim(task)
@@ -204,23 +242,30 @@ class Steps:
             else:
                 delay = self._poll(task)
         except DocRelayError as exc:
+            self.outage.saw(exc)  # raises when nothing has reached the service for a while
             if exc.stops_run:
                 raise
             task.attempts += 1
+            # Being rate limited is only waiting: a document fails for it once its job timeout has
+            # passed, not after a number of attempts (the shared limiter has slowed every worker down).
+            waiting = isinstance(exc, RateLimitError) and not isinstance(exc, QuotaExceededError)
+            assert task.started is not None
             plan = plan_retry(
                 self.retry,
                 attempt=task.attempts,
                 retryable=is_transient(exc),
                 safe=True,  # the journal makes a repeated step safe: nothing is predicted twice
                 retry_after=getattr(exc, "retry_after", None),
-                time_left=math.inf,  # a document's polling has its own deadline
+                time_left=self.timeout - (now - task.started) if waiting else math.inf,
                 rng=random.random,
+                max_attempts=task.attempts + 1 if waiting else None,
             )
             if plan.wait is not None:
                 log.info("%s: %s; trying again in %.1f s", task.source.name, exc.message, plan.wait)
                 return plan.wait
             self._fail(task, exc)
             return None
+        self.outage.saw(None)
         task.attempts = 0
         return delay
 

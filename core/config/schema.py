@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.errors import ConfigError
+from core.hints import setting
 from core.providers import provider_class, provider_names
 
 if TYPE_CHECKING:
@@ -117,7 +118,8 @@ def provider_spec(name: str, origin: str | None = None) -> ProviderSpec:
             source = f" (from {origin})" if origin else ""
             raise ConfigError(
                 f"Unknown provider {name!r}{source}",
-                hint=f"Use one of: {', '.join(known_provider_names())} (--provider or DOCRELAY_PROVIDER).",
+                hint=f"Use one of: {', '.join(known_provider_names())} "
+                f"({setting('provider')} or DOCRELAY_PROVIDER).",
             )
         return static
     cls = provider_class(key)

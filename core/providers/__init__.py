@@ -6,6 +6,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from core.errors import ConfigError
+from core.hints import setting
 
 if TYPE_CHECKING:
     from core.providers.base import Provider
@@ -35,7 +36,7 @@ def provider_class(name: str) -> type[Provider]:
     if key not in _REGISTRY:
         raise ConfigError(
             f"Unknown provider {name!r}",
-            hint=f"Use one of: {', '.join(provider_names())} (--provider or DOCRELAY_PROVIDER).",
+            hint=f"Use one of: {', '.join(provider_names())} ({setting('provider')} or DOCRELAY_PROVIDER).",
         )
     module_name, _, class_name = _REGISTRY[key].partition(":")
     cls: type[Provider] = getattr(importlib.import_module(module_name), class_name)

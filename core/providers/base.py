@@ -16,21 +16,19 @@ from typing import Any, ClassVar
 
 from core.config.schema import parse_flag
 from core.errors import UsageError
+from core.hints import setting
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, Review
 from core.sources import DocumentSource
-from core.transport.ratelimit import Limiter, RateLimiter
+from core.transport.ratelimit import AdaptiveRateLimiter, Limiter
 
 DEFAULT_POOL_SIZE = 10
-# Without a rate_limit the shared limiter does no pacing worth the name; it still spreads a service's
-# Retry-After to every worker.
-_UNPACED_RATE = 1_000_000.0
 
 
 def shared_limiter(rate_limit: Any) -> Limiter:
-    """The limiter for every call of one provider instance: `rate_limit` requests per second (spaced
-    evenly, no burst, so a service-side token bucket is never overrun), or no pacing when unset."""
-    rate = float(rate_limit) if rate_limit else _UNPACED_RATE
-    return RateLimiter(rate, burst=1)
+    """The limiter for every call of one provider instance: at most `rate_limit` requests per second
+    (spaced evenly, no burst, so a service-side token bucket is not overrun), slowing down on the
+    service's 429s and recovering slowly (core.transport.ratelimit.AdaptiveRateLimiter)."""
+    return AdaptiveRateLimiter(float(rate_limit) if rate_limit else None)
 
 
 @dataclass(frozen=True)
@@ -245,7 +243,7 @@ class Provider(ABC):
     def _no_reviews(self) -> Exception:
         return UsageError(
             f"Provider {self.name} has no human-review workflows",
-            hint="Use --provider cradl for review workflows.",
+            hint=f"Use {setting('provider', 'cradl')} for review workflows.",
             provider=self.name,
         )
 
@@ -265,7 +263,7 @@ class Provider(ABC):
         `split` asks the service to cut documents into sentences; `document` describes the input."""
         raise UsageError(
             f"Provider {self.name} has no text analysis",
-            hint="Use --provider deepopinion for text analysis.",
+            hint=f"Use {setting('provider', 'deepopinion')} for text analysis.",
             provider=self.name,
         )
 

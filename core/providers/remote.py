@@ -14,9 +14,17 @@ from typing import Any, ClassVar, Generic, TypeVar
 from core.errors import InputError
 from core.providers.base import Provider
 from core.sources import XML_TYPE, DocumentSource
-from core.transport import AuthStrategy, Classifier, HttpClient
+from core.transport import AuthStrategy, Classifier, HttpClient, RetryPolicy
 
 ApiT = TypeVar("ApiT")
+
+
+def retry_policy_for(timeout: float | None) -> RetryPolicy:
+    """Retries of one call give up with the job's timeout (--timeout, Robot's timeout=), not later."""
+    default = RetryPolicy()
+    if timeout is None or timeout <= 0:
+        return default
+    return RetryPolicy(deadline=min(default.deadline, float(timeout)))
 
 
 class RemoteProvider(Provider, Generic[ApiT]):
@@ -67,6 +75,7 @@ class RemoteProvider(Provider, Generic[ApiT]):
                         ca_bundle=self.settings.get("ca_bundle"),
                         use_truststore=bool(self.settings.get("truststore")),
                         classify=self.classifier(),
+                        retry=retry_policy_for(self.timeout),
                         limiter=self.limiter,  # shared by every call and thread, polling included
                         pool_size=self.pool_size,
                     )

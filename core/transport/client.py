@@ -14,8 +14,10 @@ from urllib.parse import urlsplit
 
 from core._version import __version__
 from core.errors import DocRelayError, InputError, NetworkError, RateLimitError
+from core.hints import setting
 from core.redact import RedactingFilter
 from core.transport.auth import AuthStrategy
+from core.transport.deadline import remaining as remaining_in_operation
 from core.transport.failures import (
     ExceptionFailure,
     describe_target,
@@ -24,6 +26,7 @@ from core.transport.failures import (
     request_id_of,
     safe_url,
 )
+from core.transport.guard import check_secure_target, has_credential_header, redirect_guard
 from core.transport.ratelimit import Limiter
 from core.transport.retry import (
     UNPROCESSED_STATUSES,
@@ -46,6 +49,9 @@ if not any(isinstance(f, RedactingFilter) for f in log.filters):
     log.addFilter(RedactingFilter())
 
 USER_AGENT = f"docrelay/{__version__}"
+# Longest wait before retrying a call that reached nothing (DNS, refused connection, proxy): such blips
+# pass quickly or not at all, and a batch against an unreachable service must stop within 30 s.
+UNREACHABLE_BACKOFF_MAX = 1.0
 
 # A body factory returns the bytes, or a fresh stream from the start, for one attempt.
 BodyFactory = Callable[[], bytes | IO[bytes]]
@@ -102,7 +108,8 @@ class _Call:
     connect_timeout: float
     read_timeout: float
     stream: bool
-    deadline_at: float  # clock time after which no new attempt starts
+    deadline_at: float  # clock time after which no new attempt starts, and none lasts beyond
+    credentials: bool = False  # the body carries a secret (a login)
     sends: int = 0
     refresh_tried: bool = False  # a 401 (403) asked the auth strategy to renew the credentials
     reauthenticated: bool = False  # ... and it did: one more attempt was sent
@@ -295,6 +302,7 @@ class HttpClient:
         read_timeout: float | None = None,
         deadline: float | None = None,
         send_auth: bool | None = None,
+        credentials: bool = False,
         stream: bool = False,
         ok_statuses: Collection[int] = (),
     ) -> requests.Response:
@@ -305,7 +313,11 @@ class HttpClient:
         attempt, so every attempt sends the same bytes (streams are closed after each attempt).
         `idempotent` defaults by method (POST/PATCH are not); pass True for a PUT-like POST or one with an
         idempotency key. `send_auth` defaults to True only for URLs on base_url's host; pass True to send
-        the credentials elsewhere (e.g. a file URL of the same service).
+        the credentials elsewhere (e.g. a file URL of the same service). `credentials=True` marks a call
+        whose body carries a secret (a login): like any call with credential headers it goes only over
+        https (or to this machine) and never follows a redirect to another origin (core.transport.guard).
+        The call ends by its `deadline`, and by the deadline of the operation it is part of
+        (core.transport.deadline), whichever comes first: attempts' socket timeouts are cut to fit.
 
         Three layers, outermost first (as in httpx and azure-core): this method retries
         (`plan_retry` decides whether and when); `_send_authorized` adds the credentials and
@@ -314,6 +326,10 @@ class HttpClient:
         """
         method = method.upper()
         full_url = self.url_for(url)
+        deadline_at = self._clock() + (deadline if deadline is not None else self.retry.deadline)
+        operation_left = remaining_in_operation()
+        if operation_left is not None:  # the whole operation's deadline (an extract, a Robot keyword)
+            deadline_at = min(deadline_at, self._clock() + operation_left)
         call = _Call(
             method=method,
             url=full_url,
@@ -327,7 +343,8 @@ class HttpClient:
             connect_timeout=self.timeouts.connect,
             read_timeout=read_timeout or self.timeouts.read,
             stream=stream,
-            deadline_at=self._clock() + (deadline if deadline is not None else self.retry.deadline),
+            deadline_at=deadline_at,
+            credentials=credentials,
         )
         if idempotent is None:
             idempotent = is_idempotent(method)
@@ -350,14 +367,15 @@ class HttpClient:
                 )
                 if plan.wait is None:
                     raise outcome.error from None
+                wait = plan.wait if outcome.sent else min(plan.wait, UNREACHABLE_BACKOFF_MAX)
                 log.info(
                     "%s: attempt %d failed (%s); retrying in %.2f s",
                     self.provider,
                     call.sends,
                     outcome.cause,
-                    plan.wait,
+                    wait,
                 )
-                self._sleep(plan.wait)
+                self._sleep(wait)
                 continue
 
             response, status = outcome, outcome.status_code
@@ -375,7 +393,10 @@ class HttpClient:
                 retryable = status in policy.retry_statuses
                 safe = idempotent or status in UNPROCESSED_STATUSES or retry_after is not None
             if retry_after is not None and self.limiter is not None and retryable:
-                self.limiter.penalize(retry_after)
+                if status == 429:  # over the service's rate: the limiter learns from it
+                    self.limiter.penalize(retry_after)
+                else:  # busy (503 and the like): everyone waits, the pace stays
+                    getattr(self.limiter, "pause", self.limiter.penalize)(retry_after)
             plan = plan_retry(
                 policy,
                 attempt=call.sends,
@@ -433,10 +454,21 @@ class HttpClient:
         import requests
 
         call.sends += 1
-        self._pace(call.deadline_at, call.method, call.url)
         sent_headers = dict(call.headers)
         if authorize is not None:
             authorize(sent_headers)
+        # Credentials (a login body, a header the caller or the strategy set) go only to this origin.
+        carries = (
+            call.credentials or has_credential_header(sent_headers) or set(sent_headers) != set(call.headers)
+        )
+        if carries:
+            check_secure_target(call.url, provider=self.provider)
+        hooks = {"response": [redirect_guard(call.url, provider=self.provider)]} if carries else None
+        if call.deadline_at - self._clock() <= 0:
+            raise self._out_of_time(call)
+        self._pace(call.deadline_at, call.method, call.url)  # from here on, the finally releases the slot
+        left = max(0.001, call.deadline_at - self._clock())  # no attempt outlives the deadline
+        connect_timeout, read_timeout = min(call.connect_timeout, left), min(call.read_timeout, left)
         opened: list[IO[bytes]] = []
         started = self._clock()
         try:
@@ -449,10 +481,11 @@ class HttpClient:
                 data=payload,
                 files=multipart,
                 headers=sent_headers,
-                timeout=(call.connect_timeout, call.read_timeout),
+                timeout=(connect_timeout, read_timeout),
                 verify=self._verify,
                 proxies=self.proxies,
                 stream=call.stream,
+                hooks=hooks,
             )
         except requests.RequestException as exc:
             failure = failure_for_exception(
@@ -460,8 +493,8 @@ class HttpClient:
                 provider=self.provider,
                 method=call.method,
                 url=call.url,
-                connect_timeout=call.connect_timeout,
-                read_timeout=call.read_timeout,
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
                 attempts=call.sends,
             )
             sent_url = getattr(exc.request, "url", None) or call.url
@@ -478,11 +511,28 @@ class HttpClient:
         finally:
             for stream_handle in opened:
                 stream_handle.close()
+            self._release()
         status, request_id = response.status_code, request_id_of(response)
         self._log(call.method, response.url or call.url, status, started, call.sends, request_id)
         return sent_headers, response
 
     # -- helpers -----------------------------------------------------------------------------
+    def _out_of_time(self, call: _Call) -> NetworkError:
+        tried = f" after {call.sends - 1} attempts" if call.sends > 2 else ""
+        return NetworkError(
+            f"{self.provider} did not answer in the time this call had "
+            f"({describe_target(call.method, call.url)}){tried}",
+            hint=f"The service may be busy or unreachable: try again later, or raise {setting('timeout')} "
+            "(DOCRELAY_TIMEOUT)",
+            provider=self.provider,
+        )
+
+    def _release(self) -> None:
+        """Tell the limiter this attempt is answered (its slow start counts calls in flight)."""
+        release = getattr(self.limiter, "release", None)
+        if release is not None:
+            release()
+
     def _pace(self, deadline_at: float, method: str, url: str) -> None:
         if self.limiter is None:
             return

@@ -25,6 +25,7 @@ from core.errors import (
     NotFoundError,
     RateLimitError,
     ServiceError,
+    UnreachableError,
 )
 from core.transport.tls import TLS_HINT
 
@@ -267,7 +268,7 @@ def failure_for_exception(
         verify_failed = "CERTIFICATE_VERIFY_FAILED" in detail
         why = "the certificate could not be verified" if verify_failed else "the TLS handshake failed"
         return ExceptionFailure(
-            NetworkError(
+            UnreachableError(
                 f"Secure connection to {host} failed: {why} ({target}){tried}", hint=TLS_HINT, **common
             ),
             retryable=False,
@@ -275,7 +276,7 @@ def failure_for_exception(
         )
     if isinstance(exc, requests.exceptions.ProxyError) or has(u3.ProxyError):
         return ExceptionFailure(
-            NetworkError(
+            UnreachableError(
                 f"Could not reach {host} through the proxy: {_reason(exc)} ({target}){tried}",
                 hint="Check HTTPS_PROXY/HTTP_PROXY and NO_PROXY, and that the proxy is up",
                 **common,
@@ -293,7 +294,7 @@ def failure_for_exception(
         else:
             message = f"Could not connect to {host}: {_reason(exc)} ({target}){tried}"
             hint = "Check the service URL, the network connection, firewall and proxy settings"
-        return ExceptionFailure(NetworkError(message, hint=hint, **common), retryable=True, sent=False)
+        return ExceptionFailure(UnreachableError(message, hint=hint, **common), retryable=True, sent=False)
     if isinstance(exc, requests.exceptions.ReadTimeout) or has(u3.ReadTimeoutError):
         return ExceptionFailure(
             NetworkError(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
@@ -71,3 +72,195 @@ class RateLimiter:
             until = self._clock() + seconds
             # Nothing before `until`, then one request per interval (no burst right after a penalty).
             self._full_at = max(self._full_at, until + (self.burst - 1) * self._interval)
+
+
+class AdaptiveRateLimiter:
+    """Pacing that learns the service's limit from its 429s (additive increase, multiplicative decrease).
+
+    `ceiling` is the configured rate_limit (None: none known). Without a 429 the pace is the ceiling;
+    with none there is no pacing, but a slow start holds the calls in flight to `START_WINDOW`, one
+    more for each answer, until the first 429 or for `SLOW_START` seconds (the first burst of 64 workers would
+    otherwise meet a low limit all at once; a fast service doubles the window each round trip, and
+    `release()` must be called after each call for that). On a 429, `penalize`
+    holds every caller for the service's `Retry-After`; when the 429s are more than strays (see
+    `_over_limit`) it then sets the pace to `decrease` x the rate
+    that got through lately (each further 429 of the same round can only lower it); from there
+    the pace climbs back by `recovery` of itself per second, up to the ceiling, never below one call
+    per Retry-After (what the service asked for). 429s that keep coming, sparse, at a pace below what
+    got through before the slow-down undo it (`_forgive_if_random`): a real limit refuses nothing
+    there, so the service sheds load at random and slowing down only costs time. Callers are released
+    one interval apart, after a pause too, never all at once. Thread-safe; waiting happens outside
+    the lock, in order of arrival (virtual scheduling).
+    """
+
+    WINDOW = 5.0  # seconds of history behind "the rate that got through lately"
+    UNPACED_ABOVE = 1000.0  # requests per second: above this pace, do not pace at all
+    OVER_LIMIT = 0.1  # the share of 429s among the window's calls that means "over the limit"
+    START_WINDOW = 4  # calls in flight at first, without a ceiling
+    SLOW_START = 3.0  # seconds after the first call during which the window applies
+    FIRST_SAMPLE = 20  # calls: before the first slow-down, fewer in the window are a small sample...
+    FIRST_OVER_LIMIT = 0.25  # ...whose share of 429s must be this high to mean "over the limit"
+    FORGIVE_AFTER = 2  # sparse 429s after a slow-down, at a pace a limit accepts: it was no limit
+
+    def __init__(
+        self,
+        ceiling: float | None = None,
+        *,
+        decrease: float = 0.85,
+        recovery: float = 0.01,
+        floor: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if ceiling is not None and not ceiling > 0:
+            raise ValueError("ceiling must be positive (or None)")
+        self.rate_per_second = ceiling  # the configured limit, as RateLimiter names it
+        self._decrease, self._recovery, self._floor = decrease, recovery, floor
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+        self._answered = threading.Condition(self._lock)
+        self._first: float | None = None  # the first call: the slow start counts from it
+        self._in_flight = 0
+        self._window = self.START_WINDOW
+        self._slow_start_over = False
+        self._next = float("-inf")  # the earliest moment the next caller may go
+        self._base: float | None = None  # the pace set by the last slow-down (None: none yet)
+        self._since = 0.0  # when the pace started climbing back from _base
+        self._round_end = float("-inf")  # 429s before this belong to calls sent before the last slow-down
+        self._lowest = floor  # the lowest pace this round may set
+        self._sent: deque[float] = deque()
+        self._refused: deque[float] = deque()
+        self._before: float | None = None  # the pace before the last slow-down (None: unpaced)
+        self._through_before = 0.0  # the rate that got through before the last slow-down
+        self.slowdowns = 0
+        self.forgiven = 0  # slow-downs undone: the 429s were random, not a limit
+
+    def pace(self, now: float | None = None) -> float | None:
+        """Requests per second allowed now; None when not pacing."""
+        now = self._clock() if now is None else now
+        if self._base is None:
+            return self.rate_per_second  # None: not paced (the slow start's window holds the first burst)
+        rate = self._base * (1.0 + self._recovery * max(0.0, now - self._since))
+        if self.rate_per_second is not None:
+            return min(rate, self.rate_per_second)
+        return None if rate > self.UNPACED_ABOVE else rate
+
+    def _slow_start(self, now: float) -> bool:
+        return (
+            self.rate_per_second is None
+            and not self._slow_start_over
+            and self._first is not None
+            and now - self._first < self.SLOW_START
+        )
+
+    def acquire(self, timeout: float | None = None) -> bool:
+        with self._lock:
+            now = self._clock()
+            if self._first is None:
+                self._first = now
+            while self._slow_start(now) and self._in_flight >= self._window:
+                if timeout is not None and now - self._first >= self.SLOW_START + timeout:
+                    return False
+                self._answered.wait(0.05)  # real time: an answer, a 429 or the end of the slow start
+                now = self._clock()
+            self._in_flight += 1
+            start = max(now, self._next)
+            wait = start - now
+            if timeout is not None and wait > timeout:
+                self._in_flight -= 1
+                return False
+            rate = self.pace(start)
+            self._next = start + (1.0 / rate if rate else 0.0)
+            self._sent.append(start)  # a slot, perhaps later than now: counted once it has come
+            self._forget(now)
+        if wait > 0:
+            self._sleep(wait)
+        return True
+
+    def release(self) -> None:
+        """One call has its answer (or failed): during the slow start, the window grows by one."""
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+            if self._slow_start(self._clock()):
+                self._window += 1
+            self._answered.notify_all()
+
+    def pause(self, seconds: float) -> None:
+        """Hold every caller for `seconds` without touching the pace (a busy service's Retry-After on a
+        503 says nothing about our rate)."""
+        with self._lock:
+            self._next = max(self._next, self._clock() + max(0.0, seconds))
+
+    def penalize(self, seconds: float) -> None:
+        with self._lock:
+            now = self._clock()
+            until = now + max(0.0, seconds)
+            self._next = max(self._next, until)
+            self._refused.append(now)
+            self._forget(now)
+            sent = [moment for moment in self._sent if moment <= now]
+            if not self._over_limit(sent, now):  # a stray 429: the pause only, the pace stays
+                self._forgive_if_random(now)
+                return
+            self._slow_start_over = True
+            self._answered.notify_all()  # waiting callers leave the slow start for the pacing
+            through = self._through(sent, now) if sent else 0.0
+            # One call per Retry-After is what the service asked for: never slower than that (a single
+            # extract has no rate to learn from its one refused call).
+            asked = 1.0 / seconds if seconds > 0 else self._floor
+            if now < self._round_end:  # another answer of the same round: lower still, never higher
+                if self._base is not None:
+                    self._base = min(self._base, max(self._lowest, self._decrease * through))
+                return
+            pace = self.pace(now)
+            # After the first round, at most a tenth of the pace per round: a window that caught only
+            # refusals must not stall every worker.
+            tenth = 0.1 * pace if pace and self._base is not None else 0.0
+            self._lowest = max(self._floor, min(asked, self.rate_per_second or asked), tenth)
+            self._before, self._through_before = pace, through
+            self._base = max(self._lowest, self._decrease * min(through, pace or float("inf")))
+            self._since = until
+            self._round_end = until + max(1.0, 1.0 / self._base)
+            self.slowdowns += 1
+
+    def _over_limit(self, sent: list[float], now: float) -> bool:
+        """Whether the 429s say we are over the service's limit: at least `OVER_LIMIT` of the window's
+        calls refused, and two of them; fewer are strays (a service that sheds a few percent at random
+        is not slowed down to a crawl), and cost only their pause. After a slow-down's round only what
+        came after it counts: the cluster that caused it must not cause the next one with one stray."""
+        refused = len(self._refused)
+        if now >= self._round_end:  # (against all the window's calls: a few calls since are no sample)
+            refused = sum(1 for moment in self._refused if moment >= self._round_end)
+        share = self.OVER_LIMIT
+        if self.slowdowns == 0 and len(sent) < self.FIRST_SAMPLE:  # the first few calls: 2 of 12 is luck
+            share = self.FIRST_OVER_LIMIT
+        return refused >= 2 and refused >= share * max(1, len(sent))
+
+    def _forgive_if_random(self, now: float) -> None:
+        """Undo the last slow-down when 429s keep coming, sparse, at a pace below what got through
+        before it: under a real limit that pace draws none, so these are refused at random whatever
+        our rate (a service shedding load), and the slow-down only cost time (its 1 %/s climb back
+        would take minutes)."""
+        if self._base is None or now < self._round_end:
+            return
+        pace = self.pace(now)
+        if pace is None or pace >= self._through_before:
+            return
+        since = [moment for moment in self._refused if moment >= self._round_end]
+        if len(since) < self.FORGIVE_AFTER:
+            return
+        self._base = None if self._before is None else max(self._base, self._before)
+        if self._base is not None:
+            self._since = now
+        self.forgiven += 1
+
+    def _through(self, sent: list[float], now: float) -> float:
+        """Requests per second the service accepted lately: the calls sent (not slots still to come)
+        minus those refused, over the window."""
+        span = max(1.0, now - sent[0])
+        return max(0.0, len(sent) - len(self._refused)) / span
+
+    def _forget(self, now: float) -> None:
+        for events in (self._sent, self._refused):
+            while events and events[0] < now - self.WINDOW:
+                events.popleft()

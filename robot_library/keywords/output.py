@@ -22,8 +22,9 @@ class OutputKeywords(Component):
     ) -> str:
         """Write ``results`` as a CSV file (UTF-8 with a byte-order mark, for Excel): one row per
         document with ``doc_key``, ``source``, ``status``, ``error``, then each field's value and
-        confidence. The rows of ``table`` go to a second file beside it, ``NAME.line_items.csv``,
-        linked by ``doc_key``. Returns the path of the documents file.
+        confidence. The rows of ``table`` go to a second file beside it, linked by ``doc_key``, named
+        after the first with its extension replaced (``invoices.csv``: ``invoices.line_items.csv``).
+        Returns the path of the documents file.
 
         Text that a spreadsheet would run as a formula is written with a leading apostrophe.
 

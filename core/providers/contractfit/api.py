@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from core.errors import AuthError, InputError, NotFoundError, ServiceError
+from core.hints import setting
 from core.sources import DocumentSource
 from core.transport import HttpClient, scaled_read_timeout
 
@@ -119,7 +120,7 @@ class ContractfitApi:
             raise NotFoundError(
                 f"contract.fit has no inbox {inbox_id!r} (HTTP 404 on upload): {exc.message}",
                 hint="`docrelay models --provider contractfit` lists the inboxes these credentials can use; "
-                "pass one with --model or set DOCRELAY_CONTRACTFIT_INBOX",
+                f"pass one with {setting('model')} or set DOCRELAY_CONTRACTFIT_INBOX",
                 provider="contractfit",
                 status=exc.status,
                 request_id=exc.request_id,

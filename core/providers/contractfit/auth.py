@@ -66,6 +66,7 @@ class ContractfitLogin(TokenAuth):
                 json={"username": self.username, "password": self._password},
                 idempotent=True,  # logging in twice is harmless
                 send_auth=False,
+                credentials=True,  # the password is in the body
             )
         except (AuthError, InputError) as exc:
             raise AuthError(

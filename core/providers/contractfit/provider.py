@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from core.errors import AuthError, ConfigError, DocRelayError, ServiceError, UsageError
+from core.hints import setting
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
 from core.providers.base import Capabilities, JobStatus, PredictOptions, option_flag
 from core.providers.contractfit.api import POLL_FIELDS, ContractfitApi, classify, document_id_from_reply
@@ -60,7 +61,7 @@ def check_options(options: PredictOptions) -> dict[str, bool]:
         )
     if options.pages or options.max_pages:
         raise UsageError(
-            "contract.fit processes whole documents: --pages and --max-pages are not supported",
+            f"contract.fit processes whole documents: {setting('pages')} is not supported",
             hint="Drop the page options, or split the PDF before sending it.",
             provider="contractfit",
         )
@@ -133,8 +134,9 @@ class ContractfitProvider(RemoteProvider[ContractfitApi]):
             return inbox
         raise ConfigError(
             "contract.fit needs an inbox to upload into",
-            hint="Pass --model INBOX_ID or set DOCRELAY_CONTRACTFIT_INBOX (`docrelay models --provider "
-            "contractfit` lists the inboxes); --option sync_upload=true uses the service's invoice inbox",
+            hint=f"Pass {setting('model', 'INBOX_ID')} or set DOCRELAY_CONTRACTFIT_INBOX "
+            "(`docrelay models --provider contractfit` lists the inboxes); "
+            f"{setting('option', 'sync_upload=true')} uses the service's invoice inbox",
             provider="contractfit",
         )
 

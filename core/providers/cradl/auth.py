@@ -113,6 +113,7 @@ class CradlClientCredentials(TokenAuth):
                 headers=headers,
                 idempotent=True,  # asking for a token twice is harmless
                 send_auth=False,
+                credentials=True,  # the client secret is in the body or the Basic header
             )
         except AuthError as exc:
             raise AuthError(

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from core.errors import AuthError, ConfigError, DocRelayError, InputError, NotFoundError, UsageError
+from core.hints import setting
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, Review
 from core.providers.base import Capabilities, JobStatus, PredictOptions, option_flag
 from core.providers.cradl.agents import normalize_run, run_outcome, split_run_id
@@ -202,7 +203,7 @@ class CradlProvider(RemoteProvider[CradlApi]):
         if not model:
             raise UsageError(
                 "Cradl needs a model id",
-                hint="Pass --model (e.g. las:model:abc123, or a public one such as "
+                hint=f"Pass {setting('model')} (e.g. las:model:abc123, or a public one such as "
                 "las:organization:cradl/las:model:invoice); `docrelay models --provider cradl` lists them.",
                 provider="cradl",
             )

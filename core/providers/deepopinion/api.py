@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from core.errors import AuthError, QuotaExceededError, ServiceError
+from core.providers.deepopinion.auth import LoginRefused
 from core.sources import DocumentSource
 from core.transport import HttpClient
 
@@ -59,7 +60,7 @@ class DeepopinionApi:
         try:
             reply = self.http.request_json(method, path, **kwargs)
         except AuthError as exc:
-            if exc.status == 401:
+            if exc.status == 401 and not isinstance(exc, LoginRefused):
                 raise AuthError(
                     f"DeepOpinion refused the credentials (HTTP 401): {exc.message}",
                     hint=_TOKEN_HINT,

@@ -34,6 +34,10 @@ def token_prefix(value: object) -> str | None:
     return text
 
 
+class LoginRefused(AuthError):
+    """The email and password were refused: said once, not wrapped again by the call that needed them."""
+
+
 class DeepopinionAuth(TokenAuth):
     """A given token first (if any); otherwise, and after a 401, a login with email and password."""
 
@@ -88,10 +92,12 @@ class DeepopinionAuth(TokenAuth):
                 json={"email": self.email, "password": self._password},
                 idempotent=True,  # logging in twice is harmless
                 send_auth=False,
+                credentials=True,  # the password is in the body
             )
         except (AuthError, InputError) as exc:
-            raise AuthError(
-                f"DeepOpinion refused the login of {self.email} (HTTP {exc.status}): {exc.message}",
+            said = exc.message.partition("): ")[2] or exc.message  # the service's own words
+            raise LoginRefused(
+                f"DeepOpinion refused the login of {self.email} (HTTP {exc.status}): {said}",
                 hint="Check email and password (`docrelay config show --provider deepopinion`); "
                 "a new password is set with `docrelay config set-secret password --stdin`.",
                 provider="deepopinion",

@@ -21,6 +21,7 @@ from core.errors import (
     NetworkError,
     UsageError,
 )
+from core.hints import setting
 from core.models import CheckResult, DocumentInfo, ModelInfo, Result
 from core.providers.base import Capabilities, PredictOptions, option_flag
 from core.providers.deepopinion.api import ANALYZE_BATCH, DeepopinionApi, classify
@@ -130,14 +131,15 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
         if not model:
             raise UsageError(
                 "DeepOpinion needs a model id",
-                hint="Pass --model with the model's number, e.g. --model 12; "
+                hint=f"Pass {setting('model')} with the model's number, e.g. {setting('model', '12')}; "
                 "`docrelay models --provider deepopinion` lists them.",
                 provider=NAME,
             )
         if not _whole_number(model):
             raise UsageError(
                 f"DeepOpinion model ids are numbers, not {model!r}",
-                hint="Pass the model's number, e.g. --model 12 (`docrelay models --provider deepopinion`).",
+                hint=f"Pass the model's number, e.g. {setting('model', '12')} "
+                "(`docrelay models --provider deepopinion`).",
                 provider=NAME,
             )
         return str(model).strip()
@@ -176,7 +178,8 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
                 raise
             raise JobTimeoutError(
                 f"DeepOpinion did not finish extracting {source.name} within {timeout:g} s",
-                hint="Raise --timeout (DOCRELAY_TIMEOUT). DeepOpinion extracts synchronously, so there is "
+                hint=f"Raise {setting('timeout')} (DOCRELAY_TIMEOUT). DeepOpinion extracts synchronously, "
+                "so there is "
                 "no job to resume: run the command again",
                 provider=NAME,
             ) from exc

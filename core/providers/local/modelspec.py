@@ -20,9 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError, NotFoundError
+from core.files import parse_json_text, read_small_text
+from core.hints import setting
 from core.providers.local.labels import Label, tokenize_label
 
 MODELS_DIR = Path(__file__).with_name("models")
+MODEL_FILE_LIMIT = 4 * 1024 * 1024
 FIELD_TYPES = ("amount", "date", "digits", "enum", "numeric", "string")
 MODEL_PATH_HINT = (
     "A model may also be the path of a Cradl fieldConfig JSON file (e.g. --model my-fields.json)."
@@ -115,17 +118,25 @@ def load_model(model: str) -> ModelSpec:
 
 @functools.lru_cache(maxsize=32)
 def _load_cached(path: str, mtime_ns: int, model_id: str, builtin: bool) -> ModelSpec:
+    raw_text = read_small_text(
+        path,
+        limit=MODEL_FILE_LIMIT,
+        what="the model file",
+        error=ConfigError,
+        hint=f"Check the {setting('model')} path.",
+    )
     try:
-        raw_text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read model file {path}: {exc}", hint="Check the file.") from exc
-    try:
-        document = json.loads(raw_text)
+        document = parse_json_text(raw_text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"Model file {path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
             hint="Fix the JSON (a fieldConfig object, as in Cradl's model definitions).",
         ) from exc
+    except ValueError as exc:
+        raise ConfigError(
+            f"Model file {path} is not usable: {exc}",
+            hint="Fix the JSON (a fieldConfig object, as in Cradl's model definitions).",
+        ) from None
     return parse_model(document, model_id=model_id, path=path, digest=_digest(raw_text), builtin=builtin)
 
 

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from core.errors import DocRelayError
+from core.errors import DocRelayError, UsageError
+from core.hints import setting
 from core.models import CheckResult, DocumentInfo, ModelInfo, Result
 from core.providers.base import Capabilities, PredictOptions, Provider
 from core.providers.local.engine import (
@@ -72,11 +73,22 @@ class LocalProvider(Provider):
     # -- the steps -------------------------------------------------------------------------
     def extract(self, source: DocumentSource, model: str | None, options: PredictOptions) -> Result:
         """The result at once: the document is read once (twice only to cap `max_pages` at its page count)."""
+        self._check_options(options)
         pages = options.pages
         if not pages and options.max_pages:
             page_count = count_document_pages(source)  # None for an XML e-invoice: no pages to cap
             pages = list(range(min(options.max_pages, page_count))) if page_count else None
         return extract_source(source, model or DEFAULT_MODEL, pages)
+
+    def _check_options(self, options: PredictOptions) -> None:
+        """As the cloud providers do: a misspelt option must not pass unnoticed (local takes none)."""
+        if options.extra:
+            raise UsageError(
+                f"Unknown local options: {', '.join(sorted(options.extra))}",
+                hint=f"The local provider takes no {setting('option')}; it reads only "
+                f"{setting('pages')} and {setting('model')}.",
+                provider=self.name,
+            )
 
     def upload(self, source: DocumentSource) -> DocumentInfo:
         """Nothing leaves the machine: checks the document and counts its pages."""

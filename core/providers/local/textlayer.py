@@ -7,6 +7,7 @@ provider stays cheap.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import re
 import threading
@@ -175,7 +176,7 @@ def _open_document(data: bytes, name: str) -> Any:
 
 def count_pages(data: bytes, name: str) -> int:
     """The number of pages; raises InputError for encrypted or damaged PDFs."""
-    with PDFIUM_LOCK:
+    with PDFIUM_LOCK, _damaged_as_input_error(name):
         return _count_pages(data, name)
 
 
@@ -223,7 +224,7 @@ def iter_pages(data: bytes, name: str, pages: list[int] | None = None) -> tuple[
     Raises InputError at once for encrypted, damaged and too heavy documents, and from the iterator
     when no page turns out to have text, even by OCR, once its pages are read. A page with fewer
     than MIN_TEXT_WORDS words and an image on it is read by OCR (its PageText says `ocr`)."""
-    with PDFIUM_LOCK:
+    with PDFIUM_LOCK, _damaged_as_input_error(name):
         pdf = _open_document(data, name)
         try:
             page_count = len(pdf)
@@ -245,6 +246,21 @@ def iter_pages(data: bytes, name: str, pages: list[int] | None = None) -> tuple[
     return page_count, _pages(pdf, data, name, chosen)
 
 
+@contextlib.contextmanager
+def _damaged_as_input_error(name: str) -> Iterator[None]:
+    """A PDF that opens but whose pages cannot be loaded (a page tree that is circular or thousands of
+    levels deep) is damaged input, not a bug: it fails this document only."""
+    import pypdfium2 as pdfium
+
+    try:
+        yield
+    except pdfium.PdfiumError as exc:
+        raise InputError(
+            f"{name} is not a readable PDF: its pages cannot be loaded ({exc})",
+            hint="The file is damaged; save it again as PDF (e.g. print it to PDF) and try again.",
+        ) from None
+
+
 def _pages(pdf: Any, data: bytes, name: str, chosen: list[int]) -> Iterator[PageText]:
     import pypdfium2.raw as pdfium_c
 
@@ -253,7 +269,7 @@ def _pages(pdf: Any, data: bytes, name: str, chosen: list[int]) -> Iterator[Page
     words_seen = 0
     try:
         for index in chosen:
-            with PDFIUM_LOCK:
+            with PDFIUM_LOCK, _damaged_as_input_error(name):
                 page = pdf[index]
                 try:
                     left, bottom, right, top = page.get_bbox()

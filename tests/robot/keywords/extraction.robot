@@ -141,7 +141,7 @@ Exhausted Quota Fails Without Retrying
 
 Missing Model Fails With A Clear Line
     Use Cradl Emulator    model=${EMPTY}
-    Run Keyword And Expect Error    GLOB:Cradl needs a model id. Pass --model*
+    Run Keyword And Expect Error    GLOB:Cradl needs a model id. Pass model=*
     ...    Extract Document    ${INVOICE}
     [Teardown]    Use Cradl Emulator
 

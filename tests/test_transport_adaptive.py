@@ -1,0 +1,161 @@
+"""The adaptive limiter (issue 13, item 4): a pace learnt from 429s, released one by one after a pause,
+recovering slowly; and a batch under a low service limit whose documents wait instead of failing."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+from core.transport.ratelimit import AdaptiveRateLimiter, Limiter
+from tests.batch_support import MODEL, cradl_client, make_documents
+from tests.emulators.cradl import CradlEmulator
+from tests.test_transport_support import FakeTime
+
+MakeEmulator = Callable[..., CradlEmulator]
+
+
+def _limiter(fake: FakeTime, ceiling: float | None = None) -> AdaptiveRateLimiter:
+    return AdaptiveRateLimiter(ceiling, clock=fake.clock, sleep=fake.sleep)
+
+
+def test_with_a_ceiling_it_paces_evenly_without_burst() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=4.0)
+    for _ in range(5):
+        assert limiter.acquire()
+    assert fake.sleeps == [0.25] * 4 and isinstance(limiter, Limiter)
+    assert limiter.rate_per_second == 4.0
+
+
+def test_without_a_ceiling_it_does_not_pace_until_a_429() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake)
+    assert limiter.acquire() and limiter.pace() is None and fake.sleeps == []
+
+
+def test_the_slow_start_holds_the_calls_in_flight_to_a_window_that_grows_with_answers() -> None:
+    import threading
+
+    limiter = AdaptiveRateLimiter(None)  # real time: the window alone holds callers
+    for _ in range(AdaptiveRateLimiter.START_WINDOW):
+        assert limiter.acquire()
+    fifth = threading.Thread(target=limiter.acquire)
+    fifth.start()
+    fifth.join(0.3)
+    assert fifth.is_alive()  # four in flight: the fifth waits for an answer
+    limiter.release()
+    fifth.join(1.0)
+    assert not fifth.is_alive()  # one answer let it go (and grew the window)
+
+
+def test_a_429_pauses_everyone_then_releases_them_one_interval_apart() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=10.0)
+    for _ in range(10):  # one second at the ceiling
+        limiter.acquire()
+    for _ in range(3):
+        limiter.penalize(2.0)  # three of ten refused: over the limit (two of ten could be luck)
+    pace = limiter.pace(fake.now + 2.0)  # 7 of the 10 sent in the last second got through
+    assert pace is not None and math.isclose(pace, 0.85 * 7.0)
+    before = fake.now
+    starts = []
+    for _ in range(4):
+        limiter.acquire()
+        starts.append(fake.now)  # the fake clock moves only by the limiter's sleeps
+    assert starts[0] >= before + 2.0  # nobody before the Retry-After
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert all(math.isclose(gap, 1 / (0.85 * 7.0), rel_tol=0.02) for gap in gaps)  # not all at once
+
+
+def test_429s_of_calls_already_in_flight_slow_down_once() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=10.0)
+    for _ in range(10):
+        limiter.acquire()
+    for _ in range(8):  # eight workers' answers come back 429 together
+        limiter.penalize(1.0)
+    pace = limiter.pace(fake.now + 1.0)  # 2 of 10 got through: the pace follows them
+    assert limiter.slowdowns == 1 and pace is not None and math.isclose(pace, 0.85 * 2.0)
+
+
+def test_a_stray_429_only_pauses() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=10.0)
+    for _ in range(20):
+        limiter.acquire()
+    limiter.penalize(0.5)  # one of twenty: a service shedding a few percent, not our pace
+    assert limiter.slowdowns == 0 and limiter.pace(fake.now + 1.0) == 10.0
+
+
+def test_two_429s_among_the_first_calls_are_luck_not_a_limit() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=10.0)
+    for _ in range(12):
+        limiter.acquire()
+    limiter.penalize(0.2)
+    limiter.penalize(0.2)  # 2 of the first 12: a service refusing 5 % at random does that often
+    assert limiter.slowdowns == 0
+    limiter.penalize(0.2)  # 3 of 12: a quarter, that is a limit
+    assert limiter.slowdowns == 1
+
+
+def test_sparse_429s_below_the_old_pace_undo_the_slow_down() -> None:
+    """A service refusing a few percent at random, whatever the rate: after a slow-down the 429s keep
+    coming at a pace that a real limit would accept, so the slow-down is undone (no 1 %/s crawl)."""
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=50.0)
+    for _ in range(20):
+        limiter.acquire()
+    for _ in range(3):
+        limiter.penalize(0.2)  # an unlucky cluster early on
+    assert limiter.slowdowns == 1 and (limiter.pace() or 50.0) < 50.0
+    fake.sleep(3.0)
+    for number in range(200):  # later: one in twenty refused, at the lower pace
+        limiter.acquire()
+        if number % 20 == 19:
+            limiter.penalize(0.2)
+    assert limiter.forgiven == 1 and limiter.pace() == 50.0
+
+
+def test_the_pace_recovers_slowly_up_to_the_ceiling() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=10.0)
+    for _ in range(10):
+        limiter.acquire()
+    for _ in range(3):
+        limiter.penalize(1.0)
+    low = limiter.pace(fake.now + 1.0)
+    ten_seconds_on = limiter.pace(fake.now + 11.0)
+    assert low is not None and ten_seconds_on is not None
+    assert low < ten_seconds_on < 10.0  # climbing, about 1 % a second
+    assert limiter.pace(fake.now + 120.0) == 10.0
+
+
+def test_a_low_service_limit_makes_documents_wait_not_fail(
+    tmp_path: Path, make_cradl_emulator: MakeEmulator
+) -> None:
+    """The service allows 4 requests/s; 16 workers, no --rate-limit: every document succeeds, and few
+    requests are answered 429 (before, the workers fired together after every pause: about half). Those
+    few are the first burst, before the first 429 came back; bench/rate_pacing.py measures 100 documents."""
+    emu = make_cradl_emulator(engine="stub", rate_limit=4, async_delay=0.2)
+    docs = make_documents(tmp_path / "in", 12)
+    with cradl_client(emu, tmp_path) as client:
+        outcome = client.batch(docs, model=MODEL, concurrency=16, journal=tmp_path / "j.db")
+    statuses = emu.stats["statuses"]
+    limited = sum(count for key, count in statuses.items() if key.endswith(" 429"))
+    total = emu.stats["total_requests"]
+    assert outcome.summary["succeeded"] == 12, outcome.summary
+    assert limited <= 0.2 * total, (limited, total)
+
+
+def test_a_busy_service_s_retry_after_pauses_without_slowing_the_pace() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=10.0)
+    for _ in range(10):
+        limiter.acquire()
+    limiter.pause(1.0)  # a 503 with Retry-After: everyone waits, the pace stays
+    before = fake.now
+    limiter.acquire()
+    assert fake.now >= before + 1.0 and limiter.slowdowns == 0 and limiter.pace() == 10.0
