@@ -178,14 +178,19 @@ def as_text(value: Any, name: str, origin: str, *, secret: bool = False) -> str 
     return text or None
 
 
+def _number(value: Any) -> float:
+    """A number given as a number or as text; NaN (refused by every caller) for anything else."""
+    if isinstance(value, bool):
+        return math.nan
+    try:
+        return float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def parse_timeout(value: Any, origin: str) -> float:
     """A positive, finite number of seconds."""
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        seconds = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        seconds = math.nan
+    seconds = _number(value)
     if not math.isfinite(seconds) or seconds <= 0:
         raise ConfigError(
             f"Invalid timeout {value!r} from {origin}",
@@ -196,12 +201,7 @@ def parse_timeout(value: Any, origin: str) -> float:
 
 def parse_rate_limit(value: Any, origin: str) -> float:
     """Requests per second to one provider (every call, polling included): a positive, finite number."""
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        rate = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        rate = math.nan
+    rate = _number(value)
     if not math.isfinite(rate) or rate <= 0:
         raise ConfigError(
             f"Invalid rate_limit {value!r} from {origin}",
@@ -213,12 +213,7 @@ def parse_rate_limit(value: Any, origin: str) -> float:
 
 def parse_lease(value: Any, origin: str) -> float:
     """Seconds a shared-journal claim lasts without a heartbeat: a finite number from 2 to 3600."""
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        seconds = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        seconds = math.nan
+    seconds = _number(value)
     if not math.isfinite(seconds) or not 2 <= seconds <= 3600:
         raise ConfigError(
             f"Invalid journal_lease {value!r} from {origin}",
