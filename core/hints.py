@@ -2,7 +2,8 @@
 
 Core writes `setting("model")` where a hint names an argument; when the error is created the mark is
 worded for the front end that runs: the command line says `--model`, Robot Framework and Python callers
-`model=` (a keyword or library argument). A front end calls `use_front_end()` once at start-up.
+`model=` (a keyword or library argument), and `docrelay-excel` also names the workbook's Settings sheet
+where the setting has a row there. A front end calls `use_front_end()` once at start-up.
 """
 
 from __future__ import annotations
@@ -23,7 +24,22 @@ def _keyword(name: str, value: str | None) -> str:
     return f"{name}={value or ''}"
 
 
-FRONT_ENDS: dict[str, Callable[[str, str | None], str]] = {"cli": _cli, "robot": _keyword, "python": _keyword}
+# The settings a docrelay-excel workbook carries on its Settings sheet (core.workbook.layout.SETTINGS_ROWS;
+# a test keeps the two in step, as core's lowest layer imports nothing above it).
+WORKBOOK_SETTINGS = frozenset({"provider", "model", "folder"})
+
+
+def _excel(name: str, value: str | None) -> str:
+    flag = _cli(name, value)
+    return f"{flag} (or {name} on the workbook's Settings sheet)" if name in WORKBOOK_SETTINGS else flag
+
+
+FRONT_ENDS: dict[str, Callable[[str, str | None], str]] = {
+    "cli": _cli,
+    "excel": _excel,
+    "robot": _keyword,
+    "python": _keyword,
+}
 _current: Callable[[str, str | None], str] = _keyword
 
 
@@ -34,7 +50,7 @@ def setting(name: str, value: str | None = None) -> str:
 
 
 def use_front_end(name: str) -> None:
-    """Word every later hint for this front end ("cli", "robot" or "python")."""
+    """Word every later hint for this front end ("cli", "excel", "robot" or "python")."""
     global _current
     _current = FRONT_ENDS[name]
 

@@ -31,6 +31,7 @@ from core.envelope import (
     version_envelope,
 )
 from core.errors import BatchFailedError, Interrupted, UsageError
+from core.hints import use_front_end
 
 PROG = "docrelay-excel"
 COMMANDS = ("new", "run")
@@ -158,6 +159,7 @@ def _quoted(path: Path) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     utf8_console()
+    use_front_end("excel")  # hints say `--model (or model on the workbook's Settings sheet)`
     raw = list(sys.argv[1:] if argv is None else argv)
     if raw in (["--version"], ["-V"]):
         sys.stdout.write(f"{PROG} {__version__}\n" if sys.stdout.isatty() else _json_line(version_envelope()))
