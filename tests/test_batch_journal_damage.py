@@ -3,7 +3,9 @@ bypass, rows docrelay cannot use quarantined (no call, the rest goes on), damage
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +33,19 @@ def test_a_symlink_to_a_journal_in_use_meets_its_lock(tmp_path: Path) -> None:
             with pytest.raises(UsageError, match="Another docrelay batch") as busy:
                 Journal(other)
             assert busy.value.exit_code == 2
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the file-identity lock is POSIX only")
+def test_a_hard_link_to_a_journal_in_use_meets_its_lock(tmp_path: Path) -> None:
+    real = tmp_path / "j.db"
+    with Journal(real):
+        hard_link = tmp_path / "other-name.db"
+        os.link(real, hard_link)
+        with pytest.raises(UsageError, match="Another docrelay batch") as busy:
+            Journal(hard_link)
+        assert busy.value.exit_code == 2
+    with Journal(hard_link):  # free again once the first batch is done
+        pass
 
 
 def _run_batch(emu: CradlEmulator, tmp_path: Path, docs: list[Path], journal: Path | str):  # type: ignore[no-untyped-def]

@@ -124,6 +124,16 @@ class Journal:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock_file = _hold_lock(self.path.with_name(self.path.name + ".lock"))
+            # The file itself too (POSIX): a hard link is another name for the same file, not another lock.
+            # SQLite's own locks are fcntl locks, independent of this flock.
+            if sys.platform != "win32":
+                try:
+                    self._identity_lock: IO[bytes] | None = _hold_lock(self.path, name=self.path)
+                except BaseException:
+                    self._lock_file.close()
+                    raise
+            else:
+                self._identity_lock = None
         except OSError as exc:
             raise UsageError(
                 f"Cannot open the journal {self.path}: {exc.strerror or exc}",
@@ -135,7 +145,7 @@ class Journal:
         try:
             self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
-            self._lock_file.close()
+            self._release_locks()
             raise UsageError(
                 f"Cannot open the journal {self.path}: {exc}",
                 hint=f"Choose a {setting('journal')} path in a folder you can write to.",
@@ -176,7 +186,12 @@ class Journal:
             try:
                 self._db.close()
             finally:
-                self._lock_file.close()
+                self._release_locks()
+
+    def _release_locks(self) -> None:
+        self._lock_file.close()
+        if self._identity_lock is not None:
+            self._identity_lock.close()
 
     @property
     def location(self) -> str:
@@ -417,8 +432,9 @@ def _row_error(location: str, shown: str, why: str) -> DamagedRow:
     )
 
 
-def _hold_lock(path: Path) -> IO[bytes]:
-    """An exclusive lock on `path`, held until the returned file is closed (or the process dies)."""
+def _hold_lock(path: Path, *, name: Path | None = None) -> IO[bytes]:
+    """An exclusive lock on `path`, held until the returned file is closed (or the process dies); the
+    journal named in the message is `name`, or `path` without its `.lock` suffix."""
     handle = path.open("a+b")
     try:
         if sys.platform == "win32":
@@ -433,7 +449,7 @@ def _hold_lock(path: Path) -> IO[bytes]:
     except OSError:
         handle.close()
         raise UsageError(
-            f"Another docrelay batch is using the journal {path.with_suffix('')}",
+            f"Another docrelay batch is using the journal {name or path.with_suffix('')}",
             hint=f"Wait for it to finish, or give this batch its own {setting('journal')} file.",
         ) from None
     return handle
