@@ -8,6 +8,8 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from core.transport.ratelimit import AdaptiveRateLimiter, Limiter
 from tests.batch_support import MODEL, cradl_client, make_documents
 from tests.emulators.cradl import CradlEmulator
@@ -117,6 +119,57 @@ def test_sparse_429s_below_the_old_pace_undo_the_slow_down() -> None:
         if number % 20 == 19:
             limiter.penalize(0.2)
     assert limiter.forgiven == 1 and limiter.pace() == 50.0
+
+
+def test_a_429_in_the_slow_start_sets_the_pace_from_what_got_through() -> None:
+    """Without a ceiling, the first flight meets a limit of 4/s with a bucket of 4: its 429 is where the
+    limit is, and the callers queued behind the pause leave one interval apart, not all at once."""
+    fake = FakeTime()
+    limiter = _limiter(fake)
+    for _ in range(5):
+        limiter.acquire()
+        fake.now += 0.01
+        limiter.release()
+    limiter.penalize(1.0)  # the fifth call: the bucket was empty
+    pace = limiter.pace()
+    assert limiter.slowdowns == 1 and pace is not None and 3.0 <= pace < 4.0
+    for _ in range(3):
+        limiter.acquire()
+    # after the pause (the first sleep), one interval apart
+    assert fake.sleeps[1:] == pytest.approx([1.0 / pace] * 2, rel=0.01)  # (the pace climbs 1 %/s)
+
+
+def test_the_slow_start_window_doubles_at_most_every_quarter_second() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake)
+    for _ in range(AdaptiveRateLimiter.START_WINDOW):
+        limiter.acquire()
+    for _ in range(20):  # answers a few milliseconds apart
+        limiter.release()
+        fake.now += 0.002
+    assert limiter._window == AdaptiveRateLimiter.START_WINDOW  # 40 ms: no doubling yet
+    fake.now += 0.25
+    for _ in range(20):
+        limiter.release()
+    assert limiter._window == 2 * AdaptiveRateLimiter.START_WINDOW
+
+
+def test_429s_dense_among_the_calls_since_a_slow_down_do_not_undo_it() -> None:
+    """Two 429s among the five calls since a slow-down are a pace still over the limit, however many
+    calls the window held before: the slow-down stays (and tightens), it is not forgiven."""
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=50.0)
+    for _ in range(40):
+        limiter.acquire()
+    for _ in range(5):
+        limiter.penalize(0.2)
+    assert limiter.slowdowns == 1
+    fake.sleep(2.5)  # past the round
+    for number in range(5):
+        limiter.acquire()
+        if number in (2, 4):
+            limiter.penalize(0.2)
+    assert limiter.forgiven == 0
 
 
 def test_the_pace_recovers_slowly_up_to_the_ceiling() -> None:

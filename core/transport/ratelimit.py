@@ -6,11 +6,14 @@ The HTTP client calls `acquire()` before each attempt and `penalize(seconds)` wh
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
+
+logger = logging.getLogger("docrelay.transport")
 
 
 @runtime_checkable
@@ -79,7 +82,8 @@ class AdaptiveRateLimiter:
 
     `ceiling` is the configured rate_limit (None: none known). Without a 429 the pace is the ceiling;
     with none there is no pacing, but a slow start holds the calls in flight to `START_WINDOW`, one
-    more for each answer, until the first 429 or for `SLOW_START` seconds (the first burst of 64 workers would
+    more for each answer (at most doubling each `DOUBLING` seconds), until the first 429 (which sets
+    the pace) or for `SLOW_START` seconds (the first burst of 64 workers would
     otherwise meet a low limit all at once; a fast service doubles the window each round trip, and
     `release()` must be called after each call for that). On a 429, `penalize`
     holds every caller for the service's `Retry-After`; when the 429s are more than strays (see
@@ -98,6 +102,7 @@ class AdaptiveRateLimiter:
     OVER_LIMIT = 0.1  # the share of 429s among the window's calls that means "over the limit"
     START_WINDOW = 4  # calls in flight at first, without a ceiling
     SLOW_START = 3.0  # seconds after the first call during which the window applies
+    DOUBLING = 0.25  # seconds: the slow start's window at most doubles this often (64 calls after 1 s)
     FIRST_SAMPLE = 20  # calls: before the first slow-down, fewer in the window are a small sample...
     FIRST_OVER_LIMIT = 0.25  # ...whose share of 429s must be this high to mean "over the limit"
     FORGIVE_AFTER = 2  # sparse 429s after a slow-down, at a pace a limit accepts: it was no limit
@@ -125,7 +130,7 @@ class AdaptiveRateLimiter:
         self._slow_start_over = False
         self._next = float("-inf")  # the earliest moment the next caller may go
         self._base: float | None = None  # the pace set by the last slow-down (None: none yet)
-        self._since = 0.0  # when the pace started climbing back from _base
+        self._since_climb = 0.0  # when the pace started climbing back from _base
         self._round_end = float("-inf")  # 429s before this belong to calls sent before the last slow-down
         self._lowest = floor  # the lowest pace this round may set
         self._sent: deque[float] = deque()
@@ -140,7 +145,7 @@ class AdaptiveRateLimiter:
         now = self._clock() if now is None else now
         if self._base is None:
             return self.rate_per_second  # None: not paced (the slow start's window holds the first burst)
-        rate = self._base * (1.0 + self._recovery * max(0.0, now - self._since))
+        rate = self._base * (1.0 + self._recovery * max(0.0, now - self._since_climb))
         if self.rate_per_second is not None:
             return min(rate, self.rate_per_second)
         return None if rate > self.UNPACED_ABOVE else rate
@@ -181,8 +186,13 @@ class AdaptiveRateLimiter:
         """One call has its answer (or failed): during the slow start, the window grows by one."""
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
-            if self._slow_start(self._clock()):
-                self._window += 1
+            now = self._clock()
+            if self._slow_start(now) and self._first is not None:
+                # One more per answer (doubling each round trip), but at most doubling each
+                # `DOUBLING` seconds: a round trip of a few milliseconds would otherwise grow the window
+                # past a low limit's bucket before its first 429 is back, and that whole flight is refused.
+                cap = self.START_WINDOW * 2.0 ** ((now - self._first) / self.DOUBLING)
+                self._window = max(self._window, min(self._window + 1, int(cap)))
             self._answered.notify_all()
 
     def pause(self, seconds: float) -> None:
@@ -202,9 +212,13 @@ class AdaptiveRateLimiter:
             if not self._over_limit(sent, now):  # a stray 429: the pause only, the pace stays
                 self._forgive_if_random(now)
                 return
+            guessing = self.slowdowns == 0 and self._slow_start(now)
             self._slow_start_over = True
             self._answered.notify_all()  # waiting callers leave the slow start for the pacing
-            through = self._through(sent, now) if sent else 0.0
+            # A limit refills within its Retry-After: in a slow start what got through in that long (at
+            # most a second) is the guess.
+            shortest = min(1.0, seconds) if guessing and seconds > 0 else 1.0
+            through = self._through(sent, now, shortest) if sent else 0.0
             # One call per Retry-After is what the service asked for: never slower than that (a single
             # extract has no rate to learn from its one refused call).
             asked = 1.0 / seconds if seconds > 0 else self._floor
@@ -219,22 +233,31 @@ class AdaptiveRateLimiter:
             self._lowest = max(self._floor, min(asked, self.rate_per_second or asked), tenth)
             self._before, self._through_before = pace, through
             self._base = max(self._lowest, self._decrease * min(through, pace or float("inf")))
-            self._since = until
+            self._since_climb = until
             self._round_end = until + max(1.0, 1.0 / self._base)
             self.slowdowns += 1
+            logger.debug("The service refused calls (429): pacing at %.2f requests/s", self._base)
 
     def _over_limit(self, sent: list[float], now: float) -> bool:
-        """Whether the 429s say we are over the service's limit: at least `OVER_LIMIT` of the window's
-        calls refused, and two of them; fewer are strays (a service that sheds a few percent at random
-        is not slowed down to a crawl), and cost only their pause. After a slow-down's round only what
-        came after it counts: the cluster that caused it must not cause the next one with one stray."""
-        refused = len(self._refused)
-        if now >= self._round_end:  # (against all the window's calls: a few calls since are no sample)
-            refused = sum(1 for moment in self._refused if moment >= self._round_end)
-        share = self.OVER_LIMIT
-        if self.slowdowns == 0 and len(sent) < self.FIRST_SAMPLE:  # the first few calls: 2 of 12 is luck
-            share = self.FIRST_OVER_LIMIT
-        return refused >= 2 and refused >= share * max(1, len(sent))
+        """Whether the 429s say we are over the service's limit: at least `OVER_LIMIT` of the calls
+        refused (`FIRST_OVER_LIMIT` of fewer than `FIRST_SAMPLE`), and two of them; fewer are strays
+        (a service that sheds a few percent at random is not slowed down to a crawl), and cost only
+        their pause. After a slow-down's round (or a forgiven one) only what came after it counts, 429s
+        and calls alike: the cluster that caused it must not cause the next one with one stray."""
+        if self.slowdowns == 0 and self._slow_start(now):
+            # The slow start is a probe: its first 429 is where the burst met the limit. Left unpaced, the
+            # callers queued behind its pause would all go at once when it ends, into an empty bucket.
+            return len(self._refused) >= 1
+        refused, calls = len(self._refused), len(sent)
+        if now >= self._round_end:
+            refused, calls = self._since(self._round_end, now)
+        share = self.OVER_LIMIT if calls >= self.FIRST_SAMPLE else self.FIRST_OVER_LIMIT  # 2 of 12 is luck
+        return refused >= 2 and refused >= share * max(1, calls)
+
+    def _since(self, moment: float, now: float) -> tuple[int, int]:
+        """429s and calls sent from `moment` to now (within the window)."""
+        refused = sum(1 for event in self._refused if event >= moment)
+        return refused, sum(1 for event in self._sent if moment <= event <= now)
 
     def _forgive_if_random(self, now: float) -> None:
         """Undo the last slow-down when 429s keep coming, sparse, at a pace below what got through
@@ -246,18 +269,24 @@ class AdaptiveRateLimiter:
         pace = self.pace(now)
         if pace is None or pace >= self._through_before:
             return
-        since = [moment for moment in self._refused if moment >= self._round_end]
-        if len(since) < self.FORGIVE_AFTER:
+        # Sparse means sparse among the calls since the slow-down, and enough of them to tell: 2 of 5
+        # is a pace still over the limit, not a service shedding load at random.
+        refused, calls = self._since(self._round_end, now)
+        if refused < self.FORGIVE_AFTER or calls < self.FIRST_SAMPLE or refused >= self.OVER_LIMIT * calls:
             return
         self._base = None if self._before is None else max(self._base, self._before)
         if self._base is not None:
-            self._since = now
+            self._since_climb = now
+        # The evidence starts afresh, a second on: the answers to calls already sent belong to the pace
+        # just undone, and must not slow the next calls down again.
+        self._round_end = now + 1.0
         self.forgiven += 1
+        logger.debug("The 429s came at random, not from a limit: the pace is back to %s", self.pace(now))
 
-    def _through(self, sent: list[float], now: float) -> float:
+    def _through(self, sent: list[float], now: float, shortest: float = 1.0) -> float:
         """Requests per second the service accepted lately: the calls sent (not slots still to come)
         minus those refused, over the window."""
-        span = max(1.0, now - sent[0])
+        span = max(shortest, now - sent[0])
         return max(0.0, len(sent) - len(self._refused)) / span
 
     def _forget(self, now: float) -> None:
