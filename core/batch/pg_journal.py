@@ -199,24 +199,30 @@ class PostgresJournal:
 
     def watch(self, entries: Sequence[Entry]) -> tuple[list[Entry], list[Entry]]:
         """Of these rows (of one provider and model), in one query: the settled ones, and those no live
-        lease holds (free to claim: their holder finished without settling them, or died)."""
+        lease holds (free to claim: their holder finished without settling them, or died). Rows another
+        process holds are not even sent back, and only settled rows are decoded: the engine asks this
+        twice a second about every document it does not hold."""
         if not entries:
             return [], []
         first = entries[0]
+        given = {entry.sha256: entry for entry in entries}
         with self._guard():
             rows = self._db.execute(
                 f"SELECT {_FIELDS}, (owner IS NULL OR lease_until < {_NOW}) FROM docrelay_documents "
-                "WHERE provider = %s AND model = %s AND sha256 = ANY(%s)",
-                (first.provider, first.model, [entry.sha256 for entry in entries]),
+                "WHERE provider = %s AND model = %s AND sha256 = ANY(%s) AND (state = 'succeeded' "
+                f"OR (state = 'failed' AND updated >= %s) OR owner IS NULL OR lease_until < {_NOW})",
+                (first.provider, first.model, list(given), self.opened_at),
             ).fetchall()
         settled: list[Entry] = []
         free: list[Entry] = []
         for row in rows:
-            entry = self._entry(row)
-            if is_settled(entry, self.opened_at):
-                settled.append(entry)
-            elif row[-1]:
-                free.append(entry)
+            if row[3] == "succeeded" or (row[3] == "failed" and float(row[14]) >= self.opened_at):
+                entry = self._entry(row)
+                if is_settled(entry, self.opened_at):
+                    settled.append(entry)
+                    continue
+            if row[-1]:
+                free.append(given[row[0]])
         return settled, free
 
     def orphans(self, provider: str, model: str | None) -> set[str]:
