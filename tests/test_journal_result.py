@@ -22,7 +22,8 @@ def _batch(emu: Any, tmp_path: Path, folder: Path, journal: str) -> dict[str, An
     env = emulator_env(tmp_path, emu)
     run = run_docrelay("batch", str(folder), "--model", MODEL, "--journal", journal, "--quiet", env=env)
     assert run.exit_code == 0, run.stdout
-    return run.document["data"]
+    data: dict[str, Any] = run.document["data"]
+    return data
 
 
 def test_a_batched_document_is_read_back_from_the_journal(
