@@ -69,6 +69,28 @@ def test_a_document_the_journal_does_not_have_is_not_found(
     assert run.exit_code == 6 and "las:model:other" in run.error["message"]
 
 
+def test_the_excel_bridge_fills_a_workbook_from_the_robots_shared_journal(
+    tmp_path: Path, make_cradl_emulator: Any, postgres_url: str, postgres_server: PostgresServer
+) -> None:
+    from tests.test_excel_cli import run_excel
+
+    emu = make_cradl_emulator(engine="stub")
+    make_documents(tmp_path / "in", 3)
+    _batch(emu, tmp_path, tmp_path / "in", postgres_url)  # the robots' work
+    predicted = dict(predictions_by_document(emu))
+    env = emulator_env(tmp_path, emu, DOCRELAY_JOURNAL=postgres_url)  # the clerk's `journal` setting
+    created = run_excel("new", "book.xlsx", "--provider", "cradl", "--model", MODEL, "--folder", "in",
+                        env=env, cwd=tmp_path)  # fmt: skip
+    assert created.exit_code == 0, created.stdout
+    ran = run_excel("run", "book.xlsx", env=env, cwd=tmp_path)
+    assert ran.exit_code == 0, ran.stdout
+    data = ran.document["data"]
+    assert data["summary"]["succeeded"] == 3 and data["from_journal"] == 3
+    assert data["journal"].startswith("postgresql://docrelay:***@")
+    assert postgres_server.password not in ran.stdout + ran.stderr
+    assert predictions_by_document(emu) == predicted  # the workbook is a view of the shared journal
+
+
 def test_unfinished_and_failed_documents_say_where_they_stand(tmp_path: Path, journal_target: str) -> None:
     pending, failed = make_documents(tmp_path / "in", 2)
     job = JobHandle.model_validate(
