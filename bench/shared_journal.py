@@ -11,7 +11,8 @@ the Cradl emulator as a process, then:
    output), 0 duplicate predictions by the emulator's own count, 0 lost; and how long the documents a
    killed worker held took to be taken over (target <= lease + 5 s).
 2. scale: 100 ms latency per request; the same number of documents by 1 process x concurrency 8 and by
-   4 processes x concurrency 8 on one shared journal (target: 4 x 8 in <= 1/3.5 of the time).
+   4 processes x concurrency 8 on one shared journal (target: 4 x 8 in <= 1/3.5 of the time). Timed:
+   the processes' wall time, and the emulator's own span from its first request to its last answer.
 
 Prints the figures and PASS/FAIL per target; exit 1 if a target is missed.
 """
