@@ -202,6 +202,12 @@ class JobHandle(_Model):
             ) from exc
 
 
+def is_job_handle(text: str) -> bool:
+    """Whether `text` is meant as a job handle (as `submit` prints it, or its JSON), not a file name."""
+    stripped = text.strip()
+    return stripped.startswith((JOB_PREFIX, "{"))
+
+
 class ModelInfo(_Model):
     id: str
     name: str | None = None

@@ -356,6 +356,28 @@ class Client:
             )
         return handle
 
+    def journal_result(
+        self,
+        document: DocumentInput,
+        *,
+        model: str | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        wait: bool = False,
+        timeout: float | None = None,
+    ) -> Result:
+        """The result a batch (of any robot sharing the journal) recorded for this document, read from
+        `journal` (else the `journal` setting) without a call to the service; with `wait`, until it is
+        finished (up to `timeout`). Errors: core.batch.lookup.journal_result."""
+        from core.batch.lookup import JournalReader, journal_result
+
+        source = self.open_source(document)
+        provider = self.provider
+        model_id = provider.resolve_model(model)
+        target = journal if journal is not None else self.settings.journal
+        waiting = (self.settings.timeout if timeout is None else timeout) if wait else None
+        with JournalReader(target, password=self.settings.journal_password) as reader:
+            return journal_result(reader, source, provider=provider.name, model=model_id, wait=waiting)
+
     # -- batches -------------------------------------------------------------------------------
     def batch(
         self,

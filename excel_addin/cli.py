@@ -67,7 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--verbose", action="store_true", help="log to stderr")
     run.add_argument("--concurrency", type=int, metavar="N", help="documents in flight (default 4)")
     run.add_argument("--rerun", choices=("failed", "all"), help="send failed rows again, or every row")
-    run.add_argument("--journal", metavar="FILE", help="batch journal (default: the user's data folder)")
+    run.add_argument(
+        "--journal",
+        metavar="FILE|URL",
+        help="batch journal: a file, or postgresql://USER@HOST/DB shared by robots (default: setting)",
+    )
     run.add_argument("--timeout", type=float, metavar="S", help="seconds to wait for each job")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser

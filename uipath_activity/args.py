@@ -81,9 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("status", "the state of a submitted job")
     p.add_argument("job", metavar="JOB", help="the job handle printed by submit")
 
-    p = command("result", "the result of a submitted job")
-    p.add_argument("job", metavar="JOB", help="the job handle printed by submit")
+    p = command("result", "the result of a submitted job, or of a document a batch journaled")
+    p.add_argument(
+        "job",
+        metavar="JOB|FILE",
+        help="the job handle printed by submit, or a document: its result is read from the journal",
+    )
     p.add_argument("--wait", action="store_true", help="wait until the job finishes (up to --timeout)")
+    p.add_argument("--model", help="FILE: the model the batch used (as given to batch)")
+    p.add_argument(
+        "--journal",
+        metavar="FILE|URL",
+        help="FILE: the batch's journal, a file or postgresql://USER@HOST/DB (default: setting journal)",
+    )
 
     p = command("batch", "process many documents: files, folders, or lists")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files, or folders searched recursively")

@@ -71,6 +71,12 @@ def _cmd_status(args: argparse.Namespace) -> Any:
 
 
 def _cmd_result(args: argparse.Namespace) -> Any:
+    from core.models import is_job_handle
+
+    if not is_job_handle(args.job):  # a document: what the batches journaled for it
+        with _client(args) as client:
+            found = client.journal_result(args.job, model=args.model, journal=args.journal, wait=args.wait)
+            return found.to_dict()
     with _job_client(args) as client:
         return client.result(args.job, wait=args.wait).to_dict()
 

@@ -43,6 +43,10 @@ log = logging.getLogger("docrelay.batch")
 
 DEFAULT_CONCURRENCY = 4
 MAX_CONCURRENCY = 64
+# Shared journal: how many of the documents next in line the watcher looks at (a bounded query), and how
+# often it looks once this process only waits for documents other processes hold.
+LOOKAHEAD = 256
+IDLE_RECHECK = 0.1
 
 
 @dataclass
@@ -267,32 +271,55 @@ class BatchEngine:
                     self._cond.notify()
 
     def _watch(self, steps: Steps, groups: dict[str, list[Prepared]], results: list[Result | None]) -> None:
-        """Look at the documents other processes hold, all in one query, every recheck interval."""
+        """Look at the documents other processes hold, and at the next ones this process would claim,
+        all in one query, every recheck interval (more often once this process has nothing else to do:
+        it then only waits for the others' last documents)."""
         while True:
             with self._cond:
-                over = self._cond.wait_for(
-                    lambda: self._stop.is_set() or self._unfinished == 0, self.journal.recheck_interval
+                idle = not (self._waiting or self._ready or self._timers or self._in_flight)
+                interval = (
+                    min(IDLE_RECHECK, self.journal.recheck_interval)
+                    if idle
+                    else self.journal.recheck_interval
                 )
+                over = self._cond.wait_for(lambda: self._stop.is_set() or self._unfinished == 0, interval)
                 if over:
                     return
                 held = [task.entry for task in self._held.values()]
+                # Documents another process took meanwhile: found here in bulk, not by a claim each.
+                ahead = [task.entry for task in itertools.islice(self._waiting, LOOKAHEAD)]
             self._take_over_first(steps)
-            if not held:
+            if not held and not ahead:
                 continue
-            settled, free = self.journal.watch(held)
+            settled, free = self.journal.watch(held + ahead)
+            done = {entry.sha256: entry for entry in settled}
+            unheld = {entry.sha256 for entry in free}
             finished: list[DocTask] = []
             with self._cond:
-                for entry in settled:
-                    task = self._held.pop(entry.sha256, None)
-                    if task is not None:
-                        task.entry, task.held = entry, False
-                        task.result = settled_result(entry, task, steps.provider.name, steps.model)
+                for sha256 in [sha for sha in self._held if sha in done or sha in unheld]:
+                    task = self._held.pop(sha256)
+                    task.held = False
+                    if sha256 in done:
+                        task.entry = done[sha256]
+                        task.result = settled_result(task.entry, task, steps.provider.name, steps.model)
                         finished.append(task)
-                for entry in free:
-                    task = self._held.pop(entry.sha256, None)
-                    if task is not None:
-                        task.held = False
+                    else:
                         self._waiting.appendleft(task)
+                # Of the looked-ahead documents still waiting (a worker may have taken some meanwhile),
+                # settled ones are done and those neither settled nor free are another process's.
+                looked = {entry.sha256 for entry in ahead}
+                moved = [task for task in self._waiting if task.source.sha256 in looked - unheld]
+                if moved:
+                    gone = {task.source.sha256 for task in moved}
+                    self._waiting = deque(t for t in self._waiting if t.source.sha256 not in gone)
+                    for task in moved:
+                        if task.source.sha256 in done:
+                            task.entry = done[task.source.sha256]
+                            task.result = settled_result(task.entry, task, steps.provider.name, steps.model)
+                            finished.append(task)
+                        else:
+                            task.held = True
+                            self._held[task.source.sha256] = task
                 self._cond.notify_all()
             for task in finished:
                 assert task.result is not None

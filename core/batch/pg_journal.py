@@ -198,25 +198,35 @@ class PostgresJournal:
         return current if current is not None and is_settled(current, self.opened_at) else None
 
     def watch(self, entries: Sequence[Entry]) -> tuple[list[Entry], list[Entry]]:
-        """Of these rows (of one provider and model), in one query: the settled ones, and those no live
-        lease holds (free to claim: their holder finished without settling them, or died)."""
+        """Of these rows (of one provider and model): the settled ones, and those no live lease holds
+        (free to claim: their holder finished without settling them, or died). The engine asks this
+        twice a second about hundreds of documents, so the first query sends back only flags, and only
+        for rows that are settled or free; a second one reads the settled rows in full."""
         if not entries:
             return [], []
         first = entries[0]
+        given = {entry.sha256: entry for entry in entries}
+        settled_sql = "(state = 'succeeded' OR (state = 'failed' AND updated >= %s))"
         with self._guard():
-            rows = self._db.execute(
-                f"SELECT {_FIELDS}, (owner IS NULL OR lease_until < {_NOW}) FROM docrelay_documents "
-                "WHERE provider = %s AND model = %s AND sha256 = ANY(%s)",
-                (first.provider, first.model, [entry.sha256 for entry in entries]),
+            flags = self._db.execute(
+                f"SELECT sha256, {settled_sql}, (owner IS NULL OR lease_until < {_NOW}) "
+                "FROM docrelay_documents WHERE provider = %s AND model = %s AND sha256 = ANY(%s) "
+                f"AND ({settled_sql} OR owner IS NULL OR lease_until < {_NOW})",
+                (self.opened_at, first.provider, first.model, list(given), self.opened_at),
             ).fetchall()
-        settled: list[Entry] = []
-        free: list[Entry] = []
-        for row in rows:
-            entry = self._entry(row)
-            if is_settled(entry, self.opened_at):
-                settled.append(entry)
-            elif row[-1]:
-                free.append(entry)
+            done = [sha for sha, is_done, _ in flags if is_done]
+            rows = (
+                self._db.execute(
+                    f"SELECT {_FIELDS} FROM docrelay_documents "
+                    "WHERE provider = %s AND model = %s AND sha256 = ANY(%s)",
+                    (first.provider, first.model, done),
+                ).fetchall()
+                if done
+                else []
+            )
+        settled = [entry for entry in map(self._entry, rows) if is_settled(entry, self.opened_at)]
+        found = {entry.sha256 for entry in settled}
+        free = [given[sha] for sha, is_done, is_free in flags if is_free and sha not in found]
         return settled, free
 
     def orphans(self, provider: str, model: str | None) -> set[str]:

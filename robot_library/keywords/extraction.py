@@ -30,7 +30,7 @@ def model_or_agent(model: str | None, agent: str | None, default: str | None) ->
 
 
 class ExtractionKeywords(Component):
-    """Extract, Submit, Get Job Status, Wait For Result, Extract Documents."""
+    """Extract, Submit, Get Job Status, Wait For Result, Get Result From Journal, Extract Documents."""
 
     # -- one document --------------------------------------------------------------------------
     @keyword
@@ -154,6 +154,37 @@ class ExtractionKeywords(Component):
             session, handle = self.context.session_for_job(job)
             result = session.client.wait(handle, timeout=seconds(timeout))
             return self._report("Waited for", result, session, watch)
+
+    @keyword
+    def get_result_from_journal(
+        self,
+        path: Path,
+        model: str | None = None,
+        journal: Secret | str | None = None,
+        timeout: timedelta | None = None,
+    ) -> dict[str, Any]:
+        """The result a batch journaled for the document at ``path``, read from the journal without a
+        call to the service: what any robot sharing the journal extracted (see `Batches and the
+        journal`). The document is found by its content, provider and model, under any file name.
+
+        ``journal`` defaults to the ``journal`` setting. Fails if the journal has no row for the
+        document, if the batch failed it, or if it is still being processed; with ``timeout``, waits
+        up to that long for a document still being processed.
+
+        | ${result} =    Get Result From Journal    ${INBOX}/invoice.pdf    journal=${JOURNAL}
+        """
+        watch = Stopwatch()
+        with keyword_call():
+            session = self.context.session()
+            waited = seconds(timeout)
+            result = session.client.journal_result(
+                path,
+                model=model or session.model,
+                journal=plain_journal(journal),
+                wait=waited is not None,
+                timeout=waited,
+            )
+            return self._report("Read from the journal", result, session, watch)
 
     # -- many documents ------------------------------------------------------------------------
     @keyword

@@ -40,14 +40,21 @@ class Stats:
             self._validation_count = 0
             self._validation_seconds = 0.0
             self._validation_max = 0.0
+            # When the first request came in and the last answer went out (epoch seconds): a benchmark
+            # reads the span once at the end instead of polling the stats while it runs.
+            self._first_request: float | None = None
+            self._last_answer: float | None = None
 
     def request(self, endpoint: str) -> None:
         with self._lock:
             self._requests[endpoint] += 1
+            if self._first_request is None:
+                self._first_request = time.time()
 
     def status(self, endpoint: str, status: int | str) -> None:
         with self._lock:
             self._statuses[f"{endpoint} {status}"] += 1
+            self._last_answer = time.time()
 
     def fault(self, kind: str) -> None:
         with self._lock:
@@ -95,6 +102,8 @@ class Stats:
             count = self._validation_count
             return {
                 "total_requests": sum(self._requests.values()),
+                "first_request": self._first_request,
+                "last_answer": self._last_answer,
                 "requests": dict(self._requests),
                 "statuses": dict(self._statuses),
                 "faults": dict(self._faults),

@@ -31,3 +31,8 @@ The Second Robot Sees Every Result Without A Call
     Should Be True    ${results[0].extras.from_journal}
     Should Be True    ${results[1].extras.from_journal}
     Should Be Equal    ${results}[1][fields][invoice_number][value]    INV-2026-0042
+
+Any Robot Reads One Result From The Journal
+    ${result} =    SecondRobot.Get Result From Journal    ${INVOICE}    journal=${JOURNAL_SECRET}
+    Should Be True    ${result.extras.from_journal}
+    Should Be Equal    ${result}[fields][invoice_number][value]    INV-2026-0042
