@@ -30,6 +30,9 @@ from core.models import (
 from core.polling import Check, PollingOptions, T, poll_until
 from core.providers import provider_class
 from core.providers.base import JobStatus, PredictOptions, Provider
+from core.review import service as review_service
+from core.review.handle import ReviewHandle
+from core.review.policy import ReviewPolicy
 from core.sources import DocumentInput, DocumentSource, open_source
 from core.textinput import read_texts
 from core.transport.deadline import operation_deadline
@@ -176,20 +179,36 @@ class Client:
                 )
             return with_arithmetic_checks(state.result or self.provider.fetch_result(handle))
 
-    def wait(self, job: JobHandle | str, *, timeout: float | None = None) -> Result:
+    def wait(
+        self, job: JobHandle | str, *, timeout: float | None = None, review: ReviewPolicy | None = None
+    ) -> Result:
         """Poll until the job finishes; JobTimeoutError (with the handle) when `timeout` runs out, and
-        JobFailedError when the service reports that it could not process the document."""
+        JobFailedError when the service reports that it could not process the document. With `review`,
+        a result the policy (or the service) wants a person to see comes back as needs_review."""
         handle = self._handle(job)
+        if review is not None:
+            review_service.require_review(self.provider)
 
         def check() -> tuple[Result | None, float | None]:
             state = self._poll(handle)
+            if state.status == "pending" and state.awaiting_review and review is not None:
+                waiting = with_arithmetic_checks(self.provider.fetch_result(handle))
+                return self._route(waiting, handle, review, awaiting=True), None
             if state.status == "pending":
                 return None, state.retry_after
-            return with_arithmetic_checks(state.result or self.provider.fetch_result(handle)), None
+            done = with_arithmetic_checks(state.result or self.provider.fetch_result(handle))
+            return self._route(done, handle, review), None
 
         result = self._poll_until(check, timeout, handle.encode(), "The job", "`docrelay result JOB --wait`")
         raise_if_failed(result)
         return result
+
+    def _route(
+        self, result: Result, job: JobHandle | None, review: ReviewPolicy | None, *, awaiting: bool = False
+    ) -> Result:
+        return review_service.route(
+            self.provider, result, job, review, profile=self.settings.profile, awaiting=awaiting
+        )
 
     def _poll(self, job: JobHandle) -> JobStatus:
         instant = self.instant_jobs
@@ -232,22 +251,45 @@ class Client:
         timeout: float | None = None,
         options: PredictOptions | None = None,
         agent: str | None = None,
+        review: ReviewPolicy | None = None,
+        delete_after: bool = False,
     ) -> Result:
         """Upload, predict and wait: the finished, normalized result of one document.
 
         With `agent` (Cradl), the document goes through that agent instead of a model.
+        With `review`, a result with fields below their thresholds or broken sums is sent to human
+        review and comes back as needs_review (core.review). With `delete_after`, the document is
+        deleted on the service once its result is in hand (one under review is kept for the reviewer).
         A job the service reports as failed raises JobFailedError.
         """
         provider = self.provider
+        if review is not None:
+            review_service.require_review(provider)
+        if delete_after:
+            review_service.require_delete(provider)
         limit = self.settings.timeout if timeout is None else timeout
         with operation_deadline(limit):  # one deadline for the upload, the prediction and the waiting
             if not agent and not provider.capabilities.async_jobs:  # answers at once: no job, no handle
                 source = self.open_source(document, name)
                 result = provider.extract(source, provider.resolve_model(model), options or PredictOptions())
                 raise_if_failed(result)
-                return with_arithmetic_checks(result)
-            job = self.submit(document, model=model, name=name, options=options, agent=agent)
-            return self.wait(job, timeout=limit)  # ends with the operation's deadline, says `limit`
+                result = self._route(with_arithmetic_checks(result), None, review)
+            else:
+                job = self.submit(document, model=model, name=name, options=options, agent=agent)
+                result = self.wait(job, timeout=limit, review=review)  # ends with the operation's deadline
+        if delete_after:
+            self._delete_after(result)
+        return result
+
+    def _delete_after(self, result: Result) -> None:
+        try:
+            review_service.delete_after_use(self.provider, result)
+        except DocRelayError as exc:
+            exc.message = (
+                f"{result.document.name} was extracted, but deleting it on the service failed: {exc.message}"
+            )
+            exc.details = {**exc.details, "result": result.to_dict()}
+            raise
 
     # -- many documents ------------------------------------------------------------------------
     def extract_many(
@@ -259,12 +301,22 @@ class Client:
         options: PredictOptions | None = None,
         on_result: Callable[[Result], None] | None = None,
         agent: str | None = None,
+        review: ReviewPolicy | None = None,
+        delete_after: bool = False,
     ) -> list[Result]:
         """Extract each document; a failure becomes a failed result instead of stopping the rest."""
         results: list[Result] = []
         for document in documents:
             try:
-                result = self.extract(document, model=model, timeout=timeout, options=options, agent=agent)
+                result = self.extract(
+                    document,
+                    model=model,
+                    timeout=timeout,
+                    options=options,
+                    agent=agent,
+                    review=review,
+                    delete_after=delete_after,
+                )
             except DocRelayError as exc:
                 if exc.stops_run:  # settings, credentials, quota: every document would fail
                     raise
@@ -319,6 +371,81 @@ class Client:
 
     def review_complete(self, review_id: str) -> Review:
         return self.provider.complete_review(review_id)
+
+    # -- results under review (handles from `needs_review` results) -------------------------------
+    @classmethod
+    def for_review(
+        cls,
+        review: ReviewHandle | str,
+        *,
+        provider: str | None = None,
+        profile: str | None = None,
+        timeout: float | None = None,
+        polling: PollingOptions | None = None,
+    ) -> Client:
+        """A client for a review handle: the provider and profile the review was started with."""
+        handle = review if isinstance(review, ReviewHandle) else ReviewHandle.decode(review)
+        if provider:
+            return cls(provider, profile=profile, timeout=timeout, polling=polling)
+        return cls(handle.provider, profile=profile or handle.profile, timeout=timeout, polling=polling)
+
+    def start_review(self, result: Result | Mapping[str, Any], *, reason: str | None = None) -> Result:
+        """Send a finished result to human review whatever its confidences; it comes back needs_review."""
+        found = result if isinstance(result, Result) else Result.model_validate(result)
+        return review_service.open_for(self.provider, found, profile=self.settings.profile, reason=reason)
+
+    def review_status(self, review: ReviewHandle | str) -> Result:
+        """One look at a review: needs_review while a person works on it, else the reviewed result."""
+        handle = self._review_handle(review)
+        state = self.provider.review_state(handle)
+        if not state.finished:
+            return review_service.pending_result(state, handle)
+        return review_service.reviewed(state, handle)
+
+    def wait_for_review(
+        self, review: ReviewHandle | str, *, timeout: float | None = None, delete_after: bool = False
+    ) -> Result:
+        """Poll until a person has finished the review: the reviewed result, each field saying whether
+        the reviewer changed it. A rejected review raises JobFailedError; `timeout` JobTimeoutError."""
+        handle = self._review_handle(review)
+
+        def check() -> tuple[Result | None, float | None]:
+            state = self.provider.review_state(handle)
+            return (review_service.reviewed(state, handle) if state.finished else None), None
+
+        result = self._poll_until(
+            check, timeout, handle.encode(), "The review", "`docrelay review wait REVIEW`"
+        )
+        if delete_after:
+            self._delete_after(result)
+        return result
+
+    def complete_review(self, review: ReviewHandle | str) -> dict[str, Any]:
+        """Mark a finished review as consumed, so that no one picks it up again."""
+        handle = self._review_handle(review)
+        status = self.provider.finish_review(handle)
+        return {"review": handle.encode(), "status": status, "document": handle.document.model_dump(mode="json")}
+
+    def feedback(self, target: str, corrections: Iterable[str] | Mapping[str, Any]) -> dict[str, Any]:
+        """Send corrected values for a document (a job or review handle, or a result file) to the
+        service; one that takes none answers UsageError (not supported)."""
+        values = review_service.parse_corrections(corrections)
+        found = review_service.feedback_target(target)
+        if found.provider != self.settings.provider:
+            raise UsageError(
+                f"This document belongs to provider {found.provider!r}, not {self.settings.provider!r}",
+                hint=f"Add {setting('provider', found.provider)} (and its profile).",
+            )
+        return review_service.send_feedback(self.provider, found, values)
+
+    def _review_handle(self, review: ReviewHandle | str) -> ReviewHandle:
+        handle = review if isinstance(review, ReviewHandle) else ReviewHandle.decode(review)
+        if handle.provider != self.settings.provider:
+            raise UsageError(
+                f"This review belongs to provider {handle.provider!r}, not {self.settings.provider!r}",
+                hint=f"Add {setting('provider', handle.provider)} (and its profile).",
+            )
+        return handle
 
     # -- text analysis ---------------------------------------------------------------------------
     def analyze(
