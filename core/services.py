@@ -494,13 +494,21 @@ class Client:
         journal: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
         on_result: Callable[[Result], None] | None = None,
+        review: ReviewPolicy | None = None,
+        delete_after: bool = False,
     ) -> BatchOutcome:
         """Extract many documents concurrently, journaled: what succeeded before costs nothing, and a
         killed run resumes without predicting anything twice. Failures become failed results; errors
         every document would meet (configuration, credentials, quota) are raised. `on_result` is
         called (from worker threads, one call at a time) as each document finishes. Ctrl+C stops
         cleanly: the outcome is then `interrupted`, with unfinished documents `pending`. `journal` (else
-        the `journal` setting) is a file, or a postgresql:// URL shared by robots on many machines."""
+        the `journal` setting) is a file, or a postgresql:// URL shared by robots on many machines.
+        `review` and `delete_after` as for `extract`: a needs_review result is journaled as such, so a
+        resumed run neither starts its review again nor predicts it again."""
+        if review is not None:
+            review_service.require_review(self.provider)
+        if delete_after:
+            review_service.require_delete(self.provider)
         target = journal if journal is not None else self.settings.journal
         with open_journal(
             target, password=self.settings.journal_password, lease=self.settings.journal_lease
@@ -514,6 +522,9 @@ class Client:
                 concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
                 timeout=self.settings.timeout if timeout is None else timeout,
                 on_result=on_result,
+                review=review,
+                delete_after=delete_after,
+                profile=self.settings.profile,
             )
             return engine.run(list(documents))
 
