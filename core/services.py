@@ -424,7 +424,11 @@ class Client:
         """Mark a finished review as consumed, so that no one picks it up again."""
         handle = self._review_handle(review)
         status = self.provider.finish_review(handle)
-        return {"review": handle.encode(), "status": status, "document": handle.document.model_dump(mode="json")}
+        return {
+            "review": handle.encode(),
+            "status": status,
+            "document": handle.document.model_dump(mode="json"),
+        }
 
     def feedback(self, target: str, corrections: Iterable[str] | Mapping[str, Any]) -> dict[str, Any]:
         """Send corrected values for a document (a job or review handle, or a result file) to the

@@ -133,12 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--result", metavar="RESULT", help="a result JSON file docrelay wrote (extract --output)")
     q.add_argument("--title", help="title shown to the reviewer (default: the file name)")
     q = review_sub.add_parser(
-        "wait", help="wait for a review (a result's review.id) and print the reviewed result", parents=[common]
+        "wait",
+        help="wait for a review (a result's review.id) and print the reviewed result",
+        parents=[common],
     )
     q.add_argument("review_id", metavar="REVIEW")
     q.add_argument("--delete-after", action="store_true", help="then delete the document on the service")
     q = review_sub.add_parser(
-        "get", help="one review: a result's review.id, or the id `review start --workflow` printed", parents=[common]
+        "get",
+        help="one review: a result's review.id, or the id `review start --workflow` printed",
+        parents=[common],
     )
     q.add_argument("review_id", metavar="ID")
     q.add_argument("--wait", action="store_true", help="wait until the review finishes (up to --timeout)")

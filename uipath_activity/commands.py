@@ -173,7 +173,9 @@ def _cmd_batch(args: argparse.Namespace) -> Any:
 def _review_client(args: argparse.Namespace) -> Client:
     from core.services import Client
 
-    return Client.for_review(args.review_id, provider=args.provider, profile=args.profile, timeout=args.timeout)
+    return Client.for_review(
+        args.review_id, provider=args.provider, profile=args.profile, timeout=args.timeout
+    )
 
 
 def _cmd_review(args: argparse.Namespace) -> Any:
@@ -212,19 +214,12 @@ def _cmd_review(args: argparse.Namespace) -> Any:
 
 
 def _start_result_review(args: argparse.Namespace) -> Any:
-    from core.review.service import feedback_target
+    from core.review.service import load_result_file
     from core.services import Client
 
-    target = feedback_target(args.result)  # the result file: its provider
-    with Client(args.provider or target.provider, profile=args.profile, timeout=args.timeout) as client:
-        from core.files import parse_json_text, read_small_text
-
-        data = parse_json_text(
-            read_small_text(args.result, limit=64 * 1024 * 1024, what="the result file", error=UsageError, hint="")
-        )
-        if isinstance(data, dict) and isinstance(data.get("data"), dict):
-            data = data["data"]
-        return client.start_review(data, reason=args.title).to_dict()
+    result = load_result_file(args.result)
+    with Client(args.provider or result.provider, profile=args.profile, timeout=args.timeout) as client:
+        return client.start_review(result, reason=args.title).to_dict()
 
 
 def _cmd_feedback(args: argparse.Namespace) -> Any:

@@ -24,7 +24,9 @@ class ReviewHandle(BaseModel):
 
     provider: str
     profile: str | None = None
-    kind: str = Field(description="workflow (Cradl), agent (Cradl), document (contract.fit), hitl (DeepOpinion)")
+    kind: str = Field(
+        description="workflow (Cradl), agent (Cradl), document (contract.fit), hitl (DeepOpinion)"
+    )
     ref: dict[str, Any] = Field(default_factory=dict, description="The service's ids of the review")
     model: str | None = None
     document: DocumentInfo

@@ -92,3 +92,13 @@ def mark_edits(result: Result, handle: ReviewHandle) -> Result:
 
 def predicted_values(result: Result) -> dict[str, str | None]:
     return {name: found.value for name, found in result.fields.items()}
+
+
+def review_link(template: str | None, default: str, **ids: Any) -> str:
+    """The review link from `template` (the review_url setting) or `default`; unknown placeholders stay."""
+
+    class _Keep(dict[str, Any]):
+        def __missing__(self, key: str) -> str:
+            return "{" + key + "}"
+
+    return (template or default).format_map(_Keep(ids))

@@ -176,23 +176,36 @@ def feedback_target(value: str) -> FeedbackTarget:
 
 
 def _target_from_file(path: str) -> FeedbackTarget:
+    result = load_result_file(path)
+    return FeedbackTarget(result.provider, None, result.document, predicted_values(result))
+
+
+RESULT_FILE_HINT = (
+    "Pass a job handle (drjob1...), a review handle (drrev1...) or the JSON file `docrelay extract` wrote."
+)
+
+
+def load_result_file(path: str) -> Result:
+    """One result from a JSON file: docrelay's envelope (`--output`) or the bare result."""
     from core.files import parse_json_text, read_small_text
 
-    hint = "Pass a job handle (drjob1...), a review handle (drrev1...) or the JSON file `docrelay extract` wrote."
     if not Path(path).is_file():
-        raise UsageError(f"{path!r} is neither a job or review handle nor a result file", hint=hint)
+        raise UsageError(
+            f"{path!r} is neither a job or review handle nor a result file", hint=RESULT_FILE_HINT
+        )
+    text = read_small_text(path, limit=64 * 1024 * 1024, what="the result file", error=UsageError, hint="")
     try:
-        text = read_small_text(path, limit=64 * 1024 * 1024, what="the result file", error=UsageError, hint=hint)
         data = parse_json_text(text)
     except (ValueError, json.JSONDecodeError) as exc:
-        raise UsageError(f"The result file {path} is not valid JSON: {exc}", hint=hint) from None
+        raise UsageError(f"The result file {path} is not valid JSON: {exc}", hint=RESULT_FILE_HINT) from None
     if isinstance(data, dict) and isinstance(data.get("data"), dict):
         data = data["data"]  # the envelope docrelay prints
     try:
-        result = Result.model_validate(data)
+        return Result.model_validate(data)
     except ValueError:
-        raise UsageError(f"The file {path} does not hold one docrelay result", hint=hint) from None
-    return FeedbackTarget(result.provider, None, result.document, predicted_values(result))
+        raise UsageError(
+            f"The file {path} does not hold one docrelay result", hint=RESULT_FILE_HINT
+        ) from None
 
 
 def parse_corrections(pairs: Iterable[str] | Mapping[str, Any]) -> dict[str, str | None]:
@@ -207,11 +220,15 @@ def parse_corrections(pairs: Iterable[str] | Mapping[str, Any]) -> dict[str, str
 def _split(pair: str) -> tuple[str, str]:
     name, sep, value = str(pair).partition("=")
     if not sep or not name.strip():
-        raise UsageError(f"A correction must be NAME=VALUE, not {pair!r}", hint="E.g. --field total_amount=1836.60.")
+        raise UsageError(
+            f"A correction must be NAME=VALUE, not {pair!r}", hint="E.g. --field total_amount=1836.60."
+        )
     return name, value
 
 
-def send_feedback(provider: Provider, target: FeedbackTarget, corrections: Mapping[str, str | None]) -> dict[str, Any]:
+def send_feedback(
+    provider: Provider, target: FeedbackTarget, corrections: Mapping[str, str | None]
+) -> dict[str, Any]:
     """Send the known values with the corrections applied; the receipt names what was sent."""
     if not provider.capabilities.feedback:
         provider.send_feedback(target.document, corrections)  # raises its "not supported"
@@ -230,4 +247,3 @@ def send_feedback(provider: Provider, target: FeedbackTarget, corrections: Mappi
         "sent": len(values),
         **receipt,
     }
-

@@ -12,6 +12,7 @@ from core.providers.cradl.agents import FAILED as FAILED_RUN
 from core.providers.cradl.agents import normalize_run
 from core.review.handle import ReviewHandle
 from core.review.outcome import REJECTED, REVIEWED, WAITING, ReviewState, mark_edits, result_from_values
+from core.review.outcome import review_link as review_link
 
 FINISHED = frozenset({"succeeded", "failed", "rejected", "error", "completed"})
 
@@ -61,16 +62,6 @@ def review_from_execution(execution: dict[str, Any], workflow: str) -> Review:
 WORKFLOW_LINK = "https://app.cradl.ai/workflows/{workflow}/executions/{execution}"
 AGENT_LINK = "https://app.cradl.ai/agents/{agent}/runs/{run}"
 _LABEL = re.compile(r"^[0-9A-Za-z_-]{1,36}$")
-
-
-def review_link(template: str | None, default: str, **ids: Any) -> str:
-    """The review link from `template` (the review_url setting) or `default`; unknown placeholders stay."""
-
-    class _Keep(dict[str, Any]):
-        def __missing__(self, key: str) -> str:
-            return "{" + key + "}"
-
-    return (template or default).format_map(_Keep(ids))
 
 
 def workflow_review_state(handle: ReviewHandle, execution: dict[str, Any]) -> ReviewState:
