@@ -272,7 +272,7 @@ class Provider(ABC):
         """Delete the document (and its file) on the service."""
         raise UsageError(
             f"Provider {self.title or self.name} has no call to delete a document",
-            hint="Leave out --delete-after (delete_after=); cradl and contractfit delete documents.",
+            hint=f"Leave out {setting('delete_after')}; cradl and contractfit delete documents.",
             provider=self.name,
         )
 
