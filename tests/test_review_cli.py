@@ -76,7 +76,11 @@ def test_a_result_below_the_threshold_goes_to_review_and_comes_back_corrected(
     assert reviewed.exit_code == 0, reviewed.stdout
     data = reviewed.document["data"]
     assert data["schema"] == "docrelay.result/1" and data["status"] == "succeeded"
-    assert data["fields"]["total_amount"] == {**data["fields"]["total_amount"], "value": CORRECTED, "edited": True}
+    assert data["fields"]["total_amount"] == {
+        **data["fields"]["total_amount"],
+        "value": CORRECTED,
+        "edited": True,
+    }
     assert data["fields"]["invoice_number"]["edited"] is False
     assert data["review"]["status"] == "reviewed"
 
@@ -148,5 +152,10 @@ def test_delete_after_deletes_the_document_once_its_result_is_in_hand(
         return
     assert run.exit_code == 0, run.stdout
     assert run.document["data"]["extras"]["deleted"] is True
-    assert emu.requests_to("DELETE /documents/{documentId}" if spec.name == "cradl" else "DELETE /documents/{document_id}") == 1
+    assert (
+        emu.requests_to(
+            "DELETE /documents/{documentId}" if spec.name == "cradl" else "DELETE /documents/{document_id}"
+        )
+        == 1
+    )
     emu.assert_no_violations()

@@ -223,9 +223,10 @@ def _start_result_review(args: argparse.Namespace) -> Any:
 
 
 def _cmd_feedback(args: argparse.Namespace) -> Any:
-    from core.review.service import feedback_target
+    from core.review.service import feedback_target, parse_corrections
     from core.services import Client
 
+    parse_corrections(args.field)  # no values: said before anything else is read
     target = feedback_target(args.target)
     provider = args.provider or target.provider
     with Client(provider, profile=args.profile or target.profile, timeout=args.timeout) as client:
