@@ -430,7 +430,9 @@ class Client:
             "document": handle.document.model_dump(mode="json"),
         }
 
-    def feedback(self, target: str, corrections: Iterable[str] | Mapping[str, Any]) -> dict[str, Any]:
+    def feedback(
+        self, target: str | Result, corrections: Iterable[str] | Mapping[str, Any]
+    ) -> dict[str, Any]:
         """Send corrected values for a document (a job or review handle, or a result file) to the
         service; one that takes none answers UsageError (not supported)."""
         values = review_service.parse_corrections(corrections)

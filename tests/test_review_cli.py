@@ -93,7 +93,7 @@ def test_a_result_below_the_threshold_goes_to_review_and_comes_back_corrected(
 
 
 def test_a_confident_result_goes_straight_through(service: tuple[Service, Emulator, dict[str, str]]) -> None:
-    spec, emu, env = service
+    spec, _emu, env = service
     run = extract(spec, env, "--review-below", "0.5")
     assert run.exit_code == 0, run.stdout
     result = run.document["data"]
@@ -116,7 +116,7 @@ def test_a_rejected_review_is_a_failed_job(service: tuple[Service, Emulator, dic
 def test_a_review_not_finished_in_time_exits_10_with_its_handle(
     service: tuple[Service, Emulator, dict[str, str]],
 ) -> None:
-    spec, emu, env = service
+    spec, _emu, env = service
     routed = extract(spec, env, "--review-below", "0.99")
     handle = routed.document["data"]["review"]["id"]
     waited = run_docrelay("review", "wait", handle, "--timeout", "1", env=env)

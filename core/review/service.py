@@ -162,8 +162,11 @@ class FeedbackTarget:
     known: dict[str, str | None] = field(default_factory=dict)
 
 
-def feedback_target(value: str) -> FeedbackTarget:
-    """A review handle (drrev1.), a job handle (drjob1.), or a result JSON file (docrelay's output)."""
+def feedback_target(value: str | Result) -> FeedbackTarget:
+    """A review handle (drrev1.), a job handle (drjob1.), a result JSON file (docrelay's output), or a
+    result itself."""
+    if isinstance(value, Result):
+        return FeedbackTarget(value.provider, None, value.document, predicted_values(value))
     text = str(value).strip()
     if is_review_handle(text):
         review = ReviewHandle.decode(text)
