@@ -3,9 +3,10 @@
 Documents come from the rows whose `source` the user filled (paths relative to the workbook's folder,
 absolute, or UNC on Windows) and from the files of the workbook's folder setting (new files get new
 rows). By default only rows with no result, `failed` or `rerun` are sent, and rows under human review
-(their journaled result costs nothing; once a person is done, the reviewed values come in); `rerun="failed"` sends only
-failed and rerun rows, `rerun="all"` every row. The batch journal means a repeated or killed run never
-pays twice, and results of a run whose workbook was open in Excel are filled in by the next run.
+(their journaled result costs nothing; once a person is done, the reviewed values come in);
+`rerun="failed"` sends only failed and rerun rows, `rerun="all"` every row. The batch journal means a
+repeated or killed run never pays twice, and results of a run whose workbook was open in Excel are
+filled in by the next run.
 """
 
 from __future__ import annotations
