@@ -346,7 +346,7 @@ def test_docs_name_the_real_arguments() -> None:
     for stale in ("`ExePath`", "`Ok`", "`Result`", "`ErrorType`", "`ExitCode`", "`Job`"):
         assert stale not in uipath, stale
     named = set(re.findall(r"`((?:in|out)_\w+)`", docs))
-    declared = set(members(PROJECT / "ExtractDocument.xaml")) | set(members(PROJECT / "ExtractFolder.xaml"))
+    declared = {name for workflow in PUBLIC_WORKFLOWS for name in members(PROJECT / workflow)}
     assert named and named <= declared, named - declared
 
 
