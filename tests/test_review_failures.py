@@ -15,6 +15,7 @@ from tests.cli_helpers import SAMPLES, emulator_env, isolated_env, run_docrelay
 from tests.emulators.contractfit import ContractfitEmulator
 from tests.emulators.cradl import CradlEmulator
 from tests.emulators.cradl.agents import REVIEW_AGENT_ID
+from tests.emulators.deepopinion import DeepopinionEmulator
 
 INVOICE = SAMPLES / "invoice.pdf"
 MODEL = ("--model", "las:model:invoice")
@@ -261,3 +262,44 @@ def test_the_scripted_reviewer_answers_over_http_and_refuses_what_it_cannot_do(
     bad = requests.post(f"{emu.root_url}/_emulator/review", json={"action": "shrug"}, timeout=10)
     assert bad.status_code == 400 and "approve, correct or reject" in bad.json()["message"]
     assert json.loads(bad.text)  # a JSON body, as every control answer
+
+
+def test_contractfit_feedback_without_the_submit_permission_is_refused(
+    tmp_path: Path, make_contractfit_emulator: Callable[..., ContractfitEmulator]
+) -> None:
+    emu = make_contractfit_emulator(async_delay=0.1)
+    env = emulator_env(
+        tmp_path, emu, DOCRELAY_PROVIDER="contractfit", DOCRELAY_CONTRACTFIT_INBOX=emu.inbox_id()
+    )
+    job = run_docrelay("submit", str(INVOICE), env=env).document["data"]["job"]
+    emu.script_fault("POST /documents/{document_id}/feedback", status=403, message="Permission insufficient")
+    run = run_docrelay("feedback", job, "--field", "total_amount=1", env=env)
+    assert run.exit_code == 5, run.stdout
+    assert "`submit` permission" in run.error["message"]
+    assert emu.api_key not in run.stdout + run.stderr
+
+
+def test_a_deepopinion_review_poll_that_fails_is_retried_then_reported(
+    tmp_path: Path, make_deepopinion_emulator: Callable[..., DeepopinionEmulator]
+) -> None:
+    emu = make_deepopinion_emulator()
+    env = emulator_env(tmp_path, emu, DOCRELAY_PROVIDER="deepopinion")
+    routed = run_docrelay("extract", str(INVOICE), "--model", "7", "--review-below", "0.8", env=env)
+    handle = routed.document["data"]["review"]["id"]
+    emu.human_review("approve")
+    emu.script_fault("GET /projects/{project_id}/hitls/{hitl_id}/reviews", status=503, count=1)
+    reviewed = run_docrelay("review", "wait", handle, env=env)
+    assert reviewed.exit_code == 0, reviewed.stdout
+    emu.script_fault("GET /projects/{project_id}/hitls/{hitl_id}/reviews", status=503, count=50)
+    failing = run_docrelay("review", "get", handle, env=env)
+    assert failing.exit_code == 8, failing.stdout
+    assert emu.password not in failing.stdout + failing.stderr
+
+
+def test_a_deepopinion_model_without_a_hitl_is_a_configuration_error(
+    tmp_path: Path, make_deepopinion_emulator: Callable[..., DeepopinionEmulator]
+) -> None:
+    emu = make_deepopinion_emulator()
+    env = emulator_env(tmp_path, emu, DOCRELAY_PROVIDER="deepopinion", DOCRELAY_DEEPOPINION_HITL="99")
+    run = run_docrelay("extract", str(INVOICE), "--model", "7", "--review-below", "0.8", env=env)
+    assert run.exit_code == 3 and "DeepOpinion has no HITL 99" in run.error["message"]

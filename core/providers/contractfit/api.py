@@ -22,11 +22,11 @@ POLL_FIELDS = "id,inbox,original_filename,page_count,last_version,status_data,ti
 INBOX_FIELDS = "id,name,project"
 
 # The permission each call needs ("Permission required: X" in the spec), for 403 hints.
-_PERMISSIONS = (
-    ("POST", "/reprocess", "upload"),
-    ("POST", "/documents/", "upload"),
+_PERMISSIONS = (  # the first match wins: specific paths first
     ("POST", "/feedback", "submit"),
     ("POST", "/status_data", "review"),
+    ("POST", "/reprocess", "upload"),
+    ("POST", "/documents/", "upload"),
     ("DELETE", "/documents/", "review"),
     ("GET", "/documents/", "review"),
     ("GET", "/inboxes", "view_list"),
