@@ -159,3 +159,22 @@ def test_delete_after_deletes_the_document_once_its_result_is_in_hand(
         == 1
     )
     emu.assert_no_violations()
+
+
+def test_review_start_sends_a_saved_result_to_review(
+    service: tuple[Service, Emulator, dict[str, str]], tmp_path: Path
+) -> None:
+    spec, emu, env = service
+    done = extract(spec, env)
+    saved = tmp_path / "result.json"
+    saved.write_text(done.stdout, encoding="utf-8")
+    started = run_docrelay("review", "start", "--result", str(saved), "--reason", "spot check", env=env)
+    assert started.exit_code == 0, started.stdout
+    result = started.document["data"]
+    assert result["status"] == "needs_review" and result["review"]["reasons"] == ["spot check"]
+    if spec.name == "deepopinion":  # its HITL had opened reviews for this extraction
+        assert result["review"]["id"]
+    emu.human_review("approve")
+    reviewed = run_docrelay("review", "wait", result["review"]["id"], env=env)
+    assert reviewed.exit_code == 0, reviewed.stdout
+    assert not any(f["edited"] for f in reviewed.document["data"]["fields"].values())

@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--workflow", help="cradl: workflow id, with FILE")
     q.add_argument("--result", metavar="RESULT", help="a result JSON file docrelay wrote (extract --output)")
     q.add_argument("--title", help="title shown to the reviewer (default: the file name)")
+    q.add_argument("--reason", help="with --result: why it goes to review (kept in review.reasons)")
     q = review_sub.add_parser(
         "wait",
         help="wait for a review (a result's review.id) and print the reviewed result",

@@ -219,7 +219,7 @@ def _start_result_review(args: argparse.Namespace) -> Any:
 
     result = load_result_file(args.result)
     with Client(args.provider or result.provider, profile=args.profile, timeout=args.timeout) as client:
-        return client.start_review(result, reason=args.title).to_dict()
+        return client.start_review(result, reason=args.reason).to_dict()
 
 
 def _cmd_feedback(args: argparse.Namespace) -> Any:
