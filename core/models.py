@@ -18,7 +18,7 @@ from core.sources import DocumentSource
 RESULT_SCHEMA_ID: Literal["docrelay.result/1"] = "docrelay.result/1"
 JOB_PREFIX = "drjob1."
 
-Status = Literal["pending", "succeeded", "failed"]
+Status = Literal["pending", "succeeded", "failed", "needs_review"]
 Box = tuple[float, float, float, float]
 
 
@@ -46,6 +46,9 @@ class FieldValue(_Model):
         default=None, description='What produced the value, when the service says: "model" or "llm" (Cradl)'
     )
     candidates: list[Candidate] = Field(default_factory=list)
+    edited: bool | None = Field(
+        default=None, description="After a human review: whether the reviewer changed the value; else null"
+    )
 
     @field_validator("box")
     @classmethod
@@ -66,6 +69,9 @@ class Cell(_Model):
     raw_value: str | None = None
     box: Box | None = None
     source: str | None = Field(default=None, description='"model" or "llm", when the service says')
+    edited: bool | None = Field(
+        default=None, description="After a human review: whether the reviewer changed the value; else null"
+    )
 
 
 TableRow = dict[str, Cell]
@@ -100,6 +106,17 @@ class ResultError(_Model):
     message: str
 
 
+class ReviewInfo(_Model):
+    """Where a result stands in human review (set when it was routed to review, or came back from one)."""
+
+    id: str | None = Field(
+        default=None, description="Handle for `docrelay review wait` ('drrev1.'...); null if none was started"
+    )
+    link: str | None = Field(default=None, description="Where a person reviews the document")
+    status: str = Field(description="waiting, reviewed, rejected or not_started")
+    reasons: list[str] = Field(default_factory=list, description="Why it needs a look: fields and checks")
+
+
 class Result(_Model):
     """The normalized prediction for one document."""
 
@@ -117,6 +134,9 @@ class Result(_Model):
         description="Provider facts beyond fields and tables (human review state, credits used, ...)",
     )
     raw: Any = Field(default=None, description="The service's response, untouched")
+    review: ReviewInfo | None = Field(
+        default=None, description="Set when the result was routed to human review (status needs_review)"
+    )
 
     @classmethod
     def failed(
@@ -255,9 +275,10 @@ def result_json_schema() -> dict[str, Any]:
 
 
 def summarize(results: Iterable[Result]) -> dict[str, int]:
-    """Counts for a batch or multi-file extract: total, succeeded, failed, pending."""
+    """Counts for a batch or multi-file extract: total, succeeded, failed, pending; and needs_review
+    when any result waits for a human review (a result routed to review is not a failure)."""
     counts = {"total": 0, "succeeded": 0, "failed": 0, "pending": 0}
     for result in results:
         counts["total"] += 1
-        counts[result.status] += 1
+        counts[result.status] = counts.get(result.status, 0) + 1
     return counts

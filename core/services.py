@@ -30,6 +30,10 @@ from core.models import (
 from core.polling import Check, PollingOptions, T, poll_until
 from core.providers import provider_class
 from core.providers.base import JobStatus, PredictOptions, Provider
+from core.review import service as review_service
+from core.review.client import ReviewMethods
+from core.review.handle import ReviewHandle
+from core.review.policy import ReviewPolicy
 from core.sources import DocumentInput, DocumentSource, open_source
 from core.textinput import read_texts
 from core.transport.deadline import operation_deadline
@@ -44,7 +48,7 @@ __all__ = [
 ]
 
 
-class Client:
+class Client(ReviewMethods):
     """A configured connection to one provider.
 
     Arguments win over the environment, which wins over the profile file (CONTRACT section 3).
@@ -176,20 +180,36 @@ class Client:
                 )
             return with_arithmetic_checks(state.result or self.provider.fetch_result(handle))
 
-    def wait(self, job: JobHandle | str, *, timeout: float | None = None) -> Result:
+    def wait(
+        self, job: JobHandle | str, *, timeout: float | None = None, review: ReviewPolicy | None = None
+    ) -> Result:
         """Poll until the job finishes; JobTimeoutError (with the handle) when `timeout` runs out, and
-        JobFailedError when the service reports that it could not process the document."""
+        JobFailedError when the service reports that it could not process the document. With `review`,
+        a result the policy (or the service) wants a person to see comes back as needs_review."""
         handle = self._handle(job)
+        if review is not None:
+            review_service.require_review(self.provider)
 
         def check() -> tuple[Result | None, float | None]:
             state = self._poll(handle)
+            if state.status == "pending" and state.awaiting_review and review is not None:
+                waiting = with_arithmetic_checks(self.provider.fetch_result(handle))
+                return self._route(waiting, handle, review, awaiting=True), None
             if state.status == "pending":
                 return None, state.retry_after
-            return with_arithmetic_checks(state.result or self.provider.fetch_result(handle)), None
+            done = with_arithmetic_checks(state.result or self.provider.fetch_result(handle))
+            return self._route(done, handle, review), None
 
         result = self._poll_until(check, timeout, handle.encode(), "The job", "`docrelay result JOB --wait`")
         raise_if_failed(result)
         return result
+
+    def _route(
+        self, result: Result, job: JobHandle | None, review: ReviewPolicy | None, *, awaiting: bool = False
+    ) -> Result:
+        return review_service.route(
+            self.provider, result, job, review, profile=self.settings.profile, awaiting=awaiting
+        )
 
     def _poll(self, job: JobHandle) -> JobStatus:
         instant = self.instant_jobs
@@ -232,22 +252,35 @@ class Client:
         timeout: float | None = None,
         options: PredictOptions | None = None,
         agent: str | None = None,
+        review: ReviewPolicy | None = None,
+        delete_after: bool = False,
     ) -> Result:
         """Upload, predict and wait: the finished, normalized result of one document.
 
         With `agent` (Cradl), the document goes through that agent instead of a model.
+        With `review`, a result with fields below their thresholds or broken sums is sent to human
+        review and comes back as needs_review (core.review). With `delete_after`, the document is
+        deleted on the service once its result is in hand (one under review is kept for the reviewer).
         A job the service reports as failed raises JobFailedError.
         """
         provider = self.provider
+        if review is not None:
+            review_service.require_review(provider)
+        if delete_after:
+            review_service.require_delete(provider)
         limit = self.settings.timeout if timeout is None else timeout
         with operation_deadline(limit):  # one deadline for the upload, the prediction and the waiting
             if not agent and not provider.capabilities.async_jobs:  # answers at once: no job, no handle
                 source = self.open_source(document, name)
                 result = provider.extract(source, provider.resolve_model(model), options or PredictOptions())
                 raise_if_failed(result)
-                return with_arithmetic_checks(result)
-            job = self.submit(document, model=model, name=name, options=options, agent=agent)
-            return self.wait(job, timeout=limit)  # ends with the operation's deadline, says `limit`
+                result = self._route(with_arithmetic_checks(result), None, review)
+            else:
+                job = self.submit(document, model=model, name=name, options=options, agent=agent)
+                result = self.wait(job, timeout=limit, review=review)  # ends with the operation's deadline
+        if delete_after:
+            self._delete_after(result)
+        return result
 
     # -- many documents ------------------------------------------------------------------------
     def extract_many(
@@ -259,12 +292,22 @@ class Client:
         options: PredictOptions | None = None,
         on_result: Callable[[Result], None] | None = None,
         agent: str | None = None,
+        review: ReviewPolicy | None = None,
+        delete_after: bool = False,
     ) -> list[Result]:
         """Extract each document; a failure becomes a failed result instead of stopping the rest."""
         results: list[Result] = []
         for document in documents:
             try:
-                result = self.extract(document, model=model, timeout=timeout, options=options, agent=agent)
+                result = self.extract(
+                    document,
+                    model=model,
+                    timeout=timeout,
+                    options=options,
+                    agent=agent,
+                    review=review,
+                    delete_after=delete_after,
+                )
             except DocRelayError as exc:
                 if exc.stops_run:  # settings, credentials, quota: every document would fail
                     raise
@@ -319,6 +362,23 @@ class Client:
 
     def review_complete(self, review_id: str) -> Review:
         return self.provider.complete_review(review_id)
+
+    # -- results under review (handles from `needs_review` results) -------------------------------
+    @classmethod
+    def for_review(
+        cls,
+        review: ReviewHandle | str,
+        *,
+        provider: str | None = None,
+        profile: str | None = None,
+        timeout: float | None = None,
+        polling: PollingOptions | None = None,
+    ) -> Client:
+        """A client for a review handle: the provider and profile the review was started with."""
+        handle = review if isinstance(review, ReviewHandle) else ReviewHandle.decode(review)
+        if provider:
+            return cls(provider, profile=profile, timeout=timeout, polling=polling)
+        return cls(handle.provider, profile=profile or handle.profile, timeout=timeout, polling=polling)
 
     # -- text analysis ---------------------------------------------------------------------------
     def analyze(
@@ -389,13 +449,21 @@ class Client:
         journal: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
         on_result: Callable[[Result], None] | None = None,
+        review: ReviewPolicy | None = None,
+        delete_after: bool = False,
     ) -> BatchOutcome:
         """Extract many documents concurrently, journaled: what succeeded before costs nothing, and a
         killed run resumes without predicting anything twice. Failures become failed results; errors
         every document would meet (configuration, credentials, quota) are raised. `on_result` is
         called (from worker threads, one call at a time) as each document finishes. Ctrl+C stops
         cleanly: the outcome is then `interrupted`, with unfinished documents `pending`. `journal` (else
-        the `journal` setting) is a file, or a postgresql:// URL shared by robots on many machines."""
+        the `journal` setting) is a file, or a postgresql:// URL shared by robots on many machines.
+        `review` and `delete_after` as for `extract`: a needs_review result is journaled as such, so a
+        resumed run neither starts its review again nor predicts it again."""
+        if review is not None:
+            review_service.require_review(self.provider)
+        if delete_after:
+            review_service.require_delete(self.provider)
         target = journal if journal is not None else self.settings.journal
         with open_journal(
             target, password=self.settings.journal_password, lease=self.settings.journal_lease
@@ -409,6 +477,9 @@ class Client:
                 concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
                 timeout=self.settings.timeout if timeout is None else timeout,
                 on_result=on_result,
+                review=review,
+                delete_after=delete_after,
+                profile=self.settings.profile,
             )
             return engine.run(list(documents))
 

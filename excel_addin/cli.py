@@ -74,6 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--timeout", type=float, metavar="S", help="seconds to wait for each job")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--review-below",
+        type=float,
+        metavar="X",
+        help="send results with a field below X (0..1) or broken sums to the service's human review; "
+        "the row gets status needs_review and a review_link, and is pulled again once reviewed",
+    )
+    run.add_argument(
+        "--delete-after",
+        action="store_true",
+        help="delete each document on the service once its result is in",
+    )
     return parser
 
 
@@ -122,6 +134,8 @@ def _cmd_run(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
             journal=args.journal,
             on_total=total,
             on_result=lambda result: bar[0].update(result),
+            review_below=args.review_below,
+            delete_after=args.delete_after or None,
         )
     finally:
         for progress in bar:

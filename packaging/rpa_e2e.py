@@ -161,6 +161,38 @@ def check_secret_in_the_child_environment(kit: Kit) -> None:
     expect("DOCRELAY_CRADL_CLIENT_SECRET" not in os.environ, "the secret reached the robot's environment")
 
 
+REVIEW_WORKFLOW = "las:workflow:" + "e1" * 16  # the emulator's workflow with a (scripted) reviewer
+
+
+def check_review_and_feedback(kit: Kit, emulator: CradlEmulator) -> None:
+    environment = {**kit.cradl, "DOCRELAY_CRADL_REVIEW_WORKFLOW": REVIEW_WORKFLOW}
+    common = {
+        "in_Provider": "cradl",
+        "in_Environment": environment,
+        "in_SecretVariable": "DOCRELAY_CRADL_CLIENT_SECRET",
+        "in_Secret": "test-secret",
+    }
+    routed = kit.run(
+        "ExtractDocument",
+        in_FilePath=str(DOCUMENT),
+        in_Model="las:model:invoice",
+        in_ReviewBelow=0.99,
+        **common,
+    )
+    expect(routed.ok and routed.result is not None, f"{routed.error_type}: {routed.error_message}")
+    assert routed.result is not None
+    expect(routed.result["status"] == "needs_review", f"status {routed.result['status']}")
+    review = str(routed.result["review"]["id"])
+    emulator.human_review("correct", total_amount="1999.99")
+    reviewed = kit.run("WaitForReview", in_Review=review, in_TimeoutSeconds=60, **common)
+    expect(reviewed.ok and reviewed.result is not None, f"{reviewed.error_type}: {reviewed.error_message}")
+    assert reviewed.result is not None
+    total = reviewed.result["fields"]["total_amount"]
+    expect(total["value"] == "1999.99" and total["edited"] is True, f"total_amount {total}")
+    sent = kit.run("SendFeedback", in_Document=review, in_Fields=["total_amount=1999.99"], **common)
+    expect(sent.ok, f"{sent.error_type}: {sent.error_message}")
+
+
 def pad_session_lines(values: dict[str, str]) -> list[str]:
     """The lines secrets_cmd_session.txt writes into its CMD session, its %variables% filled in."""
     lines = re.findall(
@@ -262,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
                 lambda: check_secret_in_the_child_environment(kit),
             ),
             ("PAD: --secrets-stdin through a session", lambda: check_pad_secrets_through_a_session(kit)),
+            ("Wait For Review and Send Feedback (cradl)", lambda: check_review_and_feedback(kit, emulator)),
         ]
         try:
             return run_checks(kit, checks)

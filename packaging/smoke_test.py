@@ -169,9 +169,16 @@ class CradlEmulator:
             lines.put(line)
 
     def set_faults(self, **faults: Any) -> None:
+        self.control("faults", faults)
+
+    def human_review(self, action: str = "approve", **fields: str) -> None:
+        """The emulator's scripted reviewer finishes the oldest waiting review."""
+        self.control("review", {"action": action, "fields": fields})
+
+    def control(self, what: str, body: dict[str, Any]) -> None:
         request = urllib.request.Request(
-            f"{self.root_url}/_emulator/faults",
-            data=json.dumps(faults).encode("utf-8"),
+            f"{self.root_url}/_emulator/{what}",
+            data=json.dumps(body).encode("utf-8"),
             headers={"Content-Type": "application/json"},
             method="POST",
         )

@@ -24,11 +24,14 @@ from robot_library.keywords import (
     OutputKeywords,
     ProviderKeywords,
     ResultKeywords,
+    ReviewKeywords,
 )
 
 
 @library(scope="GLOBAL", version=__version__, doc_format="ROBOT", auto_keywords=False)
-class DocRelay(ProviderKeywords, ExtractionKeywords, ResultKeywords, CheckKeywords, OutputKeywords):
+class DocRelay(
+    ProviderKeywords, ExtractionKeywords, ResultKeywords, ReviewKeywords, CheckKeywords, OutputKeywords
+):
     __doc__ = LIBRARY_DOC
 
     def __init__(

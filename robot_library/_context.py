@@ -123,6 +123,26 @@ class LibraryContext:
         self.sessions.clear()
         self.current = None
 
+    def session_for_provider(self, provider: str, profile: str | None = None) -> ProviderSession:
+        """The session of `provider` (a review or document may belong to another provider than the
+        current one), configured from the environment and profile file if not used yet; the current
+        provider stays current."""
+        current = self.session()
+        if provider == current.client.provider_name:
+            return current
+        session = self.sessions.get(provider)
+        if session is None:
+            active = self.current
+            client = Client(
+                provider,
+                profile=profile or self.profile,
+                timeout=seconds(self.timeout),
+                polling=self.polling(),
+            )
+            session = self.keep(client, None)
+            self.current = active
+        return session
+
 
 class Component:
     """Base of the keyword components: what they share is `context`."""

@@ -95,6 +95,27 @@ once by one of the robots, and every robot gets every result. Give the password 
 ``journal_password`` setting (a ``keyring:`` reference in the profile, or ``DOCRELAY_JOURNAL_PASSWORD``),
 or the whole connection string as a ``Secret``; it is never logged.
 
+= Human review =
+
+A result a person should look at goes to review: ``review_below=0.8`` on `Extract Document` (or
+`Extract Documents`) sends it when a field's confidence is below 0.8 or its sums do not add up (lines
+to net, net plus VAT to total); `Start Review` sends any finished result. Such a result has status
+``needs_review`` and ``[review]`` with its ``id``, a ``link`` where the person reviews it, and the
+``reasons``. `Wait For Review` returns the reviewed result; each field says whether the reviewer
+changed it (``edited``). `Complete Review` marks it consumed; `Send Feedback` sends corrected values
+back so the service learns from them.
+
+| ${result} =    Extract Document    ${file}    review_below=0.8
+| IF    '${result}[status]' == 'needs_review'
+|     Log    Review at ${result}[review][link]
+|     ${result} =    Wait For Review    ${result}    timeout=4 h
+| END
+
+Cradl reviews in a workflow (setting ``review_workflow``) or in an agent's validation task;
+contract.fit in the inbox (the document waits for a person to submit it); DeepOpinion in the HITL its
+model has (reviews it opened itself). ``delete_after=True`` deletes the document on the service once its
+values are in hand (Cradl, contract.fit).
+
 = Example =
 
 A task that reads an invoice with the offline ``local`` provider, after ``Library    robot_library.DocRelay``

@@ -29,6 +29,8 @@ CAPABILITY_COLUMNS = (
     ("confidence", "confidence"),
     ("line_items", "line items"),
     ("human_review", "human review"),
+    ("feedback", "feedback"),
+    ("delete", "delete after use"),
     ("text_analysis", "text analysis"),
     ("models_listing", "models listing"),
     ("scans", "scans and images"),

@@ -381,7 +381,8 @@ def test_unknown_explicit_setting_lists_valid_ones(env: dict[str, str]) -> None:
     with pytest.raises(ConfigError) as caught:
         resolve_settings("cradl", overrides={"api_key": "x"}, env=env)
     assert "Unknown setting 'api_key' for provider cradl" in caught.value.message
-    assert "client_id, client_secret, api_url, auth_url, access_token, timeout" in caught.value.full_message
+    valid = "client_id, client_secret, api_url, auth_url, access_token, review_workflow, review_url, timeout"
+    assert valid in caught.value.full_message
 
 
 def test_non_text_values_are_refused(config_path: Path, env: dict[str, str]) -> None:
@@ -485,6 +486,8 @@ def test_shown_masks_secrets_and_lists_unset_settings(env: dict[str, str]) -> No
         "api_url": "https://api.lucidtech.ai/v1",
         "auth_url": "https://auth.lucidtech.ai/oauth2/token",
         "access_token": "***",
+        "review_workflow": None,
+        "review_url": None,
     }
     assert shown["origins"]["access_token"] == "env DOCRELAY_CRADL_ACCESS_TOKEN"
     assert shown["provider"] == "cradl"

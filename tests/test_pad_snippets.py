@@ -17,6 +17,7 @@ from uipath_activity.cli import build_parser
 
 PAD = REPO / "uipath_activity" / "power_automate"
 RECIPES = [
+    "review_and_feedback.txt",
     "run_application_output.txt",
     "run_dos_command.txt",
     "secrets_cmd_session.txt",
@@ -88,15 +89,16 @@ def test_pad_command_lines_parse_with_the_cli(recipe: str) -> None:
     assert command_lines, f"{recipe} runs no docrelay command"
     for line in command_lines:
         parsed = build_parser().parse_args(windows_argv(line))
-        assert parsed.command in {"extract", "submit", "result", "status", "batch"}
+        assert parsed.command in {"extract", "submit", "result", "status", "batch", "review", "feedback"}
         assert parsed.timeout is None or parsed.timeout > 10
 
 
-@pytest.mark.parametrize("recipe", ["run_dos_command.txt", "submit_then_poll.txt"])
+@pytest.mark.parametrize("recipe", ["run_dos_command.txt", "submit_then_poll.txt", "review_and_feedback.txt"])
 def test_run_dos_command_lines_survive_cmd_with_spaces_in_every_path(recipe: str) -> None:
     text = (PAD / recipe).read_text(encoding="utf-8")
     values = recipe_values(text)
     values["Job"] = "drjob1.abc"
+    values["ReviewId"] = "drrev1.abc"
     assert " " in values["DocrelayExe"], "the recipe should show an install folder with spaces"
     actions = re.findall(r"DOSCommandOrApplication: \$'''(.*?)''' ", text)
     assert actions

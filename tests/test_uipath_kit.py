@@ -34,6 +34,8 @@ PUBLIC_WORKFLOWS = {
     "SubmitDocument.xaml": "submit",
     "GetResult.xaml": "result",
     "ExtractFolder.xaml": "batch",
+    "WaitForReview.xaml": "review wait",
+    "SendFeedback.xaml": "feedback",
 }
 RUNNER = "Framework/RunDocrelay.xaml"
 TYPED_OUTPUTS = {
@@ -47,7 +49,7 @@ TYPED_OUTPUTS = {
 X = "{http://schemas.microsoft.com/winfx/2006/xaml}"
 UI = "{http://schemas.uipath.com/workflow/activities}"
 # Keys of an --args-file that become positional arguments (uipath_activity/cli.py, _POSITIONAL_KEYS).
-POSITIONAL_KEYS = {"files", "file", "paths", "job"}
+POSITIONAL_KEYS = {"files", "file", "paths", "job", "review_id", "target"}
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -60,12 +62,14 @@ def members(path: Path) -> dict[str, str]:
 
 
 def subcommand_parser(command: str) -> argparse.ArgumentParser:
+    """The parser of `command`, e.g. "extract", or a nested one such as "review wait"."""
     parser = build_parser()
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            chosen: argparse.ArgumentParser = action.choices[command]
-            return chosen
-    raise AssertionError("the CLI has no subcommands")
+    for word in command.split():
+        found = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not found:
+            raise AssertionError(f"the CLI has no subcommand {command!r}")
+        parser = found[0].choices[word]
+    return parser
 
 
 def cli_options(command: str) -> dict[str, argparse.Action]:
@@ -89,7 +93,7 @@ def args_file_keys(xaml: str) -> tuple[str, list[str]]:
 def sample_tokens(command: str, keys: list[str]) -> list[str]:
     """The argv that docrelay builds from an arguments file with these keys (sample values)."""
     options = cli_options(command)
-    tokens, positionals = [command], []
+    tokens, positionals = command.split(), []
     for key in keys:
         if key in POSITIONAL_KEYS:
             positionals.append("sample-value")
@@ -195,12 +199,12 @@ def test_workflow_arguments_exist_in_the_cli(name: str, command: str) -> None:
         else:
             assert "--" + key.replace("_", "-") in options, f"{name}: --{key} not in `docrelay {command}`"
     parsed = build_parser().parse_args(sample_tokens(command, keys))
-    assert parsed.command == command
+    assert " ".join(filter(None, (parsed.command, getattr(parsed, "review_command", None)))) == command
 
 
 def test_every_cli_command_the_kit_promises_is_covered() -> None:
     commands = {args_file_keys((PROJECT / n).read_text(encoding="utf-8"))[0] for n in PUBLIC_WORKFLOWS}
-    assert commands == {"extract", "submit", "result", "batch"}
+    assert commands == {"extract", "submit", "result", "batch", "review wait", "feedback"}
 
 
 def test_a_wrong_option_would_be_caught() -> None:
@@ -342,7 +346,7 @@ def test_docs_name_the_real_arguments() -> None:
     for stale in ("`ExePath`", "`Ok`", "`Result`", "`ErrorType`", "`ExitCode`", "`Job`"):
         assert stale not in uipath, stale
     named = set(re.findall(r"`((?:in|out)_\w+)`", docs))
-    declared = set(members(PROJECT / "ExtractDocument.xaml")) | set(members(PROJECT / "ExtractFolder.xaml"))
+    declared = {name for workflow in PUBLIC_WORKFLOWS for name in members(PROJECT / workflow)}
     assert named and named <= declared, named - declared
 
 
@@ -357,7 +361,7 @@ def test_rpa_e2e_passes_against_the_installed_command() -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "7 of 7 RPA checks passed" in done.stdout
+    assert "8 of 8 RPA checks passed" in done.stdout
 
 
 def test_rpa_e2e_needs_an_existing_binary(tmp_path: Path) -> None:

@@ -162,3 +162,23 @@ def test_the_models_types_and_line_columns_come_from_the_model_listing() -> None
     fields, lines = field_defs_of(info)
     assert fields == [FieldDef("total", "amount"), FieldDef("items", "lines")]
     assert lines == [FieldDef("qty", "numeric")]
+
+
+def test_a_document_under_review_gets_its_status_values_and_a_review_link() -> None:
+    from core.models import ReviewInfo
+
+    routed = invoice("in/a.pdf", "A", "10.00")
+    routed.status = "needs_review"
+    routed.review = ReviewInfo(id="drrev1.x", link="https://review.example/1", status="waiting")
+    plain = invoice("in/b.pdf", "B", "2.00")
+    plan = plan_workbook(WorkbookState.empty(), [routed, plain], now=NOW, run=RUN)
+    assert plan.statuses["needs_review"] >= 1
+    header = [a for a in plan.actions if a["op"] == "setValues" and a["values"] == [["review_link"]]]
+    assert len(header) == 1, "the review_link column is added once"
+    column = header[0]["column"]
+    links = [a for a in plan.actions if a["op"] == "setHyperlink" and a["column"] == column]
+    assert [a["target"] for a in links] == ["https://review.example/1"]
+    cleared = [a for a in plan.actions if a["op"] == "clearHyperlink" and a["column"] == column]
+    assert len(cleared) == 1, "a row without a review has no link"
+    written = json.dumps(plan.actions)
+    assert "10.00" in written or "10.0" in written, "its values are written while a person looks"

@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     _add_prediction_options(p)
     _add_agent_option(p)
+    _add_review_options(p)
 
     p = command("submit", "start a job and return its handle at once")
     p.add_argument("file", metavar="FILE")
@@ -126,16 +127,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     _add_prediction_options(p)
+    _add_review_options(p)
 
-    p = command("review", "human review workflows (cradl): start, get, list, complete")
+    p = command("review", "human review: start, wait, get, list, complete")
     review_sub = p.add_subparsers(
         dest="review_command", metavar="ACTION", parser_class=_Parser, required=True
     )
-    q = review_sub.add_parser("start", help="upload a document and start a review workflow", parents=[common])
-    q.add_argument("file", metavar="FILE")
-    q.add_argument("--workflow", required=True, help="workflow id")
+    q = review_sub.add_parser(
+        "start",
+        help="send a result to review (--result FILE), or upload FILE into a Cradl workflow (--workflow)",
+        parents=[common],
+    )
+    q.add_argument("file", metavar="FILE", nargs="?")
+    q.add_argument("--workflow", help="cradl: workflow id, with FILE")
+    q.add_argument("--result", metavar="RESULT", help="a result JSON file docrelay wrote (extract --output)")
     q.add_argument("--title", help="title shown to the reviewer (default: the file name)")
-    q = review_sub.add_parser("get", help="one review, by the id `review start` printed", parents=[common])
+    q.add_argument("--reason", help="with --result: why it goes to review (kept in review.reasons)")
+    q = review_sub.add_parser(
+        "wait",
+        help="wait for a review (a result's review.id) and print the reviewed result",
+        parents=[common],
+    )
+    q.add_argument("review_id", metavar="REVIEW")
+    q.add_argument("--delete-after", action="store_true", help="then delete the document on the service")
+    q = review_sub.add_parser(
+        "get",
+        help="one review: a result's review.id, or the id `review start --workflow` printed",
+        parents=[common],
+    )
     q.add_argument("review_id", metavar="ID")
     q.add_argument("--wait", action="store_true", help="wait until the review finishes (up to --timeout)")
     q = review_sub.add_parser("list", help="reviews of a workflow", parents=[common])
@@ -144,6 +163,16 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--max", type=int, default=100, help="at most this many (default 100)")
     q = review_sub.add_parser("complete", help="mark a finished review as consumed", parents=[common])
     q.add_argument("review_id", metavar="ID")
+
+    p = command("feedback", "send corrected values (ground truth) for a document back to the service")
+    p.add_argument("target", metavar="JOB_OR_RESULT", help="a job or review handle, or a result JSON file")
+    p.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a corrected value, repeatable (an empty VALUE clears the field)",
+    )
 
     command("models", "list the models the credentials can use")
     command("doctor", "check configuration, credentials, network and TLS")
@@ -185,6 +214,27 @@ def _add_prediction_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_review_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--review-below",
+        type=float,
+        metavar="X",
+        help="send a result to human review when a field's confidence is below X (0..1) or a sum is broken",
+    )
+    parser.add_argument(
+        "--review-field",
+        action="append",
+        default=[],
+        metavar="NAME=X",
+        help="a field's own review threshold, repeatable",
+    )
+    parser.add_argument(
+        "--delete-after",
+        action="store_true",
+        help="delete each document on the service once its result is in hand (cradl, contractfit)",
+    )
+
+
 def _add_agent_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--agent", metavar="AGENT_ID", help="cradl: run the document through this Cradl Agent, not a model"
@@ -192,9 +242,9 @@ def _add_agent_option(parser: argparse.ArgumentParser) -> None:
 
 
 # -- arguments files ------------------------------------------------------------------------------
-_POSITIONAL_KEYS = ("files", "file", "paths", "job", "review_id", "key", "value")
+_POSITIONAL_KEYS = ("files", "file", "paths", "job", "review_id", "target", "key", "value")
 # Options that may be given several times: a list in the file becomes one flag per item.
-REPEATABLE_KEYS = frozenset({"option", "text", "files_from"})
+REPEATABLE_KEYS = frozenset({"option", "text", "files_from", "field", "review_field"})
 # Options that take one comma-separated value: a list in the file is joined with commas.
 COMMA_LIST_KEYS = frozenset({"pages"})
 ARGS_FILE_LIMIT = 1024 * 1024

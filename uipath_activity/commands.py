@@ -16,6 +16,7 @@ from core.errors import BatchFailedError, Interrupted, UsageError
 
 if TYPE_CHECKING:
     from core.providers.base import PredictOptions
+    from core.review import ReviewPolicy
     from core.services import Client
 
 
@@ -23,6 +24,12 @@ def _options(args: argparse.Namespace) -> PredictOptions:
     from core.providers.base import PredictOptions
 
     return PredictOptions.parse(pages=args.pages, options=args.option)
+
+
+def _review(args: argparse.Namespace) -> ReviewPolicy | None:
+    from core.review import ReviewPolicy
+
+    return ReviewPolicy.parse(below=args.review_below, fields=args.review_field)
 
 
 def _client(args: argparse.Namespace) -> Client:
@@ -35,10 +42,25 @@ def _cmd_extract(args: argparse.Namespace) -> Any:
     from core.models import summarize
 
     with _client(args) as client:
+        review, delete_after = _review(args), args.delete_after
         if len(args.files) == 1:
-            result = client.extract(args.files[0], model=args.model, options=_options(args), agent=args.agent)
+            result = client.extract(
+                args.files[0],
+                model=args.model,
+                options=_options(args),
+                agent=args.agent,
+                review=review,
+                delete_after=delete_after,
+            )
             return result.to_dict()
-        results = client.extract_many(args.files, model=args.model, options=_options(args), agent=args.agent)
+        results = client.extract_many(
+            args.files,
+            model=args.model,
+            options=_options(args),
+            agent=args.agent,
+            review=review,
+            delete_after=delete_after,
+        )
     summary = summarize(results)
     data = {"summary": summary, "results": [r.to_dict() for r in results]}
     BatchFailedError.raise_if_any(summary, data)
@@ -114,6 +136,8 @@ def _cmd_batch(args: argparse.Namespace) -> Any:
                 concurrency=args.concurrency,
                 journal=args.journal,
                 on_result=finished,
+                review=_review(args),
+                delete_after=args.delete_after,
             )
             progress.close()
             if args.xlsx:
@@ -152,10 +176,38 @@ def _cmd_batch(args: argparse.Namespace) -> Any:
     return data
 
 
+def _review_client(args: argparse.Namespace) -> Client:
+    from core.services import Client
+
+    return Client.for_review(
+        args.review_id, provider=args.provider, profile=args.profile, timeout=args.timeout
+    )
+
+
 def _cmd_review(args: argparse.Namespace) -> Any:
+    from core.review.handle import is_review_handle
+
+    action = args.review_command
+    if action == "wait":
+        with _review_client(args) as client:
+            return client.wait_for_review(args.review_id, delete_after=args.delete_after).to_dict()
+    if action in ("get", "complete") and is_review_handle(args.review_id):
+        with _review_client(args) as client:
+            if action == "complete":
+                return client.complete_review(args.review_id)
+            if args.wait:
+                return client.wait_for_review(args.review_id).to_dict()
+            return client.review_status(args.review_id).to_dict()
+    if action == "start" and args.result:
+        return _start_result_review(args)
     with _client(args) as client:
-        action = args.review_command
         if action == "start":
+            if not args.file or not args.workflow:
+                raise UsageError(
+                    "review start needs a result (--result FILE), or a document and a workflow",
+                    hint="E.g. `docrelay review start --result invoice.json`, or "
+                    "`docrelay review start invoice.pdf --workflow las:workflow:...` (cradl).",
+                )
             review = client.review_start(args.file, workflow=args.workflow, title=args.title)
         elif action == "get":
             review = client.review_wait(args.review_id) if args.wait else client.review(args.review_id)
@@ -165,6 +217,26 @@ def _cmd_review(args: argparse.Namespace) -> Any:
             found = client.reviews(args.workflow, status=args.status, limit=args.max)
             return {"reviews": [r.model_dump(mode="json") for r in found]}
     return review.model_dump(mode="json")
+
+
+def _start_result_review(args: argparse.Namespace) -> Any:
+    from core.review.service import load_result_file
+    from core.services import Client
+
+    result = load_result_file(args.result)
+    with Client(args.provider or result.provider, profile=args.profile, timeout=args.timeout) as client:
+        return client.start_review(result, reason=args.reason).to_dict()
+
+
+def _cmd_feedback(args: argparse.Namespace) -> Any:
+    from core.review.service import feedback_target, parse_corrections
+    from core.services import Client
+
+    parse_corrections(args.field)  # no values: said before anything else is read
+    target = feedback_target(args.target)
+    provider = args.provider or target.provider
+    with Client(provider, profile=args.profile or target.profile, timeout=args.timeout) as client:
+        return client.feedback(args.target, args.field)
 
 
 def _cmd_models(args: argparse.Namespace) -> Any:
@@ -236,6 +308,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "result": _cmd_result,
     "batch": _cmd_batch,
     "review": _cmd_review,
+    "feedback": _cmd_feedback,
     "models": _cmd_models,
     "doctor": _cmd_doctor,
     "analyze": _cmd_analyze,

@@ -32,11 +32,12 @@ from core.batch.inputs import Prepared, prepare
 from core.batch.journal import DamagedRow
 from core.batch.journals import JournalBackend
 from core.batch.pg_journal import LeaseLost
-from core.batch.steps import DocTask, Stage, Steps, settled_result
+from core.batch.steps import AfterResult, DocTask, Stage, Steps, settled_result
 from core.errors import DocRelayError, UsageError
 from core.models import DocumentInfo, Result, summarize
 from core.polling import PollingOptions
 from core.providers.base import PredictOptions, Provider
+from core.review.policy import ReviewPolicy
 from core.sources import DocumentInput
 
 log = logging.getLogger("docrelay.batch")
@@ -86,6 +87,9 @@ class BatchEngine:
         concurrency: int = DEFAULT_CONCURRENCY,
         on_result: ResultCallback | None = None,
         max_attempts: int = 5,
+        review: ReviewPolicy | None = None,
+        delete_after: bool = False,
+        profile: str | None = None,
     ) -> None:
         if not 1 <= concurrency <= MAX_CONCURRENCY:
             raise UsageError(
@@ -101,6 +105,7 @@ class BatchEngine:
         self.timeout = timeout
         self.on_result = on_result
         self.max_attempts = max_attempts
+        self.after = AfterResult(review, delete_after, profile)
         # Documents in flight find their own level (a worker takes a new one only when no step is due),
         # so the cap binds only for slow services, where many jobs wait at the service at once.
         self.max_in_flight = concurrency * 16
@@ -136,6 +141,7 @@ class BatchEngine:
             timeout=self.timeout,
             polling=self.polling,
             max_attempts=self.max_attempts,
+            after=self.after,
         )
         prepared = prepare(list(documents), workers=self.concurrency)
         results: list[Result | None] = [None] * len(prepared)

@@ -33,6 +33,8 @@ from core.instantjobs import InstantJobs
 from core.models import DocumentInfo, JobHandle, Result, ResultError
 from core.polling import PollingOptions
 from core.providers.base import PredictOptions, Provider
+from core.review import service as review_service
+from core.review.policy import ReviewPolicy
 from core.sources import DocumentSource
 from core.transport.retry import RetryPolicy, plan_retry
 
@@ -150,6 +152,15 @@ class Outage:
         )
 
 
+@dataclass(frozen=True)
+class AfterResult:
+    """What happens to a finished result before (review) and after (deletion) it is journaled."""
+
+    review: ReviewPolicy | None = None
+    delete_after: bool = False
+    profile: str | None = None
+
+
 class Steps:
     """Runs the steps of DocTasks against one provider; shared by every worker thread."""
 
@@ -163,7 +174,9 @@ class Steps:
         timeout: float,
         polling: PollingOptions,
         max_attempts: int = 5,
+        after: AfterResult | None = None,
     ) -> None:
+        self.after = after or AfterResult()
         self.provider = provider
         self.journal = journal
         self.model = model
@@ -355,6 +368,9 @@ class Steps:
         if task.first_poll:
             task.first_poll = False
             self.first_poll_delay.learn(was_done=state.status != "pending")
+        if state.status == "pending" and state.awaiting_review and self.after.review is not None:
+            self._finish(task, self.provider.fetch_result(job), awaiting=True)
+            return None
         if state.status == "pending":
             if time.monotonic() >= task.deadline:
                 raise JobTimeoutError(
@@ -367,9 +383,15 @@ class Steps:
         self._finish(task, state.result or self.provider.fetch_result(job))
         return None
 
-    def _finish(self, task: DocTask, result: Result) -> None:
-        """Journal the finished result (a prediction the service could not make fails the document)."""
+    def _finish(self, task: DocTask, result: Result, *, awaiting: bool = False) -> None:
+        """Journal the finished result (a prediction the service could not make fails the document);
+        route it to review first when asked, and delete the document after when asked."""
         result = with_arithmetic_checks(result)
+        after = self.after
+        if after.review is not None or awaiting:
+            result = review_service.route(
+                self.provider, result, task.job, after.review, profile=after.profile, awaiting=awaiting
+            )
         if result.status == "failed":
             message = result.error.message if result.error else "the service gave no reason"
             task.entry = self.journal.update(
@@ -381,7 +403,19 @@ class Steps:
             )
         else:
             task.entry = self.journal.update(task.entry, state="succeeded", result=result.to_dict())
+            if after.delete_after:
+                self._delete(task, result)
         task.result = result
+
+    def _delete(self, task: DocTask, result: Result) -> None:
+        """Delete the document once its result is journaled; a failure is recorded on the result (the
+        result itself is good) and logged, and never stops the batch."""
+        try:
+            review_service.delete_after_use(self.provider, result)
+        except DocRelayError as exc:
+            log.warning("%s: could not delete the document on the service: %s", result.document.name, exc)
+            result.extras.update(deleted=False, delete_error=exc.full_message)
+        task.entry = self.journal.update(task.entry, result=result.to_dict())
 
     def _fail(self, task: DocTask, error: DocRelayError) -> None:
         entry = self.journal.update(

@@ -18,6 +18,8 @@ from core.config.schema import parse_flag
 from core.errors import UsageError
 from core.hints import setting
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, Review
+from core.review.handle import ReviewHandle
+from core.review.outcome import ReviewState, ReviewTicket
 from core.sources import DocumentSource
 from core.transport.ratelimit import AdaptiveRateLimiter, Limiter
 
@@ -41,7 +43,9 @@ class Capabilities:
     boxes: bool = False
     confidence: bool = False
     line_items: bool = False
-    human_review: bool = False
+    human_review: bool = False  # results can be routed to a person (`--review-below`, `review wait`)
+    feedback: bool = False  # corrected values go back to the service (`docrelay feedback`)
+    delete: bool = False  # a document can be deleted on the service after use (`--delete-after`)
     text_analysis: bool = False
     models_listing: bool = True
     scans: bool = True  # scanned PDFs and images (PNG, JPEG, TIFF, WebP) are read, by OCR
@@ -111,6 +115,9 @@ class JobStatus:
     status: str  # "pending" | "succeeded" | "failed"
     result: Result | None = None
     retry_after: float | None = None
+    # Pending because a person must look first (a Cradl agent run at its validation task): a front end
+    # that routes to review takes the result now as needs_review instead of waiting.
+    awaiting_review: bool = False
 
 
 class Provider(ABC):
@@ -239,6 +246,35 @@ class Provider(ABC):
     def complete_review(self, review_id: str) -> Review:
         """Mark a finished review as consumed, so that it is not picked up again."""
         raise self._no_reviews()
+
+    # -- review of results, feedback, deletion (core.review.service drives these) ---------------
+    def open_review(self, result: Result, job: JobHandle | None, title: str | None = None) -> ReviewTicket:
+        """Send a finished result to human review (or find the review the service started itself)."""
+        raise self._no_reviews()
+
+    def review_state(self, handle: ReviewHandle) -> ReviewState:
+        """One look at a review; the reviewed result once a person is done."""
+        raise self._no_reviews()
+
+    def finish_review(self, handle: ReviewHandle) -> str:
+        """Mark a finished review as consumed; the review's new status."""
+        raise self._no_reviews()
+
+    def send_feedback(self, document: DocumentInfo, values: Mapping[str, str | None]) -> dict[str, Any]:
+        """Send corrected values (ground truth) for a document the service holds."""
+        raise UsageError(
+            f"Provider {self.title or self.name} does not take feedback (corrected values)",
+            hint="Feedback goes to cradl (ground truth) and contractfit (its feedback call).",
+            provider=self.name,
+        )
+
+    def delete_document(self, document: DocumentInfo) -> None:
+        """Delete the document (and its file) on the service."""
+        raise UsageError(
+            f"Provider {self.title or self.name} has no call to delete a document",
+            hint=f"Leave out {setting('delete_after')}; cradl and contractfit delete documents.",
+            provider=self.name,
+        )
 
     def _no_reviews(self) -> Exception:
         return UsageError(

@@ -103,6 +103,9 @@ BASE_COLUMNS = {DOCUMENTS: DOCUMENT_COLUMNS, LINE_ITEMS: LINE_COLUMNS, RUNS: RUN
 # Settings sheet: labels in column A, values in column B.
 SETTINGS_TITLE_ROW = 1
 SETTINGS_ROWS = {THRESHOLD_NAME: 3, "provider": 4, "model": 5, "folder": 6}
+# Rows a user may add to the Settings sheet (label in column A, above the field thresholds: rows 2 and 7
+# are free in a new workbook), read by label: human review and deletion after use (core.review).
+OPTIONAL_SETTINGS = ("review_below", "delete_after")
 FIELD_THRESHOLDS_HEADER_ROW = 8
 FIELD_THRESHOLDS_FIRST_ROW = 9
 FIELD_THRESHOLDS_LAST_ROW = 1000

@@ -49,6 +49,10 @@ from core.workbook.template import hidden_sheet_actions, repair_actions
 from core.workbook.values import Scalar, column_format, decimal_mark, excel_serial, infer_type, typed_cell
 
 MAX_ERROR_TEXT = 250
+# Results whose values are written: a result under human review has the service's values meanwhile.
+HAS_VALUES = ("succeeded", "needs_review")
+# Where a person reviews a needs_review document (a hyperlink); added when a result first has one.
+REVIEW_COLUMN = Column("review", "review_link", "link")
 _COLUMN_TYPES = ("amount", "number", "integer", "date", "datetime", "text")
 _NUMERIC_TYPES = ("amount", "number", "integer")
 
@@ -222,6 +226,12 @@ class _Table:
             if header == column.header:
                 self.position[column.key] = self.state.first_column + index
                 return
+
+    def ensure_column(self, column: Column) -> None:
+        """A docrelay column found by its header, else added at the table's right edge."""
+        self._place(column)
+        if column.key not in self.position:
+            self._add_column(column)
 
     def _forget_columns(self) -> None:
         self._types, self._fields, self._numeric = {}, None, None
@@ -406,6 +416,7 @@ def _write_documents(
             by_key[key] = first + index
     written: dict[int, dict[str, Scalar]] = {}
     links: dict[int, str] = {}
+    review_links: dict[int, str | None] = {}
     last_run = excel_serial(now)
     for result in results:
         key = doc_key(result)
@@ -426,9 +437,15 @@ def _write_documents(
         cells.update(doc_key=key, status=status, provider=result.provider, model=result.model)
         cells["error"] = _short(result.error.message) if result.error else None
         cells["last_run"] = last_run
-        if result.status == "succeeded":
+        if result.status in HAS_VALUES:
             cells["pages"] = result.document.pages
             plan.truncated += _field_cells(cells, table, result)
+        review_link = result.review.link if result.review is not None else None
+        if review_link or REVIEW_COLUMN.key in table.position:
+            if REVIEW_COLUMN.key not in table.position:
+                table.ensure_column(REVIEW_COLUMN)
+            cells[REVIEW_COLUMN.key] = review_link
+            review_links[row] = review_link
         written.setdefault(row, {}).update(cells)
         links[row] = source
     for start, group in _consecutive(written):
@@ -436,6 +453,10 @@ def _write_documents(
     source_column = table.position["source"]
     for row in sorted(links):
         plan.actions.append(act.set_hyperlink(table.sheet, row, source_column, links[row]))
+    for row, target in sorted(review_links.items()):  # where the person reviews (or reviewed)
+        column = table.position[REVIEW_COLUMN.key]
+        action = act.set_hyperlink(table.sheet, row, column, target) if target else None
+        plan.actions.append(action or act.clear_hyperlink(table.sheet, row, column))
     table.last_row = max(table.last_row, table.append_row - 1)
 
 
@@ -469,10 +490,8 @@ def _field_cells(cells: dict[str, Scalar], table: _Table, result: Result) -> int
 
 
 def _status(result: Result, state: WorkbookState) -> str:
-    if result.status == "failed":
-        return "failed"
-    if result.status == "pending":
-        return "pending"
+    if result.status in ("failed", "pending", "needs_review"):  # needs_review: a person was asked
+        return result.status
     for name, found in result.fields.items():
         threshold = state.field_thresholds.get(name) or state.threshold
         if found.value is not None and found.confidence is not None and found.confidence < threshold:
@@ -487,7 +506,7 @@ def _short(message: str) -> str:
 
 # -- line items -------------------------------------------------------------------------------------
 def _line_rows(result: Result) -> list[TableRow]:
-    if result.status != "succeeded":
+    if result.status not in HAS_VALUES:
         return []
     rows = result.tables.get(LINE_TABLE)
     if rows is None and result.tables:
@@ -503,7 +522,7 @@ def _write_line_items(plan: Plan, table: _Table, results: Sequence[Result]) -> N
             old.setdefault(key, []).append(first + index)
     new: dict[str, list[dict[str, Scalar]]] = {}
     for result in results:
-        if result.status == "succeeded":
+        if result.status in HAS_VALUES:
             new.setdefault(doc_key(result), _line_cells(table, result))
     in_place: dict[int, list[dict[str, Scalar]]] = {}
     deleted: list[int] = []

@@ -2,9 +2,11 @@
 
 Documents come from the rows whose `source` the user filled (paths relative to the workbook's folder,
 absolute, or UNC on Windows) and from the files of the workbook's folder setting (new files get new
-rows). By default only rows with no result, `failed` or `rerun` are sent; `rerun="failed"` sends only
-failed and rerun rows, `rerun="all"` every row. The batch journal means a repeated or killed run never
-pays twice, and results of a run whose workbook was open in Excel are filled in by the next run.
+rows). By default only rows with no result, `failed` or `rerun` are sent, and rows under human review
+(their journaled result costs nothing; once a person is done, the reviewed values come in);
+`rerun="failed"` sends only failed and rerun rows, `rerun="all"` every row. The batch journal means a
+repeated or killed run never pays twice, and results of a run whose workbook was open in Excel are
+filled in by the next run.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from core._version import __version__
+from core.config.schema import parse_flag
 from core.errors import DocRelayError, InputError, UsageError
 from core.models import Result, summarize
+from core.review import ReviewPolicy
 from core.services import Client
 from core.workbook.bulk import bulk
 from core.workbook.layout import DOCUMENTS, STATUSES_TO_RUN
@@ -132,7 +136,8 @@ def collect(opened: OpenedWorkbook, folder: str | None, rerun: str | None) -> Wo
             continue
         listed.add(source)
         status = (table.statuses[index] or "") if index < len(table.statuses) else ""
-        if _wanted(status, rerun):
+        under_review = index < len(table.reviews) and bool(table.reviews[index])
+        if _wanted(status, rerun) or (status == "needs_review" and under_review and rerun is None):
             job.add(resolve_source(source, opened.folder), source, from_folder=False)
     if folder:
         base = opened.folder.resolve()
@@ -179,11 +184,19 @@ def run_workbook(
     journal: str | None = None,
     on_total: Callable[[int], None] | None = None,
     on_result: Callable[[Result], None] | None = None,
+    review_below: float | None = None,
+    delete_after: bool | None = None,
 ) -> WorkbookRunOutcome:
-    """Collect, send, and write back (see the module doc)."""
+    """Collect, send, and write back (see the module doc). `review_below` and `delete_after` default to
+    the Settings sheet's rows of those names (see core.review)."""
     started = datetime.now()
     opened = open_workbook(path)
     settings = opened.state.settings
+    review = ReviewPolicy.parse(
+        below=review_below if review_below is not None else settings.get("review_below")
+    )
+    if delete_after is None:
+        delete_after = parse_flag(settings.get("delete_after") or "false") is True
     folder = folder or settings.get("folder")
     job = collect(opened, folder, rerun)
     if on_total:
@@ -195,8 +208,9 @@ def run_workbook(
         from_journal, journal_path, interrupted = 0, None, False
         if job.paths:
             results, from_journal, journal_path, interrupted = _send(
-                client, job, model, concurrency, journal, on_result
+                client, job, model, concurrency, journal, on_result, review, delete_after
             )
+            results = [pull_review(client, result) for result in results]
         provider_name = client.provider_name
     reports = [_row_report(result) for result in results]
     summary = summarize(results)
@@ -227,11 +241,19 @@ def _send(
     concurrency: int | None,
     journal: str | None,
     on_result: Callable[[Result], None] | None,
+    review: ReviewPolicy | None = None,
+    delete_after: bool = False,
 ) -> tuple[list[Result], int, str, bool]:
     """The batch, its results shown under each row's own `source` text (the batch's own outcome is let
     go here, so that only these results stay in memory)."""
     outcome = client.batch(
-        job.paths, model=model, concurrency=concurrency, journal=journal, on_result=on_result
+        job.paths,
+        model=model,
+        concurrency=concurrency,
+        journal=journal,
+        on_result=on_result,
+        review=review,
+        delete_after=delete_after,
     )
     results = [_shown_as(r, shown) for r, shown in zip(outcome.results, job.shown, strict=True)]
     return results, outcome.from_journal, outcome.journal, outcome.interrupted
@@ -258,6 +280,31 @@ def fill_workbook(
     model_name = model or (results[0].model if results else None)
     run = RunInfo(started or datetime.now(), datetime.now(), provider, model_name, from_journal, __version__)
     return write_results(path, results, fields=fields, line_fields=line_fields, run=run)
+
+
+def pull_review(client: Client, result: Result) -> Result:
+    """A needs_review result, once its review is finished: the reviewed result (one look, no waiting);
+    still under review, or a review that cannot be read now, it stays as it was."""
+    if result.status != "needs_review" or result.review is None or not result.review.id:
+        return result
+    try:
+        with Client.for_review(result.review.id, timeout=client.settings.timeout) as own:
+            looked = own.review_status(result.review.id)
+    except DocRelayError as exc:
+        if exc.stops_run:
+            raise
+        failed = result.model_copy(deep=True)
+        failed.extras["review_error"] = exc.full_message
+        return (
+            failed
+            if exc.type != "job_failed"
+            else Result.failed(
+                result.provider, result.model, result.document, exc, prediction_id=result.prediction_id
+            )
+        )
+    if looked.status == "needs_review":
+        return result
+    return looked.model_copy(update={"document": result.document})
 
 
 def check_workbook_target(path: str | os.PathLike[str]) -> Path:

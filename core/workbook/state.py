@@ -34,6 +34,7 @@ class TableState:
     keys: list[str | None] = field(default_factory=list)  # doc_key per data row
     statuses: list[str | None] = field(default_factory=list)  # Documents only
     sources: list[str | None] = field(default_factory=list)  # Documents only
+    reviews: list[str | None] = field(default_factory=list)  # Documents only: review links, if any
     exists: bool = True
     table_bottom: int | None = None  # the table's last row, when rows typed below it were read too
 

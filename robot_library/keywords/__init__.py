@@ -8,5 +8,13 @@ from robot_library.keywords.extraction import ExtractionKeywords
 from robot_library.keywords.output import OutputKeywords
 from robot_library.keywords.providers import ProviderKeywords
 from robot_library.keywords.results import ResultKeywords
+from robot_library.keywords.review import ReviewKeywords
 
-__all__ = ["CheckKeywords", "ExtractionKeywords", "OutputKeywords", "ProviderKeywords", "ResultKeywords"]
+__all__ = [
+    "CheckKeywords",
+    "ExtractionKeywords",
+    "OutputKeywords",
+    "ProviderKeywords",
+    "ResultKeywords",
+    "ReviewKeywords",
+]

@@ -10,6 +10,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from core.models import Result
+from core.review import ReviewPolicy
 from robot_library._context import Component, ProviderSession
 from robot_library._support import (
     Secret,
@@ -22,6 +23,12 @@ from robot_library._support import (
     robot_value,
     seconds,
 )
+
+
+def review_policy(below: float | None, fields: dict[str, float] | None) -> ReviewPolicy | None:
+    from core.review import ReviewPolicy
+
+    return ReviewPolicy.parse(below=below, fields=fields or {})
 
 
 def model_or_agent(model: str | None, agent: str | None, default: str | None) -> str | None:
@@ -42,6 +49,9 @@ class ExtractionKeywords(Component):
         pages: str | None = None,
         max_pages: int | None = None,
         agent: str | None = None,
+        review_below: float | None = None,
+        review_fields: dict[str, float] | None = None,
+        delete_after: bool = False,
     ) -> dict[str, Any]:
         """Upload the document at ``path``, predict with ``model`` and wait for the result.
 
@@ -57,6 +67,13 @@ class ExtractionKeywords(Component):
         ``agent`` (Cradl) runs the document through that Cradl Agent instead of a model: the agent
         predicts with its own settings and may wait for a person to review the values; the result
         carries ``agent_run_status`` and ``review`` in its ``extras``. `List Models` lists agents too.
+
+        ``review_below`` (0..1) sends the result to human review when a field's confidence is below it
+        (``review_fields`` gives fields thresholds of their own, e.g. ``${{ {"total_amount": 0.95} }}``)
+        or when its sums do not add up; the result then has status ``needs_review`` and ``[review]``
+        with the review's ``id`` and ``link``: wait for it with `Wait For Review` (see `Human review`).
+        ``delete_after`` deletes the document on the service once the result is in hand (Cradl,
+        contract.fit; one under review is kept until `Wait For Review` with ``delete_after=True``).
 
         Fails if the file is missing, empty or not a PDF, JPEG, PNG, TIFF, WebP or XML e-invoice, if the
         model is unknown, if the service reports that it could not process the document, or if the job does
@@ -79,6 +96,8 @@ class ExtractionKeywords(Component):
                 timeout=seconds(timeout),
                 options=options,
                 agent=agent,
+                review=review_policy(review_below, review_fields),
+                delete_after=delete_after,
             )
             return self._report("Extracted", result, session, watch)
 
@@ -197,6 +216,9 @@ class ExtractionKeywords(Component):
         timeout: timedelta | None = None,
         pattern: str = "*",
         recursive: bool = True,
+        review_below: float | None = None,
+        review_fields: dict[str, float] | None = None,
+        delete_after: bool = False,
     ) -> list[dict[str, Any]]:
         """Extract many documents at once; returns one result dictionary per document, in order.
 
@@ -212,6 +234,9 @@ class ExtractionKeywords(Component):
         ``failed`` and an ``error`` (check with `Result Should Have Succeeded`). The keyword fails
         only for what every document would meet: bad settings, refused credentials (fatal), an
         exhausted quota, or nothing to process.
+
+        ``review_below``, ``review_fields`` and ``delete_after`` as in `Extract Document`; a document
+        routed to review is journaled as ``needs_review``, so a resumed run starts no second review.
 
         | @{results} =    Extract Documents    ${CURDIR}/inbox    pattern=*.pdf    journal=${TEMPDIR}/j.db
         | @{results} =    Extract Documents    @{files}    model=las:model:invoice    concurrency=8
@@ -231,6 +256,8 @@ class ExtractionKeywords(Component):
                 concurrency=concurrency,
                 journal=plain_journal(journal),
                 timeout=seconds(timeout),
+                review=review_policy(review_below, review_fields),
+                delete_after=delete_after,
             )
             summary = outcome.summary
             logger.info(

@@ -106,6 +106,14 @@ class Emulator:
             return decision.message
         return "Too Many Requests" if decision.status == 429 else "Service Unavailable"
 
+    def human_review(
+        self, action: str = "approve", fields: dict[str, Any] | None = None, document: str | None = None
+    ) -> dict[str, Any]:
+        """A scripted reviewer (POST /_emulator/review): `approve` the oldest waiting review (or the one
+        of `document`, a name or id), `correct` it with `fields`, or `reject` it. Emulators with human
+        review override this; the answer says which review was finished."""
+        raise ValueError(f"the {self.name} emulator has no human reviews")
+
     def reset_state(self) -> None:
         """Forget documents, jobs and the like (POST /_emulator/reset with {"state": true})."""
 
@@ -373,6 +381,8 @@ class Emulator:
                 else:
                     self.script_fault(**(body or {}))
                 return HttpResponse.json(200, {"ok": True})
+            if action == "review" and request.method == "POST":
+                return HttpResponse.json(200, self.human_review(**(body or {})))
             if action == "reset" and request.method == "POST":
                 self.reset(state=bool((body or {}).get("state")))
                 return HttpResponse.json(200, {"ok": True})

@@ -22,9 +22,12 @@ POLL_FIELDS = "id,inbox,original_filename,page_count,last_version,status_data,ti
 INBOX_FIELDS = "id,name,project"
 
 # The permission each call needs ("Permission required: X" in the spec), for 403 hints.
-_PERMISSIONS = (
+_PERMISSIONS = (  # the first match wins: specific paths first
+    ("POST", "/feedback", "submit"),
+    ("POST", "/status_data", "review"),
     ("POST", "/reprocess", "upload"),
     ("POST", "/documents/", "upload"),
+    ("DELETE", "/documents/", "review"),
     ("GET", "/documents/", "review"),
     ("GET", "/inboxes", "view_list"),
 )
@@ -182,6 +185,34 @@ class ContractfitApi:
             headers=headers,
         )
         return self._document(reply, f"POST /documents/{document_id}/reprocess")
+
+    # -- review, feedback, deletion ------------------------------------------------------------------
+    def last_version(self, document_id: str, *, name: str | None = None, source: str | None = None) -> Any:
+        """`GET /documents/{id}/last_version`: the latest version (of that name / source: human|machine)."""
+        params = {k: v for k, v in (("name", name), ("source", source)) if v}
+        return self.http.request_json(
+            "GET", f"/documents/{_segment(document_id)}/last_version", params=params
+        )
+
+    def send_feedback(self, document_id: str, version: Mapping[str, Any]) -> Any:
+        """`POST /documents/{id}/feedback` with a `VersionPost` (the reviewer's values)."""
+        return self.http.request_json(
+            "POST", f"/documents/{_segment(document_id)}/feedback", json=dict(version)
+        )
+
+    def update_status(self, document_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """`POST /documents/{id}/status_data` (`StatusDataPost`): lock, escalate, reject, archive..."""
+        reply = self.http.request_json(
+            "POST",
+            f"/documents/{_segment(document_id)}/status_data",
+            json=dict(body),
+            headers={"X-Fields": "id,status_data"},
+        )
+        return self._document(reply, f"POST /documents/{document_id}/status_data")
+
+    def delete_document(self, document_id: str) -> None:
+        """`DELETE /documents/{id}?how=FULL`: the document and its source files, permanently."""
+        self.http.request_json("DELETE", f"/documents/{_segment(document_id)}", params={"how": "FULL"})
 
     @staticmethod
     def _document(reply: Any, call: str) -> dict[str, Any]:

@@ -18,7 +18,17 @@ from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
 from core.providers.base import Capabilities, JobStatus, PredictOptions, option_flag
 from core.providers.contractfit.api import POLL_FIELDS, ContractfitApi, classify, document_id_from_reply
 from core.providers.contractfit.normalize import document_state, done_time_of, normalize_document
+from core.providers.contractfit.reviews import (
+    DOCUMENT_LINK,
+    FEEDBACK_VERSION,
+    REVIEW_FIELDS,
+    feedback_version,
+    portal_url,
+    review_state,
+)
 from core.providers.remote import RemoteProvider
+from core.review.handle import ReviewHandle
+from core.review.outcome import ReviewState, ReviewTicket, review_link
 from core.sources import DocumentSource
 from core.transport import AuthStrategy, Classifier, HttpClient
 
@@ -87,7 +97,9 @@ class ContractfitProvider(RemoteProvider[ContractfitApi]):
         boxes=False,
         confidence=False,
         line_items=True,
-        human_review=False,
+        human_review=True,
+        feedback=True,
+        delete=True,
         text_analysis=False,
         models_listing=True,
     )
@@ -100,6 +112,7 @@ class ContractfitProvider(RemoteProvider[ContractfitApi]):
         "inbox",
         "auth_method",
         "token_prefix",
+        "review_url",
     )
     secret_settings: ClassVar[tuple[str, ...]] = ("api_key", "password")
 
@@ -276,6 +289,43 @@ class ContractfitProvider(RemoteProvider[ContractfitApi]):
             state["previous_done_time"] = previous
         inbox = reply.get("inbox") or before.get("inbox")
         return self._handle(info, str(inbox) if inbox else None, document_id, state)
+
+    # -- review, feedback, deletion ----------------------------------------------------------------------
+    def open_review(self, result: Result, job: JobHandle | None, title: str | None = None) -> ReviewTicket:
+        """The processed document already waits in its inbox for a person: nothing to start."""
+        document_id = result.document.id or (job.document_id if job else None)
+        if not document_id:
+            raise UsageError(
+                f"{result.document.name} has no contract.fit document id to review",
+                hint="Upload it to an inbox (the default asynchronous upload) to review it",
+                provider="contractfit",
+            )
+        portal = portal_url(str(self.settings.get("url") or DEFAULT_URL))
+        link = review_link(
+            self.settings.get("review_url"), DOCUMENT_LINK, portal=portal, document_id=document_id
+        )
+        return ReviewTicket("document", {"document_id": document_id}, link)
+
+    def review_state(self, handle: ReviewHandle) -> ReviewState:
+        document_id = str(handle.ref.get("document_id"))
+        document = self.api.get_document(document_id, fields=REVIEW_FIELDS)
+        submitted = isinstance(document.get("submitted"), dict) and document["submitted"].get("value") is True
+        version = self.api.last_version(document_id, source="human") if submitted else None
+        return review_state(handle, document, version)
+
+    def finish_review(self, handle: ReviewHandle) -> str:
+        """Archive the reviewed document, so that it leaves the inbox's queue."""
+        self.api.update_status(str(handle.ref.get("document_id")), {"status_data": {"archived": True}})
+        return "archived"
+
+    def send_feedback(self, document: DocumentInfo, values: Mapping[str, str | None]) -> dict[str, Any]:
+        assert document.id is not None
+        self.api.send_feedback(document.id, feedback_version(values))
+        return {"document_id": document.id, "version": FEEDBACK_VERSION}
+
+    def delete_document(self, document: DocumentInfo) -> None:
+        if document.id:
+            self.api.delete_document(document.id)
 
     # -- service information ---------------------------------------------------------------------------
     def list_models(self) -> list[ModelInfo]:

@@ -21,6 +21,7 @@ RUNNING = ("pending-predictions", "succeeded-predictions", "ready-for-review")
 SUCCEEDED = ("pending-export", "exported", "review-completed")
 FAILED = ("error",)
 REVIEW_STATES = {"ready-for-review": "awaiting review", "review-completed": "reviewed"}
+AWAITING_REVIEW = "ready-for-review"
 
 
 def is_agent_id(value: str | None) -> bool:

@@ -11,12 +11,23 @@ from core.errors import AuthError, ConfigError, DocRelayError, InputError, NotFo
 from core.hints import setting
 from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result, Review
 from core.providers.base import Capabilities, JobStatus, PredictOptions, option_flag
-from core.providers.cradl.agents import normalize_run, run_outcome, split_run_id
+from core.providers.cradl.agents import AWAITING_REVIEW, normalize_run, run_outcome, split_run_id
 from core.providers.cradl.api import PUBLIC_OWNER, CradlApi, classify
 from core.providers.cradl.credentials import cradl_fallbacks
 from core.providers.cradl.normalize import merge_pages, normalize_prediction
-from core.providers.cradl.reviews import review_from_execution, split_review_id
+from core.providers.cradl.reviews import (
+    AGENT_LINK,
+    WORKFLOW_LINK,
+    agent_review_state,
+    ground_truth,
+    review_from_execution,
+    review_link,
+    split_review_id,
+    workflow_review_state,
+)
 from core.providers.remote import RemoteProvider
+from core.review.handle import ReviewHandle
+from core.review.outcome import ReviewState, ReviewTicket
 from core.sources import DocumentSource
 from core.transport import AuthStrategy, BearerToken, Classifier, HttpClient
 
@@ -142,6 +153,8 @@ class CradlProvider(RemoteProvider[CradlApi]):
         confidence=True,
         line_items=True,
         human_review=True,
+        feedback=True,
+        delete=True,
         models_listing=True,
     )
     url_setting: ClassVar[str] = "api_url"
@@ -152,6 +165,8 @@ class CradlProvider(RemoteProvider[CradlApi]):
         "api_url",
         "auth_url",
         "access_token",
+        "review_workflow",
+        "review_url",
     )
     secret_settings: ClassVar[tuple[str, ...]] = ("client_secret", "access_token")
 
@@ -318,7 +333,8 @@ class CradlProvider(RemoteProvider[CradlApi]):
             log.warning("could not delete the agent run %s", run_id)
 
     def _agent_result(self, job: JobHandle, run: dict[str, Any]) -> Result:
-        variables = self.api.agent_run_variables(run) if run_outcome(run) == "succeeded" else None
+        readable = run_outcome(run) == "succeeded" or run.get("status") == AWAITING_REVIEW
+        variables = self.api.agent_run_variables(run) if readable else None
         return normalize_run(run, variables, job.document)
 
     def _agent_run(self, job: JobHandle) -> dict[str, Any]:
@@ -329,7 +345,7 @@ class CradlProvider(RemoteProvider[CradlApi]):
             run = self._agent_run(job)
             outcome = run_outcome(run)
             if outcome == "pending":
-                return JobStatus(status="pending")
+                return JobStatus(status="pending", awaiting_review=run.get("status") == AWAITING_REVIEW)
             return JobStatus(status=outcome, result=self._agent_result(job, run))
         prediction = self._prediction(job)
         status = str(prediction.get("status") or "succeeded")
@@ -452,6 +468,64 @@ class CradlProvider(RemoteProvider[CradlApi]):
     def complete_review(self, review_id: str) -> Review:
         workflow, execution = split_review_id(review_id)
         return review_from_execution(self.api.complete_execution(workflow, execution), workflow)
+
+    # -- results routed to review, feedback, deletion --------------------------------------------
+    def open_review(self, result: Result, job: JobHandle | None, title: str | None = None) -> ReviewTicket:
+        """An agent run waiting at its validation task is the review; otherwise the document goes
+        through the review workflow (setting review_workflow)."""
+        template = self.settings.get("review_url")
+        if job is not None and job.state.get("agent") and job.prediction_id:
+            agent, run = split_run_id(job.prediction_id)
+            if self.api.get_agent_run(agent, run).get("status") == AWAITING_REVIEW:
+                link = review_link(template, AGENT_LINK, agent=agent, run=run, document_id=job.document_id)
+                return ReviewTicket("agent", {"run": job.prediction_id}, link)
+        workflow = self.settings.get("review_workflow")
+        if not workflow:
+            raise ConfigError(
+                "Cradl reviews run as a workflow execution, and review_workflow is not set",
+                hint="Set DOCRELAY_CRADL_REVIEW_WORKFLOW to a workflow with a human validation step "
+                "(or `docrelay config set review_workflow las:workflow:... --provider cradl`)",
+                provider="cradl",
+            )
+        if not result.document.id:
+            raise UsageError("This result has no Cradl document id to review", provider="cradl")
+        execution = self.api.start_execution(str(workflow), result.document.id, title or result.document.name)
+        execution_id = str(execution.get("executionId"))
+        link = review_link(
+            template, WORKFLOW_LINK, workflow=workflow, execution=execution_id, document_id=result.document.id
+        )
+        return ReviewTicket("workflow", {"workflow": str(workflow), "execution": execution_id}, link)
+
+    def review_state(self, handle: ReviewHandle) -> ReviewState:
+        if handle.kind == "agent":
+            agent, run_id = split_run_id(str(handle.ref.get("run")))
+            run = self.api.get_agent_run(agent, run_id)
+            finished = run_outcome(run) == "succeeded"
+            return agent_review_state(handle, run, self.api.agent_run_variables(run) if finished else None)
+        execution = self.api.get_execution(str(handle.ref.get("workflow")), str(handle.ref.get("execution")))
+        return workflow_review_state(handle, execution)
+
+    def finish_review(self, handle: ReviewHandle) -> str:
+        if handle.kind == "agent":
+            raise UsageError(
+                "An agent run goes on to its export by itself once reviewed: there is nothing to complete",
+                hint="Use Wait For Review (`docrelay review wait`) to read the reviewed values.",
+                provider="cradl",
+            )
+        workflow, execution = str(handle.ref.get("workflow")), str(handle.ref.get("execution"))
+        return str(self.api.complete_execution(workflow, execution).get("status") or "completed")
+
+    def send_feedback(self, document: DocumentInfo, values: Mapping[str, str | None]) -> dict[str, Any]:
+        """The document's ground truth (PATCH /documents/{id}), used by Cradl to train models."""
+        items = ground_truth(values)
+        if not document.id:
+            raise UsageError("No Cradl document id to send feedback for", provider="cradl")
+        self.api.update_document(document.id, groundTruth=items)
+        return {"document_id": document.id, "ground_truth": len(items)}
+
+    def delete_document(self, document: DocumentInfo) -> None:
+        if document.id:
+            self.api.delete_document(document.id)
 
 
 def field_types(field_config: dict[str, Any]) -> dict[str, str]:

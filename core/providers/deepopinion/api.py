@@ -22,6 +22,10 @@ PATHS: Mapping[str, str] = {
     "analyze_in_workspace": "/organizations/{organization}/analyze",
     "analyze": "/analyze",
     "models": "/models",
+    # Human in the loop (seed: "Get all project's HITLs", "List HITL reviews based on HITL ID"); the
+    # seed names parameters, not paths: these follow its /projects/{p}/... resources (an inference).
+    "hitls": "/projects/{project}/hitls",
+    "hitl_reviews": "/projects/{project}/hitls/{hitl}/reviews",
 }
 MODELS_PAGE_SIZE = 100
 MAX_MODEL_PAGES = 50
@@ -104,6 +108,24 @@ class DeepopinionApi:
             read_timeout=read_timeout,
             deadline=deadline,
         )
+
+    # -- human in the loop -----------------------------------------------------------------------
+    def list_hitls(self, project: str) -> list[dict[str, Any]]:
+        return self._list(PATHS["hitls"].format(project=project))
+
+    def list_hitl_reviews(self, project: str, hitl: str, *, full: bool = True) -> list[dict[str, Any]]:
+        path = PATHS["hitl_reviews"].format(project=project, hitl=hitl)
+        return self._list(path, params={"with_full_data": _text_flag(full)})
+
+    def _list(self, path: str, **kwargs: Any) -> list[dict[str, Any]]:
+        reply = self.http.request_json("GET", path, **kwargs)
+        if not isinstance(reply, list) or not all(isinstance(item, dict) for item in reply):
+            raise ServiceError(
+                f"DeepOpinion answered GET {path} with {type(reply).__name__}, not a list of objects",
+                hint="Check url: it must be the Studio API; if it is, try again later",
+                provider="deepopinion",
+            )
+        return reply
 
     # -- text analysis ---------------------------------------------------------------------------
     def analyze(

@@ -22,12 +22,15 @@ from core.errors import (
     UsageError,
 )
 from core.hints import setting
-from core.models import CheckResult, DocumentInfo, ModelInfo, Result
+from core.models import CheckResult, DocumentInfo, JobHandle, ModelInfo, Result
 from core.providers.base import Capabilities, PredictOptions, option_flag
 from core.providers.deepopinion.api import ANALYZE_BATCH, DeepopinionApi, classify
 from core.providers.deepopinion.auth import DeepopinionAuth, token_prefix
 from core.providers.deepopinion.normalize import normalize_analysis, normalize_extraction
+from core.providers.deepopinion.reviews import HITL_LINK, choose_hitl, document_under_review, review_state
 from core.providers.remote import RemoteProvider
+from core.review.handle import ReviewHandle
+from core.review.outcome import NOT_STARTED, ReviewState, ReviewTicket, review_link
 from core.sources import DocumentSource
 from core.transport import AuthStrategy, Classifier, HttpClient
 
@@ -58,7 +61,7 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
         boxes=True,
         confidence=True,
         line_items=False,
-        human_review=False,
+        human_review=True,
         text_analysis=True,
         models_listing=True,
     )
@@ -71,6 +74,8 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
         "organization",
         "project",
         "token_prefix",
+        "hitl",
+        "review_url",
     )
     secret_settings: ClassVar[tuple[str, ...]] = ("password", "token")
 
@@ -186,6 +191,30 @@ class DeepopinionProvider(RemoteProvider[DeepopinionApi]):
         key = uuid.uuid4().hex
         return normalize_extraction(
             response, DocumentInfo.from_source(source), model=model_id, prediction_id=PREDICTION_PREFIX + key
+        )
+
+    # -- human in the loop -----------------------------------------------------------------------
+    def open_review(self, result: Result, job: JobHandle | None, title: str | None = None) -> ReviewTicket:
+        """Find the HITL reviews DeepOpinion opened for this extraction; it opens none on request."""
+        _, project = self._workspace()
+        if not result.extras.get("review_required"):
+            return ReviewTicket("hitl", {}, None, status=NOT_STARTED)
+        hitl = choose_hitl(self.api.list_hitls(project), result.model, self.settings.get("hitl"))
+        hitl_id = str(hitl.get("id"))
+        reviews = self.api.list_hitl_reviews(project, hitl_id, full=False)
+        document_id = document_under_review(reviews, result.document.name)
+        link = review_link(self.settings.get("review_url"), HITL_LINK, project=project, hitl=hitl_id)
+        return ReviewTicket("hitl", {"project": project, "hitl": hitl_id, "document_id": document_id}, link)
+
+    def review_state(self, handle: ReviewHandle) -> ReviewState:
+        project, hitl = str(handle.ref.get("project")), str(handle.ref.get("hitl"))
+        return review_state(handle, self.api.list_hitl_reviews(project, hitl, full=True))
+
+    def finish_review(self, handle: ReviewHandle) -> str:
+        raise UsageError(
+            "DeepOpinion closes a HITL review when the reviewer submits it in Studio: nothing to complete",
+            hint="Use Wait For Review (`docrelay review wait`) to read the reviewed values.",
+            provider=NAME,
         )
 
     def _check_options(self, options: PredictOptions) -> None:

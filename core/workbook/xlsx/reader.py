@@ -20,6 +20,7 @@ from core.workbook.layout import (
     FIELD_THRESHOLDS_LAST_ROW,
     HIDDEN,
     LINE_ITEMS,
+    OPTIONAL_SETTINGS,
     RUNS,
     SCHEMA_VERSION,
     SETTINGS,
@@ -104,6 +105,8 @@ def _table(
     if with_sources:
         state.sources = _column_values(sheet, state, known.get("source"), top, count)
         state.statuses = _column_values(sheet, state, known.get("status"), top, count)
+        if "review" in known:  # the review links of documents sent to human review
+            state.reviews = _column_values(sheet, state, known["review"], top, count)
     return state
 
 
@@ -146,6 +149,12 @@ def _read_settings(book: Workbook, state: WorkbookState) -> None:
             value = _text(sheet.cell(row, 2).value)
             if value:
                 state.settings[name] = value
+    for row in range(1, FIELD_THRESHOLDS_HEADER_ROW):  # optional rows a user adds where there is room
+        label = sheet.cell(row, 1).value
+        if label in OPTIONAL_SETTINGS:
+            value = _text(sheet.cell(row, 2).value)
+            if value:
+                state.settings[str(label)] = value
     next_row = FIELD_THRESHOLDS_FIRST_ROW
     for row in range(FIELD_THRESHOLDS_FIRST_ROW, min(sheet.max_row, FIELD_THRESHOLDS_LAST_ROW) + 1):
         field_name = _text(sheet.cell(row, 1).value)

@@ -155,6 +155,10 @@ class ContractfitEmulator(Emulator):
             ("POST", "/documents/{inbox_id}", self._upload),
             ("GET", "/documents/{document_id}", self._get_document),
             ("POST", "/documents/{document_id}/reprocess", self._reprocess),
+            ("DELETE", "/documents/{document_id}", self._delete_document),
+            ("POST", "/documents/{document_id}/feedback", self._feedback),
+            ("POST", "/documents/{document_id}/status_data", self._status_data),
+            ("GET", "/documents/{document_id}/last_version", self._last_version),
             ("GET", "/inboxes", self._list_inboxes),
             ("GET", "/inboxes/{inbox_id}", self._get_inbox),
         ]
@@ -311,6 +315,86 @@ class ContractfitEmulator(Emulator):
             else:
                 record.start_run(name, self.faults.async_delay, fails=self.store.take_failure())
             return self._masked(request, record.to_json())
+
+    # -- review, feedback, deletion -----------------------------------------------------------------------
+    def human_review(
+        self, action: str = "approve", fields: dict[str, Any] | None = None, document: str | None = None
+    ) -> dict[str, Any]:
+        """A reviewer in the portal: submits the oldest processed document (approved, or with `fields`
+        corrected) or rejects it. The submission is a human version named `submitted`."""
+        if action not in ("approve", "correct", "reject"):
+            raise ValueError(f"action must be approve, correct or reject, not {action!r}")
+        with self.store.lock:
+            for record in self.store.documents.values():
+                if not record.waiting_for_human or (
+                    document and document not in (record.id, record.original_filename)
+                ):
+                    continue
+                if action == "reject":
+                    record.set_state("reject", True)
+                else:
+                    machine = record.machine_prediction()
+                    annotations = dict(machine["annotations"])
+                    for name, value in (fields or {}).items():
+                        annotations[name] = [
+                            {"gold": str(value), "text": str(value), "textual_coord": [0] * 6}
+                        ]
+                    record.add_human_version("submitted", annotations, machine["lines"])
+                    record.set_state("submitted", True)
+                return {"review": record.id, "status": "rejected" if action == "reject" else "submitted"}
+        raise ValueError("no document is waiting for a review" + (f" ({document})" if document else ""))
+
+    def _delete_document(self, request: HttpRequest) -> HttpResponse:
+        how = request.arg("how") or "FULL"
+        document_id = request.path_params["document_id"]
+        if how == "SOURCE_FILES":
+            record = self.store.document(document_id)
+            with self.store.lock:
+                record.flags["archived"] = True
+        else:
+            self.store.remove(document_id)
+        self.count_event("deletes_by_document", document_id)
+        return HttpResponse.json(200, {"message": f"Document {document_id} deleted"})
+
+    def _feedback(self, request: HttpRequest) -> HttpResponse:
+        """`VersionPost`: the reviewer's values become a human version, and the document is submitted."""
+        record = self.store.document(request.path_params["document_id"])
+        body = request.json()
+        if not isinstance(body, dict) or not isinstance(body.get("annotations", {}), dict):
+            raise ApiError(400, "Input payload validation failed: annotations must be an object")
+        with self.store.lock:
+            name = str(body.get("name") or "feedback")
+            record.add_human_version(name, dict(body.get("annotations") or {}), body.get("lines"))
+            record.flags["feedback"] = True
+            record.set_state("submitted", True)
+        self.count_event("feedback_by_document", record.id)
+        return HttpResponse.json(200, {"message": "Feedback received", "version": name})
+
+    def _status_data(self, request: HttpRequest) -> HttpResponse:
+        record = self.store.document(request.path_params["document_id"])
+        body = request.json()
+        with self.store.lock:
+            for name in ("lock", "escalate", "reject", "submitted"):
+                if isinstance(body.get(name), dict) and "value" in body[name]:
+                    if body[name]["value"]:
+                        record.set_state(name, True)
+                    else:
+                        record.states.pop(name, None)
+            for name, value in (body.get("status_data") or {}).items():
+                if isinstance(value, bool):
+                    record.flags[name] = value
+            return self._masked(request, record.to_json())
+
+    def _last_version(self, request: HttpRequest) -> HttpResponse:
+        record = self.store.document(request.path_params["document_id"])
+        source = request.arg("source")
+        if source not in (None, "", "human", "machine"):
+            raise ApiError(400, "source must be human or machine")
+        with self.store.lock:
+            found = record.version(request.arg("name") or None, source or None)
+        if found is None:
+            raise ApiError(404, f"Document {record.id} has no such version")
+        return HttpResponse.json(200, found)
 
     # -- inboxes -------------------------------------------------------------------------------------
     def _list_inboxes(self, request: HttpRequest) -> HttpResponse:

@@ -15,6 +15,10 @@ EMULATED = (
     ("/documents/{inbox_id}", "post"),
     ("/documents/{document_id}", "get"),
     ("/documents/{document_id}/reprocess", "post"),
+    ("/documents/{document_id}", "delete"),
+    ("/documents/{document_id}/feedback", "post"),
+    ("/documents/{document_id}/status_data", "post"),
+    ("/documents/{document_id}/last_version", "get"),
     ("/inboxes", "get"),
     ("/inboxes/{inbox_id}", "get"),
 )
@@ -63,6 +67,15 @@ def patch_contractfit_spec(document: dict[str, Any]) -> None:
     read["responses"]["200"] = {
         "description": "Success",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DocumentModelGet"}}},
+    }
+
+    # 4b. `GET /documents/{document_id}/last_version` documents only a 403: a version is one entry of
+    #     `DocumentModelGet.versions` (an object) with its values; the emulator's shape is an inference
+    #     modelled on `VersionPost` (annotations, lines). Feedback and deletion answer 200 without a schema.
+    versions = paths["/documents/{document_id}/last_version"]["get"]["responses"]
+    versions["200"] = {
+        "description": "Success",
+        "content": {"application/json": {"schema": {"type": "object"}}},
     }
 
     # 5. `components.responses` names handlers that apply to every operation (`Exception`: "Return JSON

@@ -20,6 +20,8 @@ from core.models import Result
 from tests.emulators.base import ApiError
 from tests.emulators.contractfit.shapes import full_prediction, key_value_prediction
 
+REVIEWER_ID = "5e1f0c0ffee0000000000042"  # the user id a (scripted) reviewer acts as
+
 
 def object_id(seed: str | None = None) -> str:
     """A 24-hex-digit id, like the MongoDB ObjectIds contract.fit uses (the spec's `inbox` pattern)."""
@@ -66,6 +68,45 @@ class DocumentRecord:
     result: Result | None = None  # the engine's analysis; None when processing fails
     runs: list[Run] = field(default_factory=list)
     versions: list[dict[str, Any]] = field(default_factory=list)
+    # Human review: the states a person (or POST .../feedback, .../status_data) sets, StateModelGet-shaped.
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)  # submitted, reject, lock, escalate
+    flags: dict[str, bool] = field(default_factory=dict)  # status_data booleans set by calls (archived...)
+    human: dict[str, dict[str, Any]] = field(default_factory=dict)  # version name -> {annotations, lines}
+
+    @property
+    def waiting_for_human(self) -> bool:
+        """Processed, and neither submitted nor rejected: it sits in the inbox's review queue."""
+        finished = self._settle()
+        done = finished is not None and finished is self.runs[-1] and not finished.fails
+        return (
+            done
+            and self.result is not None
+            and "submitted" not in self.states
+            and "reject" not in self.states
+        )
+
+    def machine_prediction(self) -> dict[str, Any]:
+        assert self.result is not None
+        return full_prediction(self.result, self.inbox.model, self.pages)
+
+    def add_human_version(self, name: str, annotations: dict[str, Any], lines: dict[str, Any] | None) -> None:
+        self.versions.append({"name": name, "source": "human", "time": iso(datetime.now(timezone.utc))})
+        self.human[name] = {"annotations": annotations, "lines": lines or {}}
+
+    def version(self, name: str | None, source: str | None) -> dict[str, Any] | None:
+        """The last version with this name and source (either when not given), with its values."""
+        self._settle()
+        for entry in reversed(self.versions):
+            if (name and entry["name"] != name) or (source and entry.get("source") != source):
+                continue
+            if entry.get("source") == "human" and entry["name"] in self.human:
+                return {**entry, **self.human[entry["name"]]}
+            prediction = self.machine_prediction()
+            return {**entry, "annotations": prediction["annotations"], "lines": prediction["lines"]}
+        return None
+
+    def set_state(self, name: str, value: bool) -> None:
+        self.states[name] = {"value": value, "since": iso(datetime.now(timezone.utc)), "by": REVIEWER_ID}
 
     def start_run(self, version: str, delay: float, *, fails: bool = False) -> None:
         now = datetime.now(timezone.utc)
@@ -114,13 +155,15 @@ class DocumentRecord:
             "status_data": {
                 "data": succeeded,
                 "success": succeeded,
-                "feedback": False,
-                "lock": False,
-                "escalate": False,
-                "reject": False,
-                "archived": False,
+                "feedback": self.flags.get("feedback", False),
+                "lock": self.flags.get("lock", False),
+                "escalate": self.flags.get("escalate", False),
+                "reject": "reject" in self.states,
+                "archived": self.flags.get("archived", False),
                 "sampling": False,
+                "submit_accepted": "submitted" in self.states,
             },
+            **{name: dict(state) for name, state in self.states.items()},
             "timings": timings,
             "versions": [dict(v) for v in self.versions],
         }
@@ -166,6 +209,12 @@ class ContractfitStore:
                 self.failures_scripted -= 1
                 return True
             return False
+
+    def remove(self, document_id: str) -> DocumentRecord:
+        record = self.document(document_id)
+        with self.lock:
+            self.documents.pop(document_id, None)
+        return record
 
     def clear(self) -> None:
         with self.lock:

@@ -214,6 +214,24 @@ class Agents:
             run.output = output
             run.set_status("review-completed")
 
+    def human_review(
+        self, action: str, fields: dict[str, Any], document: str | None
+    ) -> dict[str, Any] | None:
+        """The scripted reviewer of the oldest run ready for review (of `document`, an id, if given)."""
+        with self.store.lock:
+            runs = list(self.runs.values())
+        for run in runs:
+            run = self._resolve(run)
+            if run.status != "ready-for-review" or (document and run.document_id != document):
+                continue
+            if action == "reject":
+                with self.store.lock:
+                    run.set_status("error")
+            else:
+                self.complete_review(run.full_id, fields)
+            return {"review": run.full_id, "status": run.status}
+        return None
+
     def variables_file(self, file_id: str) -> HttpResponse | None:
         with self.store.lock:
             run = self.by_file_id.get(file_id)

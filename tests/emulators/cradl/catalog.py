@@ -16,6 +16,8 @@ from tests.emulators.cradl.tokens import ORGANIZATION_ID
 PUBLIC_ORGANIZATION = "las:organization:cradl"
 CREATED_TIME = "2024-01-02T03:04:05.000000+00:00"
 DEFAULT_WORKFLOW_ID = "las:workflow:" + "e0" * 16
+# A workflow with a human validation step: its executions wait until a (scripted) reviewer finishes them.
+REVIEW_WORKFLOW_ID = "las:workflow:" + "e1" * 16
 _MODEL_ID = re.compile(r"^(?:(las:organization:[a-z0-9-_]+)/)?las:model:([a-z0-9-_]+)$")
 
 _FIELDS: dict[str, dict[str, Any]] = {
@@ -90,6 +92,8 @@ class Catalog:
             ModelEntry(org, name) for org in (ORGANIZATION_ID, PUBLIC_ORGANIZATION) for name in model_names
         ]
         self.workflows = dict(workflows)  # workflow id -> engine model
+        self.workflows.setdefault(REVIEW_WORKFLOW_ID, model_names[0])
+        self.human_workflows = frozenset({REVIEW_WORKFLOW_ID})
 
     def resolve(self, model_id: str) -> ModelEntry | None:
         """The model a (possibly organization-qualified) id names, or None."""

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 from tests.emulators.base import ApiError, Emulator
 from tests.emulators.cradl.agents import Agents, patch_agents
-from tests.emulators.cradl.catalog import DEFAULT_WORKFLOW_ID, Catalog
+from tests.emulators.cradl.catalog import DEFAULT_WORKFLOW_ID, REVIEW_WORKFLOW_ID, Catalog
 from tests.emulators.cradl.engine import Engine
 from tests.emulators.cradl.jobs import Jobs
 from tests.emulators.cradl.store import CradlStore, DocumentRecord, new_id, now_text, paginate
@@ -137,6 +137,25 @@ class CradlEmulator(Emulator):
     @property
     def workflow_id(self) -> str:
         return next(iter(self.catalog.workflows))
+
+    @property
+    def review_workflow_id(self) -> str:
+        """The workflow whose executions wait for a (scripted) human: `human_review()` finishes them."""
+        return REVIEW_WORKFLOW_ID
+
+    def human_review(
+        self, action: str = "approve", fields: dict[str, Any] | None = None, document: str | None = None
+    ) -> dict[str, Any]:
+        """Finish the oldest waiting review: a review workflow's execution, else an agent run that is
+        ready for review (see Emulator.human_review)."""
+        if action not in ("approve", "correct", "reject"):
+            raise ValueError(f"action must be approve, correct or reject, not {action!r}")
+        finished = self.jobs.human_review(action, fields or {}, document)
+        if finished is None:
+            finished = self.agents.human_review(action, fields or {}, document)
+        if finished is None:
+            raise ValueError("no review is waiting" + (f" for {document}" if document else ""))
+        return finished
 
     def file_url(self, record: DocumentRecord) -> str:
         return f"{self.scheme}://{self.file_host}:{self.port}/files/{record.file_id}"

@@ -198,9 +198,45 @@ class Jobs:
     def _resolve_execution(self, record: ExecutionRecord) -> ExecutionRecord:
         if record.status != "running" or time.monotonic() < record.ready_at:
             return record
+        if record.workflow_id in self.emu.catalog.human_workflows:
+            return record  # waits for human_review()
+        self._run_engine(record)
+        return record
+
+    def _document_of(self, record: ExecutionRecord) -> DocumentRecord | None:
         document_id = record.input.get("documentId")
         with self.store.lock:
-            document = self.store.documents.get(document_id) if isinstance(document_id, str) else None
+            return self.store.documents.get(document_id) if isinstance(document_id, str) else None
+
+    def human_review(
+        self, action: str, fields: dict[str, Any], document: str | None
+    ) -> dict[str, Any] | None:
+        """A reviewer finishes the oldest waiting execution of a review workflow (of `document`, a
+        document id or name, if given): approve, correct `fields`, or reject. None if none waits."""
+        with self.store.lock:
+            waiting = [
+                r
+                for r in self.store.executions.values()
+                if r.status == "running" and r.workflow_id in self.emu.catalog.human_workflows
+            ]
+        for record in waiting:
+            found = self._document_of(record)
+            if document and (found is None or document not in (found.document_id, found.name)):
+                continue
+            if action == "reject":
+                with self.store.lock:
+                    record.status, record.output, record.end_time = "rejected", {}, now_text()
+            else:
+                self._run_engine(record)
+                with self.store.lock:
+                    if record.status == "succeeded" and record.output is not None:
+                        record.output["values"].update(fields)
+            return {"review": record.execution_id, "status": record.status}
+        return None
+
+    def _run_engine(self, record: ExecutionRecord) -> None:
+        document = self._document_of(record)
+        document_id = record.input.get("documentId")
         status, output = (
             "failed",
             {"error": {"message": f"Document {document_id} not found or without content"}},
@@ -216,7 +252,6 @@ class Jobs:
         with self.store.lock:
             if record.status == "running":
                 record.status, record.output, record.end_time = status, output, now_text()
-        return record
 
     def post_execution(self, request: HttpRequest) -> HttpResponse:
         workflow_id = self._workflow(request)

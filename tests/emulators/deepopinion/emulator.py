@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from tests.emulators.base import ApiError, Emulator
 from tests.emulators.cradl.engine import Engine
 from tests.emulators.cradl.tokens import TokenIssuer
+from tests.emulators.deepopinion.hitl import Hitls
 from tests.emulators.deepopinion.schema import SchemaValidator, parse_multipart
 from tests.emulators.deepopinion.shapes import (
     DEFAULT_MODELS,
@@ -70,6 +71,7 @@ class DeepopinionEmulator(Emulator):
         self.tokens = TokenIssuer(audience="https://api.deepopinion.ai")
         self._lock = threading.Lock()
         self._scripted: list[ScriptedBody] = []
+        self.hitl = Hitls(self.models)
         self.extractions = 0
         self.credits_used = 0
         super().__init__(validate=validate, **options)
@@ -124,6 +126,7 @@ class DeepopinionEmulator(Emulator):
             self.extractions = 0
             self.credits_used = 0
             self._scripted.clear()
+        self.hitl.clear()
 
     # -- routes ------------------------------------------------------------------------------------
     def register_routes(self, router: Router) -> None:
@@ -133,6 +136,8 @@ class DeepopinionEmulator(Emulator):
             ("POST", "/analyze", self._analyze),
             ("POST", "/organizations/{organization_id}/analyze", self._analyze),
             ("GET", "/models", self._list_models),
+            ("GET", "/projects/{project_id}/hitls", self.hitl.list_hitls),
+            ("GET", "/projects/{project_id}/hitls/{hitl_id}/reviews", self.hitl.list_reviews),
         ):
             router.add(Route(method, template, handler))
 
@@ -237,7 +242,18 @@ class DeepopinionEmulator(Emulator):
         with self._lock:
             self.extractions += 1
             self.credits_used += int(response["total_credits_used"])
+        for document in response["documents"]:
+            low = [c for r in document.get("hitl", {}).get("result", []) for c in r.get("confidences", [])]
+            self.hitl.open(model, upload.filename, low)
         return HttpResponse.json(200, response)
+
+    def human_review(
+        self, action: str = "approve", fields: dict[str, Any] | None = None, document: str | None = None
+    ) -> dict[str, Any]:
+        """A reviewer in Studio finishes the HITL reviews of the oldest waiting document."""
+        if action not in ("approve", "correct", "reject"):
+            raise ValueError(f"action must be approve, correct or reject, not {action!r}")
+        return self.hitl.human_review(action, fields or {}, document)
 
     # -- text analysis ------------------------------------------------------------------------------------
     def _analyze(self, request: HttpRequest) -> HttpResponse:

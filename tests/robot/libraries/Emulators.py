@@ -97,9 +97,9 @@ class Emulators:
             raise AssertionError("; ".join(problems))
 
     @keyword
-    def get_emulator_stats(self) -> DotDict:
-        """The counters of the last emulator started (GET /_emulator/stats)."""
-        return DotDict(self._get(self._last(), "stats"))
+    def get_emulator_stats(self, service: str = "") -> DotDict:
+        """The counters of the last emulator started, or of the `service` one (GET /_emulator/stats)."""
+        return DotDict(self._get(self._service(service) if service else self._last(), "stats"))
 
     @keyword
     def set_emulator_faults(self, **faults: Any) -> None:
@@ -121,9 +121,32 @@ class Emulators:
         self._post(self._last(), "script", body)
 
     @keyword
-    def reset_emulator(self, state: bool = False) -> None:
-        """Reset the counters (and with `state`, forget documents and jobs)."""
-        self._post(self._last(), "reset", {"state": state})
+    def review_as_a_person(
+        self, action: str = "approve", service: str = "", document: str = "", **fields: str
+    ) -> DotDict:
+        """The emulator's scripted reviewer (POST /_emulator/review): `approve` the oldest waiting
+        review, `correct` it with the given fields (name=value), or `reject` it; `service` picks the
+        emulator (default: the last started), `document` the review (a document name or id)."""
+        body: dict[str, Any] = {"action": action, "fields": fields}
+        if document:
+            body["document"] = document
+        running = self._service(service) if service else self._last()
+        response = requests.post(f"{running.root}/_emulator/review", json=body, timeout=10)
+        if response.status_code >= 400:
+            raise AssertionError(f"The {running.service} reviewer could not {action}: {response.text}")
+        return DotDict(response.json())
+
+    def _service(self, service: str) -> _Running:
+        for running in reversed(self._running):
+            if running.service == service:
+                return running
+        raise AssertionError(f"No {service} emulator is running: call Start Emulator    {service} first")
+
+    @keyword
+    def reset_emulator(self, state: bool = False, service: str = "") -> None:
+        """Reset the counters (and with `state`, forget documents and jobs) of the last emulator
+        started, or of the `service` one."""
+        self._post(self._service(service) if service else self._last(), "reset", {"state": state})
 
     def _last(self) -> _Running:
         if not self._running:

@@ -1,0 +1,58 @@
+"""The review handle: what is needed to find a review again, later and from another process.
+
+`drrev1.` + base64url(JSON), like job handles. It carries no secret; it does carry the values the
+service predicted (header fields only), so that the reviewed result can say which fields a person
+changed without asking the service for the prediction again.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.errors import UsageError
+from core.models import DocumentInfo
+
+REVIEW_PREFIX = "drrev1."
+
+
+class ReviewHandle(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    provider: str
+    profile: str | None = None
+    kind: str = Field(
+        description="workflow (Cradl), agent (Cradl), document (contract.fit), hitl (DeepOpinion)"
+    )
+    ref: dict[str, Any] = Field(default_factory=dict, description="The service's ids of the review")
+    model: str | None = None
+    document: DocumentInfo
+    link: str | None = None
+    predicted: dict[str, str | None] = Field(default_factory=dict)
+
+    def encode(self) -> str:
+        payload = json.dumps(self.model_dump(mode="json"), separators=(",", ":"), sort_keys=True)
+        return REVIEW_PREFIX + base64.urlsafe_b64encode(payload.encode("utf-8")).decode("ascii").rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> ReviewHandle:
+        text = str(token).strip()
+        try:
+            if not text.startswith(REVIEW_PREFIX):
+                raise ValueError("no prefix")
+            body = text[len(REVIEW_PREFIX) :]
+            body += "=" * (-len(body) % 4)
+            data = json.loads(base64.urlsafe_b64decode(body.encode("ascii")).decode("utf-8"))
+            return cls.model_validate(data)
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise UsageError(
+                "That is not a docrelay review handle",
+                hint="Pass the `review.id` of a result with status needs_review (it starts with 'drrev1.').",
+            ) from exc
+
+
+def is_review_handle(text: str) -> bool:
+    return str(text).strip().startswith(REVIEW_PREFIX)
