@@ -49,6 +49,7 @@ CREATE INDEX IF NOT EXISTS documents_shown ON documents (shown);
 
 @dataclass(frozen=True)
 class PushedDocument:
+    seq: int
     job_id: str
     workbook: str
     position: int

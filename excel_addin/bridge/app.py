@@ -17,6 +17,7 @@ Every answer of the API is JSON; an error is {"error": {"type", "message"}} with
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -39,6 +40,7 @@ from core.workbook.state import WorkbookState
 from excel_addin.bridge.guard import UPLOAD_LIMIT, BodyTooLarge, Guard
 from excel_addin.bridge.manifest import render_manifest
 
+log = logging.getLogger("docrelay.bridge")
 ASSETS = Path(__file__).resolve().parent.parent / "addin"
 UPLOADS = "uploads"
 UPLOAD_RETENTION_DAYS = 90
@@ -173,6 +175,9 @@ def _api(handler: Handler) -> Handler:
             return _error(413, "too_large", str(exc))
         except DocRelayError as exc:
             return _error(_STATUS.get(exc.type, 500), exc.type, exc.full_message)
+        except Exception:  # a bug: logged for the developers, a plain message for the pane
+            log.error("bridge request %s %s failed", request.method, request.url.path, exc_info=True)
+            return _error(500, "internal_error", "The bridge met an internal error; see its log (--verbose).")
 
     return wrapped
 
