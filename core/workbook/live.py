@@ -367,7 +367,7 @@ def resolve_items(sources: Sequence[str], base: Path | None) -> list[PushItem]:
         shown = str(text).strip()
         if not shown:
             continue
-        path = resolve_source(shown, base or Path.cwd())
+        path = resolve_source(shown, base or Path())
         if base is None and not path.is_absolute():
             raise UsageError(
                 f"{shown!r} is a relative path, and the workbook has no folder on this computer",

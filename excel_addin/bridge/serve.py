@@ -5,8 +5,10 @@ is this module's, never a setting."""
 from __future__ import annotations
 
 import errno
+import signal
 import socket
 import sys
+from types import FrameType
 from typing import Any
 
 from core.errors import UsageError
@@ -15,6 +17,22 @@ from excel_addin.bridge.certs import ensure_pki
 from excel_addin.bridge.home import bridge_home, load_identity
 
 BIND_ADDRESS = "127.0.0.1"
+
+
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """A stop signal (Ctrl+C, SIGTERM, Ctrl+Break) is the bridge's normal end: uvicorn would raise it
+        again after its graceful shutdown, and the command would report an interruption."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if self.should_exit and sig == signal.SIGINT:
+                self.force_exit = True
+            else:
+                self.should_exit = True
+
+    return Server
 
 
 def bind(port: int) -> socket.socket:
@@ -75,9 +93,9 @@ def serve(
             server_header=False,
             date_header=False,
             proxy_headers=False,
-            timeout_graceful_shutdown=5,
+            timeout_graceful_shutdown=3,
         )
-        server = uvicorn.Server(config)
+        server = _server_class()(config)
         if on_ready is not None:
             on_ready(url, service.health())
         server.run(sockets=[sock])
