@@ -49,12 +49,14 @@ def _docs(tmp: Path) -> list[Path]:
 def _raw(bridge: Bridge, request: bytes) -> tuple[int, bytes]:
     """A hand-made HTTP request over TLS (headers a client library would not send)."""
     context = ssl.create_default_context(cafile=str(bridge.ca))
-    with socket.create_connection(("127.0.0.1", bridge.port), timeout=30) as raw:
-        with context.wrap_socket(raw, server_hostname="localhost") as tls:
-            tls.sendall(request)
-            data = b""
-            while chunk := tls.recv(65536):
-                data += chunk
+    with (
+        socket.create_connection(("127.0.0.1", bridge.port), timeout=30) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        tls.sendall(request)
+        data = b""
+        while chunk := tls.recv(65536):
+            data += chunk
     status = int(data.split(b" ", 2)[1])
     return status, data.partition(b"\r\n\r\n")[2]
 
@@ -64,7 +66,7 @@ def test_the_ca_is_made_in_the_bridge_folder_and_only_vouches_for_localhost(brid
     ca = x509.load_pem_x509_certificate(bridge.ca.read_bytes())
     assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     constraints = ca.extensions.get_extension_for_class(x509.NameConstraints).value
-    assert [n.value for n in constraints.permitted_subtrees or []][0] == "localhost"
+    assert next(n.value for n in constraints.permitted_subtrees or []) == "localhost"
     if os.name != "nt":
         assert stat.S_IMODE((bridge.home / "ca.key").stat().st_mode) == 0o600
         assert stat.S_IMODE(bridge.home.stat().st_mode) == 0o700
@@ -239,7 +241,10 @@ def test_foreign_hosts_and_origins_are_refused(bridge: Bridge) -> None:
     token = bridge.token
     for host in ("evil.example", f"evil.example:{bridge.port}", f"localhost:{bridge.port + 1}", "[::1]"):
         for path in ("/api/health", "/taskpane.html"):
-            request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nX-DocRelay-Token: {token}\r\nConnection: close\r\n\r\n"
+            request = (
+                f"GET {path} HTTP/1.1\r\nHost: {host}\r\nX-DocRelay-Token: {token}\r\n"
+                "Connection: close\r\n\r\n"
+            )
             status, body = _raw(bridge, request.encode())
             assert status == 421, (host, path, body)
             assert token not in body.decode("utf-8", "replace")
@@ -267,7 +272,8 @@ def test_oversized_bodies_are_refused(bridge: Bridge) -> None:
     assert status == 413 and b"64 MB" in body
     json_request = (
         f"POST /api/plan HTTP/1.1\r\nHost: localhost:{bridge.port}\r\nContent-Type: application/json\r\n"
-        f"X-DocRelay-Token: {bridge.token}\r\nContent-Length: {17 * 1024 * 1024}\r\nConnection: close\r\n\r\n{{"
+        f"X-DocRelay-Token: {bridge.token}\r\nContent-Length: {17 * 1024 * 1024}\r\n"
+        "Connection: close\r\n\r\n{"
     )
     assert _raw(bridge, json_request.encode())[0] == 413
 
@@ -351,7 +357,8 @@ def _read_manifest(path: Path) -> dict[str, object]:
     repo = Path(__file__).resolve().parent.parent
     script = (
         "require('office-addin-manifest').OfficeAddinManifest.readManifestFile(process.argv[1])"
-        ".then(m => console.log(JSON.stringify(m))).catch(e => { console.error(e.message); process.exit(1); });"
+        ".then(m => console.log(JSON.stringify(m)))"
+        ".catch(e => { console.error(e.message); process.exit(1); });"
     )
     done = subprocess.run(
         ["node", "-e", script, str(path)], cwd=repo, capture_output=True, text=True, timeout=60, check=False
