@@ -79,7 +79,9 @@ def install(
     url = f"https://localhost:{identity.port}"
     outcome = InstallOutcome("installed", seam.platform, str(manifest), url, identity.addin_id)
     outcome.steps.append(f"wrote the manifest {manifest}")
-    record: dict[str, Any] = {"platform": seam.platform, "addin_id": identity.addin_id}
+    # What an earlier install did stays recorded (its autostart, say), so that --uninstall undoes it too.
+    record = _read_record(home)
+    record.update(platform=seam.platform, addin_id=identity.addin_id)
     _trust(seam, pki.ca_cert, pki.ca_fingerprint, outcome, record)
     _register(seam, identity.addin_id, manifest, outcome, record)
     if autostart:
@@ -100,13 +102,7 @@ def install(
 def uninstall(*, seam: OsSeam | None = None) -> InstallOutcome:
     seam = seam or current_os()
     home = bridge_home()
-    record_path = home / RECORD_FILE
-    record: dict[str, Any] = {}
-    if record_path.is_file():
-        try:
-            record = json.loads(record_path.read_text(encoding="utf-8"))
-        except ValueError:
-            record = {}
+    record = _read_record(home)
     outcome = InstallOutcome("uninstalled", seam.platform, None, None, record.get("addin_id"))
     if record.get("trusted"):
         _untrust(seam, record["trusted"], outcome)
@@ -125,6 +121,15 @@ def uninstall(*, seam: OsSeam | None = None) -> InstallOutcome:
         "Restart Excel; if the add-in still shows, clear the Office add-in cache (Wef folder)."
     )
     return outcome
+
+
+def _read_record(home: Path) -> dict[str, Any]:
+    path = home / RECORD_FILE
+    try:
+        found = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 # -- certificate trust ------------------------------------------------------------------------------
