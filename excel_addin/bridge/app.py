@@ -20,6 +20,7 @@ import hashlib
 import logging
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -102,6 +103,7 @@ def create_app(service: LiveService, *, home: Path, port: int, token: str, addin
         if isinstance(stored, Response):
             return stored
         sha, content_type, size = stored
+        _name_upload(uploads, sha, name)
         return JSONResponse(
             {"upload": sha, "name": name, "content_type": content_type, "size": size}, headers=_api_headers()
         )
@@ -295,13 +297,28 @@ async def _store_upload(request: Request, folder: Path) -> tuple[str, str, int] 
             os.unlink(handle.name)
 
 
+def _name_upload(folder: Path, sha: str, name: str) -> None:
+    """A hard link (else a copy) of the stored upload under the name the user picked, in a folder of
+    its own, so that messages about the document name the user's file."""
+    stored = next(p for p in folder.glob(sha + "*") if p.is_file())
+    named = folder / sha / name
+    if named.exists():
+        return
+    named.parent.mkdir(exist_ok=True)
+    try:
+        os.link(stored, named)
+    except OSError:
+        shutil.copyfile(stored, named)
+
+
 def _uploaded(folder: Path, item: Any) -> PushItem:
     if not isinstance(item, dict) or not _UPLOAD_ID.fullmatch(str(item.get("upload", ""))):
         raise UsageError("An upload is named wrongly", hint="Pick the files again in the pane.")
-    matches = [p for p in folder.glob(str(item["upload"]) + "*") if p.is_file()]
-    if not matches:
+    name = _file_name(str(item.get("name") or "document"))
+    named = folder / str(item["upload"]) / name
+    if not named.is_file():
         raise NotFoundError("An uploaded file is no longer on the bridge", hint="Pick the files again.")
-    return PushItem(matches[0], _file_name(str(item.get("name") or matches[0].name)))
+    return PushItem(named, name)
 
 
 def _prune_uploads(folder: Path) -> None:
@@ -309,6 +326,6 @@ def _prune_uploads(folder: Path) -> None:
     for path in folder.iterdir():
         try:
             if path.stat().st_mtime < cutoff:
-                path.unlink()
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
         except OSError:
             pass  # in use, or gone: tried again at the next start
