@@ -454,10 +454,10 @@ def check_excel_serve(s: Smoke) -> None:
     finally:
         process.send_signal(signal.CTRL_BREAK_EVENT if os.name == "nt" else signal.SIGINT)  # type: ignore[attr-defined]
         try:
-            out, err = process.communicate(timeout=30)
+            _, err = process.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
-            out, err = process.communicate()
+            _, err = process.communicate()
     expect(process.returncode == 0, f"the bridge ended with {process.returncode}: {err[-2000:]}")
     expect("Traceback" not in err, err[-2000:])
 
