@@ -98,7 +98,8 @@ def main() -> int:
         median = statistics.median(values)
         p95 = values[int(len(values) * 0.95) - 1]
         print(
-            f"{kind:>6}: median {median:.1f} ms, p95 {p95:.1f} ms, max {values[-1]:.1f} ms (target: median <= 20 ms)"
+            f"{kind:>6}: median {median:.1f} ms, p95 {p95:.1f} ms, max {values[-1]:.1f} ms "
+            "(target: median <= 20 ms)"
         )
         ok = ok and median <= 20
     print("targets met" if ok else "TARGETS MISSED")
