@@ -430,7 +430,8 @@ def check_excel_serve(s: Smoke) -> None:
         deadline = time.monotonic() + 60
         answer: dict[str, Any] | None = None
         while answer is None:
-            expect(process.poll() is None, f"the bridge stopped: {process.communicate()[1][-2000:]}")
+            if process.poll() is not None:
+                raise CheckFailed(f"the bridge stopped: {process.communicate()[1][-2000:]}")
             expect(time.monotonic() < deadline, "the bridge did not answer within 60 s")
             if (home / "ca.crt").is_file() and (home / "bridge.json").is_file():
                 token = json.loads((home / "bridge.json").read_text(encoding="utf-8"))["token"]

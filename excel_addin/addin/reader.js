@@ -147,8 +147,11 @@
     const workbook = context.workbook;
     const selection = workbook.getSelectedRange();
     selection.load("rowIndex,rowCount");
+    const sheet = selection.worksheet;
+    sheet.load("name");
     const snapshot = await readSnapshot(context);
     await context.sync();
+    if (sheet.name !== DOCUMENTS) return [];
     const table = snapshot.tables[DOCUMENTS];
     if (!table || !table.columns.source) return [];
     const sources = [];

@@ -53,6 +53,7 @@
         v.forEach((line, r) => line.forEach((x, c) => { formats[w.row + r + "," + (w.column + c)] = x; }));
       },
       set hyperlink(v) { book.links[sheet + "!" + address] = v.address; },
+      worksheet: { name: sheet, load() { return this; } },
       rowIndex: w.row - 1, columnIndex: w.column - 1, rowCount: w.rows, columnCount: w.columns,
       format: { font: {}, fill: {} },
       dataValidation: {},

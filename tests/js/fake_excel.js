@@ -76,6 +76,7 @@ function makeExcel(options) {
     const where = parseArea(address);
     const mock = new OfficeMockObject({
       address: sheet + "!" + address,
+      worksheet: { name: sheet },
       values: block(sheet, where),
       rowIndex: where.row - 1,
       columnIndex: where.column - 1,

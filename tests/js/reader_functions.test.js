@@ -70,6 +70,8 @@ test("Push sends the sources of the selected Documents rows", async () => {
   const excel = docrelayWorkbook({ selection: ["Documents", "A5:H5"] });
   const sources = await selectedSources(excel.context);
   assert.deepEqual(sources, ["b.pdf"]);
+  const elsewhere = docrelayWorkbook({ selection: ["Notes", "A5:H5"] });
+  assert.deepEqual(await selectedSources(elsewhere.context), []); // rows of another sheet push nothing
 });
 
 test("the custom functions only read: FIELD, CONFIDENCE, STATUS and their errors", async () => {
