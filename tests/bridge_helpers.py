@@ -123,5 +123,8 @@ def start_bridge(
                     return bridge
             except requests.ConnectionError:
                 pass
-        assert time.monotonic() < deadline, "the bridge did not answer within 60 s"
+        if time.monotonic() > deadline:
+            process.kill()  # never leave a bridge behind a failed start
+            out, err = process.communicate()
+            raise AssertionError(f"the bridge did not answer within 60 s: {out}\n{err}")
         time.sleep(0.1)
