@@ -35,7 +35,7 @@ SUPPORTED_TYPES = (
 # XML is an e-invoice (UBL or CII), which only the local provider reads; the services take the others.
 XML_TYPE = "application/xml"
 
-_EXTENSIONS = {
+EXTENSIONS = {
     "application/pdf": ".pdf",
     "image/jpeg": ".jpg",
     "image/png": ".png",
@@ -305,7 +305,7 @@ class DocumentSource:
 
     @property
     def extension(self) -> str:
-        return _EXTENSIONS[self.content_type]
+        return EXTENSIONS[self.content_type]
 
 
 # What front ends may hand to core as a document: a path, bytes in memory, or an already checked source.

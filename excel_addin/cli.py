@@ -3,6 +3,8 @@
     docrelay-excel new BOOK.xlsx [--provider P] [--model M] [--folder DIR]
     docrelay-excel run BOOK.xlsx [--folder DIR] [--provider P] [--model M] [--concurrency N]
                                  [--rerun failed|all]
+    docrelay-excel serve [--port N]     the local HTTPS bridge of the Office add-in (127.0.0.1 only)
+    docrelay-excel install-addin [--uninstall] [--autostart] [--port N]
     docrelay-excel BOOK.xlsx            (a workbook dropped on docrelay-excel.exe: the same as `run`)
 
 Stdout carries the same JSON envelope as `docrelay`, with the same exit codes, so bots can call it too;
@@ -34,7 +36,7 @@ from core.errors import BatchFailedError, Interrupted, UsageError
 from core.hints import use_front_end
 
 PROG = "docrelay-excel"
-COMMANDS = ("new", "run")
+COMMANDS = ("new", "run", "serve", "install-addin")
 
 
 class _ArgumentsError(Exception):
@@ -86,6 +88,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="delete each document on the service once its result is in",
     )
+    serve = sub.add_parser("serve", help="the local HTTPS bridge of the Office add-in (127.0.0.1 only)")
+    serve.add_argument("--port", type=int, metavar="N", help="port (default: the installed one, 47180)")
+    serve.add_argument("--provider", help="cradl, contractfit, deepopinion or local (default: settings)")
+    serve.add_argument("--model", help="the model pushes use (default: the provider's)")
+    serve.add_argument("--profile", help="profile in docrelay.toml")
+    serve.add_argument("--journal", metavar="FILE", help="batch journal (default: the user's data folder)")
+    serve.add_argument("--concurrency", type=int, metavar="N", help="documents in flight (default 4)")
+    serve.add_argument("--output", metavar="FILE", help="also write the JSON document to FILE")
+    serve.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    addin = sub.add_parser("install-addin", help="manifest, certificate trust, sideloading (current user)")
+    addin.add_argument("--uninstall", action="store_true", help="undo every step of the install")
+    addin.add_argument("--autostart", action="store_true", help="start the bridge at login")
+    addin.add_argument("--port", type=int, metavar="N", help="the bridge's port (default 47180)")
+    addin.add_argument("--output", metavar="FILE", help="also write the JSON document to FILE")
+    addin.add_argument("--verbose", action="store_true", help="log to stderr")
     return parser
 
 
@@ -150,6 +167,47 @@ def _cmd_run(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     return data, _run_summary(data)
 
 
+def _cmd_serve(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from excel_addin.bridge.serve import serve
+
+    def ready(url: str, health: dict[str, Any]) -> None:
+        model = f", model {health['model']}" if health.get("model") else ""
+        _tell(
+            f"docrelay bridge on {url} (provider {health['provider']}{model}; journal {health['journal']}).\n"
+            "Open Excel, Home > docrelay. Ctrl+C stops the bridge; unfinished pushes resume at its next "
+            "start."
+        )
+
+    data = serve(
+        port=args.port,
+        provider=args.provider,
+        model=args.model,
+        profile=args.profile,
+        journal=args.journal,
+        concurrency=args.concurrency,
+        verbose=args.verbose,
+        on_ready=ready,
+    )
+    return data, "docrelay bridge stopped."
+
+
+def _cmd_install(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from excel_addin.bridge.install import install, uninstall
+
+    if args.uninstall:
+        if args.autostart or args.port:
+            raise UsageError("--uninstall takes no other option", hint="Run install-addin --uninstall alone.")
+        outcome = uninstall()
+    else:
+        outcome = install(port=args.port, autostart=args.autostart)
+    lines = [
+        f"{'Installed' if not args.uninstall else 'Uninstalled'} the docrelay add-in ({outcome.platform}):"
+    ]
+    lines += [f"  - {step}" for step in outcome.steps]
+    lines += ["Next:"] + [f"  - {item}" for item in outcome.todo] if outcome.todo else []
+    return outcome.to_dict(), "\n".join(lines)
+
+
 def _run_summary(data: dict[str, Any]) -> str:
     summary = data["summary"]
     statuses = data.get("statuses", {})
@@ -203,7 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.output:
             output = check_output_path(args.output)
         setup_logging(args.verbose)
-        data, summary = _cmd_new(args) if command == "new" else _cmd_run(args)
+        handlers = {"new": _cmd_new, "run": _cmd_run, "serve": _cmd_serve, "install-addin": _cmd_install}
+        data, summary = handlers[command](args)
         _tell(summary)
         if command == "run":
             BatchFailedError.raise_if_any(data["summary"], data)  # exit 11, as docrelay batch

@@ -23,6 +23,8 @@ import json
 import os
 import queue
 import shutil
+import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -417,6 +419,57 @@ def check_excel_open_workbook(s: Smoke) -> None:
     expect(Path(data.get("written_to", "")).is_file(), "no results workbook beside it")
 
 
+def check_excel_serve(s: Smoke) -> None:
+    """The Office add-in's bridge from the built binary: HTTPS with its own CA, health, the pane's files."""
+    name = "docrelay-excel.exe" if os.name == "nt" else "docrelay-excel"
+    home = s.work / "bridge-home"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**s.base_env, "DOCRELAY_BRIDGE_HOME": str(home)}
+    command = [str(s.binary.with_name(name)), "serve", "--port", str(port), "--provider", "local"]
+    command += ["--journal", str(s.work / "bridge-journal.sqlite3")]
+    flags = subprocess.CREATE_NEW_PROCESS_GROUP if os.name == "nt" else 0  # type: ignore[attr-defined]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, creationflags=flags
+    )
+    try:
+        deadline = time.monotonic() + 60
+        answer: dict[str, Any] | None = None
+        while answer is None:
+            if process.poll() is not None:
+                raise CheckFailed(f"the bridge stopped: {process.communicate()[1][-2000:]}")
+            expect(time.monotonic() < deadline, "the bridge did not answer within 60 s")
+            if (home / "ca.crt").is_file() and (home / "bridge.json").is_file():
+                token = json.loads((home / "bridge.json").read_text(encoding="utf-8"))["token"]
+                context = ssl.create_default_context(cafile=str(home / "ca.crt"))
+                request = urllib.request.Request(
+                    f"https://localhost:{port}/api/health", headers={"X-DocRelay-Token": token}
+                )
+                try:
+                    with urllib.request.urlopen(request, context=context, timeout=10) as response:
+                        answer = json.loads(response.read())
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                time.sleep(0.2)
+        expect(answer.get("status") == "ok" and answer.get("provider") == "local", f"health {answer}")
+        for path in ("/taskpane.html", "/assets/applier.js", "/functions.json", "/manifest.xml"):
+            with urllib.request.urlopen(
+                f"https://localhost:{port}{path}", context=context, timeout=10
+            ) as got:
+                expect(got.status == 200, f"{path}: {got.status}")
+    finally:
+        process.send_signal(signal.CTRL_BREAK_EVENT if os.name == "nt" else signal.SIGINT)  # type: ignore[attr-defined]
+        try:
+            _, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, err = process.communicate()
+    expect(process.returncode == 0, f"the bridge ended with {process.returncode}: {err[-2000:]}")
+    expect("Traceback" not in err, err[-2000:])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -461,6 +514,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("docrelay-excel: new, then run a folder", lambda: check_excel_new_and_run(smoke)),
                 ("docrelay-excel: not a workbook -> 4", lambda: check_excel_not_a_workbook(smoke)),
                 ("docrelay-excel: open workbook -> results file", lambda: check_excel_open_workbook(smoke)),
+                ("docrelay-excel serve: HTTPS health, pane files", lambda: check_excel_serve(smoke)),
             ]
             return run_checks(smoke, checks)
         finally:

@@ -16,6 +16,24 @@ if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1
     libreoffice-calc-nogui poppler-utils
 fi
 
+# The Office add-in (issue 12): Debian's Chromium for the task pane's browser test (Playwright drives it;
+# no browser is ever downloaded), Node and npm for its JavaScript tests. Installed here when missing (a
+# Node from NodeSource brings its own npm, which Debian's npm package would conflict with).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "== installing chromium, nodejs and npm"
+  SUDO=""
+  if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+  PACKAGES="chromium"
+  command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
+  command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends \
+    $PACKAGES
+fi
+# office-addin-mock and office-addin-manifest, exactly as package-lock.json pins them.
+echo "== npm ci (the add-in's JavaScript test tools)"
+npm ci --no-audit --no-fund --loglevel=error
+
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv

@@ -135,7 +135,7 @@ def test_smoke_test_passes_against_the_installed_command() -> None:
     run = run_smoke(docrelay_executable())
     assert run.returncode == 0, run.stdout + run.stderr
     assert "FAIL" not in run.stdout
-    assert "18 of 18 checks passed" in run.stdout
+    assert "19 of 19 checks passed" in run.stdout
 
 
 @pytest.mark.skipif(os.name == "nt", reason="the stand-in program is a POSIX script")
@@ -157,7 +157,7 @@ def test_smoke_test_fails_for_a_program_that_only_pretends(tmp_path: Path) -> No
     assert run.returncode == 1
     assert "ok    --version" in run.stdout  # the one thing it gets right
     assert "FAIL  input error: missing file -> 4: CheckFailed: exit code 0, expected 4" in run.stdout
-    assert "1 of 18 checks passed" in run.stdout
+    assert "1 of 19 checks passed" in run.stdout
 
 
 def test_smoke_test_needs_an_existing_binary(tmp_path: Path) -> None:

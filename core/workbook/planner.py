@@ -490,11 +490,17 @@ def _field_cells(cells: dict[str, Scalar], table: _Table, result: Result) -> int
 
 
 def _status(result: Result, state: WorkbookState) -> str:
+    return row_status(result, state.threshold, state.field_thresholds)
+
+
+def row_status(result: Result, threshold: float, field_thresholds: dict[str, float]) -> str:
+    """The `status` a result's row shows: failed, pending, needs_review (a value below its field's
+    threshold, else below `threshold`) or done."""
     if result.status in ("failed", "pending", "needs_review"):  # needs_review: a person was asked
         return result.status
     for name, found in result.fields.items():
-        threshold = state.field_thresholds.get(name) or state.threshold
-        if found.value is not None and found.confidence is not None and found.confidence < threshold:
+        limit = field_thresholds.get(name) or threshold
+        if found.value is not None and found.confidence is not None and found.confidence < limit:
             return "needs_review"
     return "done"
 

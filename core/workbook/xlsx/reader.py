@@ -3,6 +3,7 @@ the column map and the thresholds. The user's own cells are never read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from openpyxl.utils.cell import range_boundaries
@@ -55,10 +56,20 @@ def read_state(book: Workbook, *, source_path: str = "the workbook") -> Workbook
 def _column_map(book: Workbook, source_path: str) -> dict[str, list[Column]]:
     if HIDDEN not in book.sheetnames:
         return {}
-    sheet = book[HIDDEN]
-    rows = sheet.iter_rows(values_only=True)
+    return column_map_from_rows(book[HIDDEN].iter_rows(values_only=True), source_path)
+
+
+def column_map_from_rows(rows: Iterable[Sequence[Any]], source_path: str) -> dict[str, list[Column]]:
+    """The column map the hidden sheet's rows hold (the openpyxl reader and the add-in's snapshot)."""
+    rows = iter(rows)
     first = next(rows, None)
-    if first and first[0] == "schema_version" and isinstance(first[1], int) and first[1] > SCHEMA_VERSION:
+    if (
+        first
+        and len(first) > 1
+        and first[0] == "schema_version"
+        and isinstance(first[1], int)
+        and first[1] > SCHEMA_VERSION
+    ):
         raise InputError(
             f"{source_path} was laid out by a newer docrelay (workbook schema {first[1]})",
             hint="Update docrelay, or create a new workbook with this version.",
@@ -91,7 +102,7 @@ def _table(
         left, top, right, bottom = 1, 1, max(sheet.max_column, 1), max(sheet.max_row, 1)
         name = TABLES[sheet_name]
     assert left is not None and top is not None and right is not None and bottom is not None
-    headers = [_text(sheet.cell(top, column).value) for column in range(left, right + 1)]
+    headers = [text_of(sheet.cell(top, column).value) for column in range(left, right + 1)]
     state = TableState(sheet_name, name, header_row=top, first_column=left, headers=headers)
     known = {c.key: c.header for c in columns.get(sheet_name) or BASE_COLUMNS[sheet_name]}
     count = bottom - top
@@ -119,19 +130,19 @@ def _column_values(
     cells = sheet.iter_rows(
         min_row=top + 1, max_row=top + count, min_col=column, max_col=column, values_only=True
     )
-    return [_text(row[0]) for row in cells]
+    return [text_of(row[0]) for row in cells]
 
 
 def _last_filled(sheet: Worksheet, column: int, bottom: int) -> int:
     last = bottom
     cells = sheet.iter_rows(min_row=bottom + 1, min_col=column, max_col=column, values_only=True)
     for row, values in enumerate(cells, start=bottom + 1):
-        if _text(values[0]):
+        if text_of(values[0]):
             last = row
     return last
 
 
-def _text(value: Any) -> str | None:
+def text_of(value: Any) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
@@ -144,9 +155,14 @@ def _read_settings(book: Workbook, state: WorkbookState) -> None:
         return
     sheet = book[SETTINGS]
     state.threshold = _threshold(book, sheet)
+    settings_from_cells(state, lambda row, column: sheet.cell(row, column).value, sheet.max_row)
+
+
+def settings_from_cells(state: WorkbookState, cell: Callable[[int, int], Any], max_row: int) -> None:
+    """Provider, model, folder and the per-field thresholds of the Settings sheet, given its cells."""
     for name, row in SETTINGS_ROWS.items():
-        if name != THRESHOLD_NAME and sheet.cell(row, 1).value == name:
-            value = _text(sheet.cell(row, 2).value)
+        if name != THRESHOLD_NAME and cell(row, 1) == name:
+            value = text_of(cell(row, 2))
             if value:
                 state.settings[name] = value
     for row in range(1, FIELD_THRESHOLDS_HEADER_ROW):  # optional rows a user adds where there is room
@@ -156,17 +172,17 @@ def _read_settings(book: Workbook, state: WorkbookState) -> None:
             if value:
                 state.settings[str(label)] = value
     next_row = FIELD_THRESHOLDS_FIRST_ROW
-    for row in range(FIELD_THRESHOLDS_FIRST_ROW, min(sheet.max_row, FIELD_THRESHOLDS_LAST_ROW) + 1):
-        field_name = _text(sheet.cell(row, 1).value)
+    for row in range(FIELD_THRESHOLDS_FIRST_ROW, min(max_row, FIELD_THRESHOLDS_LAST_ROW) + 1):
+        field_name = text_of(cell(row, 1))
         if not field_name:
             continue
         next_row = row + 1
         state.threshold_fields.append(field_name)
-        number = sheet.cell(row, 2).value
+        number = cell(row, 2)
         if isinstance(number, (int, float)) and not isinstance(number, bool) and 0 < number <= 1:
             state.field_thresholds[field_name] = float(number)
     state.threshold_next_row = next_row
-    if sheet.cell(FIELD_THRESHOLDS_HEADER_ROW, 1).value is None:
+    if cell(FIELD_THRESHOLDS_HEADER_ROW, 1) is None:
         state.threshold_next_row = max(next_row, FIELD_THRESHOLDS_FIRST_ROW)
 
 
