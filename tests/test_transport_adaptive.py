@@ -139,16 +139,16 @@ def test_a_429_in_the_slow_start_sets_the_pace_from_what_got_through() -> None:
     assert fake.sleeps[1:] == pytest.approx([1.0 / pace] * 2, rel=0.01)  # (the pace climbs 1 %/s)
 
 
-def test_the_slow_start_window_doubles_at_most_every_quarter_second() -> None:
+def test_the_slow_start_window_doubles_at_most_every_tenth_of_a_second() -> None:
     fake = FakeTime()
     limiter = _limiter(fake)
     for _ in range(AdaptiveRateLimiter.START_WINDOW):
         limiter.acquire()
-    for _ in range(20):  # answers a few milliseconds apart
+    for _ in range(20):  # answers a millisecond apart
         limiter.release()
-        fake.now += 0.002
-    assert limiter._window == AdaptiveRateLimiter.START_WINDOW  # 40 ms: no doubling yet
-    fake.now += 0.25
+        fake.now += 0.001
+    assert limiter._window == AdaptiveRateLimiter.START_WINDOW  # 20 ms: not even one more yet
+    fake.now += 0.081  # just past 0.1 s after the first call
     for _ in range(20):
         limiter.release()
     assert limiter._window == 2 * AdaptiveRateLimiter.START_WINDOW

@@ -102,7 +102,7 @@ class AdaptiveRateLimiter:
     OVER_LIMIT = 0.1  # the share of 429s among the window's calls that means "over the limit"
     START_WINDOW = 4  # calls in flight at first, without a ceiling
     SLOW_START = 3.0  # seconds after the first call during which the window applies
-    DOUBLING = 0.25  # seconds: the slow start's window at most doubles this often (64 calls after 1 s)
+    DOUBLING = 0.1  # seconds: the slow start's window at most doubles this often (64 calls after 0.4 s)
     FIRST_SAMPLE = 20  # calls: before the first slow-down, fewer in the window are a small sample...
     FIRST_OVER_LIMIT = 0.25  # ...whose share of 429s must be this high to mean "over the limit"
     FORGIVE_AFTER = 2  # sparse 429s after a slow-down, at a pace a limit accepts: it was no limit
