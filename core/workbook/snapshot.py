@@ -98,4 +98,5 @@ def _table(data: Any, sheet: str, key: str, *, with_sources: bool) -> TableState
     if with_sources:
         state.sources = column("source")
         state.statuses = column("status")
+        state.reviews = column("review")  # review links of documents sent to human review, if any
     return state

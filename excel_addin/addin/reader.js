@@ -1,6 +1,6 @@
 /*
  * Read the open workbook's snapshot for the bridge's planner (core/workbook/snapshot.py describes it):
- * where docrelay's tables are, their headers, and only docrelay's key, source and status columns; the
+ * where docrelay's tables are, their headers, and only docrelay's key, source, status and review columns; the
  * hidden sheet's column map; Settings!A1:B1000 and the confidence_threshold name. The user's own
  * cells are never read. Four syncs, whatever the size of the workbook.
  */
@@ -17,7 +17,7 @@
   const THRESHOLD_NAME = "confidence_threshold";
   // Per table: its sheet, and the docrelay columns the planner needs (by key).
   const TABLES = {
-    Documents: ["doc_key", "source", "status"],
+    Documents: ["doc_key", "source", "status", "review"],
     LineItems: ["doc_key"],
     Runs: ["started"],
   };

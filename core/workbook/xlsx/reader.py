@@ -166,9 +166,9 @@ def settings_from_cells(state: WorkbookState, cell: Callable[[int, int], Any], m
             if value:
                 state.settings[name] = value
     for row in range(1, FIELD_THRESHOLDS_HEADER_ROW):  # optional rows a user adds where there is room
-        label = sheet.cell(row, 1).value
+        label = cell(row, 1)
         if label in OPTIONAL_SETTINGS:
-            value = _text(sheet.cell(row, 2).value)
+            value = text_of(cell(row, 2))
             if value:
                 state.settings[str(label)] = value
     next_row = FIELD_THRESHOLDS_FIRST_ROW
