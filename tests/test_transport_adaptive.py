@@ -114,11 +114,14 @@ def test_sparse_429s_below_the_old_pace_undo_the_slow_down() -> None:
         limiter.penalize(0.2)  # an unlucky cluster early on
     assert limiter.slowdowns == 1 and (limiter.pace() or 50.0) < 50.0
     fake.sleep(3.0)
-    for number in range(200):  # later: one in twenty refused, at the lower pace
+    for number in range(600):  # later: one in twenty refused, at the lower pace
         limiter.acquire()
         if number % 20 == 19:
             limiter.penalize(0.2)
-    assert limiter.forgiven == 1 and limiter.pace() == 50.0
+        if limiter.pace() == 50.0:
+            break
+    # each time the 429s prove sparse the pace doubles: back to the ceiling in a few rounds, no crawl
+    assert 1 <= limiter.forgiven <= 3 and limiter.pace() == 50.0
 
 
 def test_a_429_in_the_slow_start_sets_the_pace_from_what_got_through() -> None:

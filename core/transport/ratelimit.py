@@ -91,7 +91,7 @@ class AdaptiveRateLimiter:
     that got through lately (each further 429 of the same round can only lower it); from there
     the pace climbs back by `recovery` of itself per second, up to the ceiling, never below one call
     per Retry-After (what the service asked for). 429s that keep coming, sparse, at a pace below what
-    got through before the slow-down undo it (`_forgive_if_random`): a real limit refuses nothing
+    got through before the slow-down double the pace (`_forgive_if_random`): a real limit refuses nothing
     there, so the service sheds load at random and slowing down only costs time. Callers are released
     one interval apart, after a pause too, never all at once. Thread-safe; waiting happens outside
     the lock, in order of arrival (virtual scheduling).
@@ -135,8 +135,9 @@ class AdaptiveRateLimiter:
         self._lowest = floor  # the lowest pace this round may set
         self._sent: deque[float] = deque()
         self._refused: deque[float] = deque()
-        self._before: float | None = None  # the pace before the last slow-down (None: unpaced)
+        self._answers: deque[float] = deque()  # calls answered (released), 429s among them
         self._through_before = 0.0  # the rate that got through before the last slow-down
+        self._probed = False  # sparse 429s after the last slow-down have already slowed it one step more
         self.slowdowns = 0
         self.forgiven = 0  # slow-downs undone: the 429s were random, not a limit
 
@@ -187,6 +188,7 @@ class AdaptiveRateLimiter:
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
             now = self._clock()
+            self._answers.append(now)
             if self._slow_start(now) and self._first is not None:
                 # One more per answer (doubling each round trip), but at most doubling each
                 # `DOUBLING` seconds: a round trip of a few milliseconds would otherwise grow the window
@@ -231,7 +233,7 @@ class AdaptiveRateLimiter:
             # refusals must not stall every worker.
             tenth = 0.1 * pace if pace and self._base is not None else 0.0
             self._lowest = max(self._floor, min(asked, self.rate_per_second or asked), tenth)
-            self._before, self._through_before = pace, through
+            self._through_before, self._probed = through, False
             self._base = max(self._lowest, self._decrease * min(through, pace or float("inf")))
             self._since_climb = until
             self._round_end = until + max(1.0, 1.0 / self._base)
@@ -274,7 +276,21 @@ class AdaptiveRateLimiter:
         refused, calls = self._since(self._round_end, now)
         if refused < self.FORGIVE_AFTER or calls < self.FIRST_SAMPLE or refused >= self.OVER_LIMIT * calls:
             return
-        self._base = None if self._before is None else max(self._base, self._before)
+        if not self._probed:
+            # A pace just over a limit draws sparse 429s too. Slower still, a limit refuses nothing
+            # and random refusals go on: one more step down tells which it is.
+            self._probed = True
+            self._base = max(self._lowest, self._decrease * pace)
+            self._since_climb, self._round_end = now, now + max(1.0, 1.0 / self._base)
+            logger.debug("Sparse 429s: pacing at %.2f requests/s to tell a limit from chance", self._base)
+            return
+        # Twice the pace, not straight back to unpaced: if it was a limit after all (a slow-down measured
+        # against a burst), one round at twice the pace costs a few 429s, every worker at once many.
+        # Random 429s keep coming, so the pace keeps doubling until it is no pace at all.
+        doubled = 2.0 * pace
+        self._base = None if doubled > self.UNPACED_ABOVE else doubled
+        self._through_before = float("inf")  # until a slow-down, sparse 429s may double it again
+        self._probed = True
         if self._base is not None:
             self._since_climb = now
         # The evidence starts afresh, a second on: the answers to calls already sent belong to the pace
@@ -284,12 +300,14 @@ class AdaptiveRateLimiter:
         logger.debug("The 429s came at random, not from a limit: the pace is back to %s", self.pace(now))
 
     def _through(self, sent: list[float], now: float, shortest: float = 1.0) -> float:
-        """Requests per second the service accepted lately: the calls sent (not slots still to come)
-        minus those refused, over the window."""
+        """Requests per second the service accepted lately: the calls answered minus those refused,
+        over the window (calls still in flight are not known to be accepted: counting them would put
+        a slow start's whole flight through). A caller that never releases is counted by what it sent."""
         span = max(shortest, now - sent[0])
-        return max(0.0, len(sent) - len(self._refused)) / span
+        answered = len(self._answers) if self._answers else len(sent)
+        return max(0.0, answered - len(self._refused)) / span
 
     def _forget(self, now: float) -> None:
-        for events in (self._sent, self._refused):
+        for events in (self._sent, self._refused, self._answers):
             while events and events[0] < now - self.WINDOW:
                 events.popleft()
