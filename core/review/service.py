@@ -63,6 +63,28 @@ def route(
         reasons.insert(0, f"{provider.title or provider.name} asks for a review")
     if not reasons:
         return result
+    return _under_review(provider, result, job, profile=profile, reasons=reasons)
+
+
+def open_for(provider: Provider, result: Result, *, profile: str | None, reason: str | None) -> Result:
+    """Send a finished result to review whatever its confidences (Start Review)."""
+    require_review(provider)
+    if result.status == "needs_review" and result.review is not None and result.review.id:
+        return result  # already under review: never a second one
+    if result.status != "succeeded":
+        raise UsageError(
+            f"Only a finished result can go to review; {result.document.name} is {result.status}",
+            hint="Wait for the result first (Wait For Result / `docrelay result JOB --wait`).",
+            provider=provider.name,
+        )
+    routed = result.model_copy(deep=True)
+    return _under_review(provider, routed, None, profile=profile, reasons=[reason or "sent to review"])
+
+
+def _under_review(
+    provider: Provider, result: Result, job: JobHandle | None, *, profile: str | None, reasons: list[str]
+) -> Result:
+    """Open the service's review of `result` and mark it needs_review, with a handle once it started."""
     ticket = provider.open_review(result, job, title=result.document.name)
     handle = ReviewHandle(
         provider=provider.name,
@@ -80,39 +102,6 @@ def route(
         id=handle.encode() if started else None, link=ticket.link, status=ticket.status, reasons=reasons
     )
     return result
-
-
-def open_for(provider: Provider, result: Result, *, profile: str | None, reason: str | None) -> Result:
-    """Send a finished result to review whatever its confidences (Start Review)."""
-    require_review(provider)
-    if result.status == "needs_review" and result.review is not None and result.review.id:
-        return result  # already under review: never a second one
-    if result.status != "succeeded":
-        raise UsageError(
-            f"Only a finished result can go to review; {result.document.name} is {result.status}",
-            hint="Wait for the result first (Wait For Result / `docrelay result JOB --wait`).",
-            provider=provider.name,
-        )
-    ticket = provider.open_review(result, None, title=result.document.name)
-    handle = ReviewHandle(
-        provider=provider.name,
-        profile=profile,
-        kind=ticket.kind,
-        ref=ticket.ref,
-        model=result.model,
-        document=result.document,
-        link=ticket.link,
-        predicted=predicted_values(result),
-    )
-    routed = result.model_copy(deep=True)
-    routed.status = "needs_review"
-    routed.review = ReviewInfo(
-        id=handle.encode() if ticket.status != NOT_STARTED else None,
-        link=ticket.link,
-        status=ticket.status,
-        reasons=[reason or "sent to review"],
-    )
-    return routed
 
 
 def reviewed(state: ReviewState, handle: ReviewHandle) -> Result:
