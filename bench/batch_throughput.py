@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import DOCRELAY, MODEL, Emulator, ensure_sdk, fetch_token, invoice_variants
+from _common import DOCRELAY, MODEL, Emulator, compile_bytecode, ensure_sdk, fetch_token, invoice_variants
 
 SYNC = ("--option", "async=false")  # the SDK's mode: the POST /predictions answer is the prediction
 LATENCY = 0.1  # seconds the emulator adds to every request
@@ -242,6 +242,7 @@ def main() -> int:
     args = parser.parse_args()
     chosen = {int(part) for part in args.scenarios.split(",") if part.strip()}
     ensure_sdk()
+    compile_bytecode()
     outcomes: list[bool] = []
     with tempfile.TemporaryDirectory() as tmp:
         bench = Bench(args, Path(tmp))

@@ -30,23 +30,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import DOCRELAY, MODEL, REPO, Emulator, fetch_token, invoice_variants
+from _common import DOCRELAY, MODEL, REPO, Emulator, compile_bytecode, fetch_token, invoice_variants
 
 sys.path.insert(0, str(REPO))
 
 import psycopg
 
 from tests.pg_server import PostgresServer
-
-
-def compile_bytecode() -> None:
-    """Byte-compile docrelay once, as `pip install` and the frozen executable do: where
-    PYTHONDONTWRITEBYTECODE is set (as on CI machines), every worker of a source checkout would
-    otherwise compile all of core again as it starts, about 0.8 s of CPU per process."""
-    import compileall
-
-    for package in ("core", "uipath_activity"):
-        compileall.compile_dir(REPO / package, quiet=1)
 
 
 def verdict(ok: bool) -> str:
