@@ -71,6 +71,26 @@ def test_a_429_pauses_everyone_then_releases_them_one_interval_apart() -> None:
     assert all(math.isclose(gap, 1 / (0.85 * 7.0), rel_tol=0.02) for gap in gaps)  # not all at once
 
 
+def test_a_429_reaches_callers_already_waiting_for_a_slot() -> None:
+    """With many workers, slots are given seconds ahead; a 429 (or a pause) that comes meanwhile must
+    hold those callers too, not only the ones that ask after it."""
+    fake = FakeTime()
+    meanwhile: list[Callable[[], None]] = []
+
+    def sleep(seconds: float) -> None:
+        while meanwhile:
+            meanwhile.pop()()
+        fake.sleep(seconds)
+
+    limiter = AdaptiveRateLimiter(2.0, clock=fake.clock, sleep=sleep)
+    assert limiter.acquire()  # now; the next slot is half a second on
+    refused_at = fake.now
+    meanwhile.append(lambda: limiter.penalize(1.0))  # another worker is refused: a stray, a pause only
+    assert limiter.acquire()  # its slot falls inside the pause that came while it waited
+    assert fake.now >= refused_at + 1.0
+    assert limiter.slowdowns == 0
+
+
 def test_429s_of_calls_already_in_flight_slow_down_once() -> None:
     fake = FakeTime()
     limiter = _limiter(fake, ceiling=10.0)

@@ -6,6 +6,7 @@ The HTTP client calls `acquire()` before each attempt and `penalize(seconds)` wh
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -129,6 +130,7 @@ class AdaptiveRateLimiter:
         self._window = self.START_WINDOW
         self._slow_start_over = False
         self._next = float("-inf")  # the earliest moment the next caller may go
+        self._generation = 0  # a pause or a 429 starts a new one: slots given before are void
         self._base: float | None = None  # the pace set by the last slow-down (None: none yet)
         self._since_climb = 0.0  # when the pace started climbing back from _base
         self._round_end = float("-inf")  # 429s before this belong to calls sent before the last slow-down
@@ -170,18 +172,31 @@ class AdaptiveRateLimiter:
                 self._answered.wait(0.05)  # real time: an answer, a 429 or the end of the slow start
                 now = self._clock()
             self._in_flight += 1
-            start = max(now, self._next)
-            wait = start - now
-            if timeout is not None and wait > timeout:
-                self._in_flight -= 1
-                return False
-            rate = self.pace(start)
-            self._next = start + (1.0 / rate if rate else 0.0)
-            self._sent.append(start)  # a slot, perhaps later than now: counted once it has come
-            self._forget(now)
-        if wait > 0:
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                start = max(now, self._next)
+                wait = start - now
+                if timeout is not None and waited + wait > timeout:
+                    self._in_flight -= 1
+                    return False
+                rate = self.pace(start)
+                self._next = start + (1.0 / rate if rate else 0.0)
+                self._sent.append(start)  # a slot, perhaps later than now: counted once it has come
+                self._forget(now)
+                generation = self._generation
+            if wait <= 0:
+                return True
             self._sleep(wait)
-        return True
+            waited += wait
+            with self._lock:
+                if self._generation == generation:
+                    return True
+                # A 429 or a pause came while this caller waited: its slot was given at the old pace,
+                # perhaps inside the pause. It takes a new one, behind the pause, at the new pace.
+                with contextlib.suppress(ValueError):  # unless already out of the window
+                    self._sent.remove(start)
 
     def release(self) -> None:
         """One call has its answer (or failed): during the slow start, the window grows by one."""
@@ -201,13 +216,13 @@ class AdaptiveRateLimiter:
         """Hold every caller for `seconds` without touching the pace (a busy service's Retry-After on a
         503 says nothing about our rate)."""
         with self._lock:
-            self._next = max(self._next, self._clock() + max(0.0, seconds))
+            self._restart_schedule(self._clock() + max(0.0, seconds))
 
     def penalize(self, seconds: float) -> None:
         with self._lock:
             now = self._clock()
             until = now + max(0.0, seconds)
-            self._next = max(self._next, until)
+            self._restart_schedule(until)
             self._refused.append(now)
             self._forget(now)
             sent = [moment for moment in self._sent if moment <= now]
@@ -239,6 +254,12 @@ class AdaptiveRateLimiter:
             self._round_end = until + max(1.0, 1.0 / self._base)
             self.slowdowns += 1
             logger.debug("The service refused calls (429): pacing at %.2f requests/s", self._base)
+
+    def _restart_schedule(self, until: float) -> None:
+        """Nobody goes before `until`. Slots already given to waiting callers were given at the old pace
+        (with many workers they reach seconds ahead): those callers take new ones when they wake."""
+        self._next = until
+        self._generation += 1
 
     def _over_limit(self, sent: list[float], now: float) -> bool:
         """Whether the 429s say we are over the service's limit: at least `OVER_LIMIT` of the calls
