@@ -47,6 +47,11 @@ REGISTRY_FILE = "bridge.sqlite3"
 JOURNAL_IDLE_S = 10.0  # the journal is closed after this long unused
 SHARED_OVERLAP_S = 5.0  # a shared journal's rows may commit out of clock order: look back this far
 MAX_PUSH_DOCUMENTS = 10_000
+# A job's status is kept until the registry changes. While the job runs, the queued/processing states
+# of its undelivered documents come from the journal, which other processes may write: re-read at
+# most this often (a pane polls each second).
+JOURNAL_STATES_TTL_S = 0.25
+JOB_CACHE_SIZE = 64
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,8 @@ class LiveService:
         self._running: str | None = None
         self._stopping = threading.Event()
         self._fields: dict[tuple[str, str], tuple[list[FieldDef], list[FieldDef]]] = {}
+        self._jobs: dict[str, tuple[int, float | None, dict[str, Any]]] = {}
+        self._jobs_lock = threading.Lock()
         self._worker = threading.Thread(target=self._work, name="docrelay-bridge-jobs", daemon=True)
         self._reaper = threading.Thread(target=self._reap, name="docrelay-bridge-journal", daemon=True)
         for job in self.registry.unfinished():  # a stopped bridge's jobs carry on (never paid twice)
@@ -243,7 +250,23 @@ class LiveService:
             self._queue.put(job.job_id)
 
     # -- job status ----------------------------------------------------------------------------
+    def cached_job(self, job_id: str) -> dict[str, Any] | None:
+        """The job's status as last read, while still true; None when it must be read again. No I/O, so
+        the bridge answers a pane's poll from here without leaving its event loop. Read only."""
+        cached = self._jobs.get(job_id)
+        if cached is None:
+            return None
+        version, expires, answer = cached
+        if version != self.registry.version or (expires is not None and time.monotonic() >= expires):
+            return None
+        return answer
+
     def job(self, job_id: str) -> dict[str, Any]:
+        """A push's documents and their statuses (the answer is shared: read only)."""
+        cached = self.cached_job(job_id)
+        if cached is not None:
+            return cached
+        version = self.registry.version  # read first: a write during the reads below outdates it
         record = self.registry.job(job_id)
         if record is None:
             raise NotFoundError(f"No job {job_id!r}", hint="Push the documents again from the pane.")
@@ -268,7 +291,7 @@ class LiveService:
                     "error": d.error,
                 }
             )
-        return {
+        answer = {
             "job": record.job_id,
             "state": record.state,
             "error": record.error,
@@ -277,6 +300,13 @@ class LiveService:
             "counts": counts,
             "documents": listed,
         }
+        expires = time.monotonic() + JOURNAL_STATES_TTL_S if states else None
+        with self._jobs_lock:
+            self._jobs.pop(job_id, None)
+            self._jobs[job_id] = (version, expires, answer)
+            while len(self._jobs) > JOB_CACHE_SIZE:  # the one read longest ago goes
+                self._jobs.pop(next(iter(self._jobs)))
+        return answer
 
     # -- results and plans ---------------------------------------------------------------------
     def changes(self, workbook: str, since: float = 0.0) -> tuple[list[Result], float]:

@@ -85,6 +85,9 @@ class Registry:
         self._db = sqlite3.connect(path, timeout=30.0, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
+        # Counts this process's writes, bumped after each commits: a status read at version V is still
+        # true while the version is V (the bridge is the registry's only writer).
+        self.version = 0
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -125,6 +128,7 @@ class Registry:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+            self.version += 1
         return job_id
 
     def set_job_state(self, job_id: str, state: str, error: str | None = None) -> None:
@@ -133,6 +137,7 @@ class Registry:
                 "UPDATE jobs SET state=?, error=?, updated=? WHERE job_id=?",
                 (state, error, time.time(), job_id),
             )
+            self.version += 1
 
     def job(self, job_id: str) -> JobRecord | None:
         with self._lock:
@@ -153,6 +158,7 @@ class Registry:
                 "UPDATE documents SET status=?, error=?, updated=? WHERE job_id=? AND sha256=?",
                 (status, error, time.time(), job_id, sha256),
             )
+            self.version += 1
 
     # -- documents -----------------------------------------------------------------------------
     def documents(self, job_id: str) -> list[PushedDocument]:

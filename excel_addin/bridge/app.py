@@ -17,6 +17,7 @@ Every answer of the API is JSON; an error is {"error": {"type", "message"}} with
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -121,9 +122,20 @@ def create_app(service: LiveService, *, home: Path, port: int, token: str, addin
         job = await run_in_threadpool(service.push, workbook, items, provider=provider, model=model)
         return JSONResponse(job, headers=_api_headers())
 
+    encoded: dict[str, tuple[dict[str, Any], bytes]] = {}  # a job's last status, and it as JSON
+
     async def job(request: Request) -> Response:
-        found = await run_in_threadpool(service.job, request.path_params["job"])
-        return JSONResponse(found, headers=_api_headers())
+        # Panes poll this each second: a status still true is answered on the event loop, encoded once.
+        job_id = request.path_params["job"]
+        found = service.cached_job(job_id)
+        if found is None:
+            found = await run_in_threadpool(service.job, job_id)
+        last = encoded.get(job_id)
+        if last is None or last[0] is not found:
+            if len(encoded) >= 64:
+                encoded.clear()
+            last = encoded[job_id] = (found, _json_bytes(found))
+        return Response(last[1], media_type="application/json", headers=_api_headers())
 
     async def plan(request: Request) -> Response:
         body = await _json_body(request)
@@ -189,6 +201,11 @@ def _error(status: int, kind: str, message: str) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=_api_headers())
 
 
+def _json_bytes(data: Any) -> bytes:
+    """JSON as JSONResponse writes it."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
 def _api_headers() -> dict[str, str]:
     return {"cache-control": "no-store"}
 
@@ -200,8 +217,6 @@ def _page_headers() -> dict[str, str]:
 async def _json_body(request: Request) -> dict[str, Any]:
     if "application/json" not in request.headers.get("content-type", ""):
         raise UsageError("The request must be JSON", hint="Send Content-Type: application/json.")
-    import json
-
     try:
         data = json.loads(await request.body())
     except ValueError as exc:
