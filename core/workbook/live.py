@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from core._version import __version__
@@ -56,10 +57,25 @@ JOB_CACHE_SIZE = 64
 
 @dataclass(frozen=True)
 class PushItem:
-    """One document to push: the file to read and the `source` text its row shows."""
+    """One document to push: the file to read, the `source` text its row shows, and where the row's
+    hyperlink points when not at that text (see `picked_file`)."""
 
     path: Path
     shown: str
+    link: str | None = None
+
+
+def picked_file(path: Path, name: str) -> PushItem:
+    """A file picked in the pane, stored in the bridge's folder: its row shows the name picked and
+    links to the stored copy, as the bare name would open nothing."""
+    return PushItem(path, name, link=file_link(path.resolve(), windows=os.name == "nt"))
+
+
+def file_link(path: PurePath, *, windows: bool) -> str:
+    """A hyperlink target that opens the file at the absolute `path` from any workbook: on Windows the
+    path itself (what Excel writes; a file URL would garble names that are not ASCII), elsewhere a
+    file URL (Excel for Mac opens those)."""
+    return str(PureWindowsPath(path)) if windows else PurePosixPath(path).as_uri()
 
 
 class _JournalHolder:
@@ -187,13 +203,13 @@ class LiveService:
         with Client(provider or self.provider, profile=self.profile) as client:
             provider_name = client.provider_name
             resolved = client.provider.resolve_model(model or self.model)  # a missing model costs nothing
-        documents: list[tuple[str, str, str | None, str | None]] = []
+        documents: list[tuple[str, str, str | None, str | None, str | None]] = []
         for item in items:
             try:
                 source = DocumentSource.from_path(item.path)
-                documents.append((item.shown, str(item.path), source.sha256, None))
+                documents.append((item.shown, str(item.path), source.sha256, None, item.link))
             except DocRelayError as exc:
-                documents.append((item.shown, str(item.path), None, exc.full_message))
+                documents.append((item.shown, str(item.path), None, exc.full_message, item.link))
         job_id = self.registry.add_job(workbook, provider_name, resolved or "", self.profile, documents)
         self._queue.put(job_id)
         return self.job(job_id)
@@ -312,9 +328,13 @@ class LiveService:
     def changes(self, workbook: str, since: float = 0.0) -> tuple[list[Result], float]:
         """Results of the workbook's documents whose journal row (or push) changed after `since`, each
         with its row's `source` text; and the cursor for the next call."""
+        changed, cursor = self._changed(workbook, since)
+        return [result for _, result in changed], cursor
+
+    def _changed(self, workbook: str, since: float) -> tuple[list[tuple[PushedDocument, Result]], float]:
         documents = self.registry.workbook_documents(workbook)
         cursor = since
-        results: list[Result] = []
+        results: list[tuple[PushedDocument, Result]] = []
         if not documents:
             return results, cursor
         jobs = {job_id: self.registry.job(job_id) for job_id in {d.job_id for d in documents}}
@@ -328,19 +348,27 @@ class LiveService:
                 if changed <= since - overlap:
                     continue
                 cursor = max(cursor, changed)
-                results.append(_result_of(document, entry, jobs.get(document.job_id)))
+                results.append((document, _result_of(document, entry, jobs.get(document.job_id))))
         return results, cursor
 
     def plan(self, workbook: str, state: WorkbookState, since: float = 0.0) -> dict[str, Any]:
         """The actions that write the changes since `since` into the workbook (see module doc)."""
-        results, cursor = self.changes(workbook, since)
+        changed, cursor = self._changed(workbook, since)
+        results = [result for _, result in changed]
+        links = {document.shown: document.link for document, _ in changed if document.link}
         fields: Sequence[FieldDef] = ()
         line_fields: Sequence[FieldDef] = ()
         if results and not any(c.key.startswith("field:") for c in state.columns.get(DOCUMENTS, [])):
             fields, line_fields = self._model_fields(results[0].provider, results[0].model)
         settings = {"provider": self.provider, "model": self.model}
         plan = plan_workbook(
-            state, results, now=datetime.now(), fields=fields, line_fields=line_fields, settings=settings
+            state,
+            results,
+            now=datetime.now(),
+            fields=fields,
+            line_fields=line_fields,
+            settings=settings,
+            links=links,
         )
         return {
             "actions": plan.actions,

@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS documents (
     sha256 TEXT,                   -- NULL when the file could not be read
     status TEXT,                   -- the result's status once known (succeeded, failed, pending)
     error TEXT,
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    link TEXT                      -- the row's hyperlink when not its `shown` text (a picked file's copy)
 );
 CREATE INDEX IF NOT EXISTS documents_job ON documents (job_id, position);
 CREATE INDEX IF NOT EXISTS documents_workbook ON documents (workbook, seq);
@@ -61,6 +62,7 @@ class PushedDocument:
     updated: float
     provider: str = ""
     model: str = ""
+    link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,9 @@ class Registry:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(documents)")}
+            if "link" not in columns:  # a registry from before links to picked files
+                self._db.execute("ALTER TABLE documents ADD COLUMN link TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -104,9 +109,9 @@ class Registry:
         provider: str,
         model: str,
         profile: str | None,
-        documents: list[tuple[str, str, str | None, str | None]],
+        documents: list[tuple[str, str, str | None, str | None, str | None]],
     ) -> str:
-        """A new queued job; `documents` as (shown, path, sha256, error) in the order pushed."""
+        """A new queued job; `documents` as (shown, path, sha256, error, link) in the order pushed."""
         job_id = uuid.uuid4().hex
         now = time.time()
         with self._lock:
@@ -118,10 +123,10 @@ class Registry:
                 )
                 self._db.executemany(
                     "INSERT INTO documents (job_id, workbook, position, shown, path, sha256, status, error, "
-                    "updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "updated, link) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (job_id, workbook, i, shown, path, sha, "failed" if error else None, error, now)
-                        for i, (shown, path, sha, error) in enumerate(documents)
+                        (job_id, workbook, i, shown, path, sha, "failed" if error else None, error, now, link)
+                        for i, (shown, path, sha, error, link) in enumerate(documents)
                     ],
                 )
                 self._db.execute("COMMIT")

@@ -36,7 +36,7 @@ from starlette.routing import Route
 
 from core.errors import DocRelayError, InputError, NotFoundError, UsageError
 from core.sources import EXTENSIONS, sniff_content_type
-from core.workbook.live import LiveService, PushItem, resolve_items
+from core.workbook.live import LiveService, PushItem, picked_file, resolve_items
 from core.workbook.snapshot import state_from_snapshot
 from core.workbook.state import WorkbookState
 from excel_addin.bridge.guard import UPLOAD_LIMIT, BodyTooLarge, Guard
@@ -333,7 +333,7 @@ def _uploaded(folder: Path, item: Any) -> PushItem:
     named = folder / str(item["upload"]) / name
     if not named.is_file():
         raise NotFoundError("An uploaded file is no longer on the bridge", hint="Pick the files again.")
-    return PushItem(named, name)
+    return picked_file(named, name)
 
 
 def _prune_uploads(folder: Path) -> None:
