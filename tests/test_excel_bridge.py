@@ -232,6 +232,11 @@ def test_a_picked_files_row_links_to_the_copy_the_bridge_stored(bridge: Bridge) 
     assert opened.is_absolute() and opened.read_bytes() == pdf
     assert (bridge.home / "uploads") in opened.parents
     assert opened.name == "facture dupont é.pdf"
+    # Its row selected and pushed again (the workbook never saved): the stored copy goes, same link.
+    again = bridge.ok("POST", "/api/push", json={"workbook": workbook, "sources": ["facture dupont é.pdf"]})
+    assert again["documents"][0]["status"] != "failed" and again["documents"][0]["doc_key"]
+    other = bridge.api("POST", "/api/push", json={"workbook": workbook, "sources": ["other.pdf"]})
+    assert other.status_code == 400 and "relative path" in other.json()["error"]["message"]
 
 
 def test_bad_requests_get_clear_errors(bridge: Bridge) -> None:

@@ -416,6 +416,23 @@ class LiveService:
             "fields": fields,
         }
 
+    # -- rows to push -----------------------------------------------------------------------------
+    def resolve_rows(self, workbook: str, sources: Sequence[str], base: Path | None) -> list[PushItem]:
+        """Push items for the selected rows' `source` texts (see resolve_items). A row made by a file
+        picked in the pane shows only its name: unless the workbook's folder has a file of that name,
+        it is pushed again from the copy the bridge stored (to retry a failed one, say)."""
+        picked = self.registry.picked(workbook)
+        items: list[PushItem] = []
+        for text in sources:
+            shown = str(text).strip()
+            earlier = picked.get(shown)
+            beside = resolve_source(shown, base) if base is not None else None
+            if earlier and Path(earlier[0]).is_file() and not (beside and beside.is_file()):
+                items.append(PushItem(Path(earlier[0]), shown, earlier[1]))
+            else:
+                items.extend(resolve_items([shown], base))
+        return items
+
 
 def resolve_items(sources: Sequence[str], base: Path | None) -> list[PushItem]:
     """Push items for `source` cell texts: relative paths are taken from the workbook's folder, and

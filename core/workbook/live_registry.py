@@ -190,6 +190,15 @@ class Registry:
             latest[document.shown] = document
         return list(latest.values())
 
+    def picked(self, workbook: str) -> dict[str, tuple[str, str]]:
+        """The files picked in the workbook's pane, by the name their rows show: (stored path, link)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT shown, path, link FROM documents WHERE workbook=? AND link IS NOT NULL ORDER BY seq",
+                (workbook,),
+            ).fetchall()
+        return {row["shown"]: (row["path"], row["link"]) for row in rows}
+
     def find(self, key_or_source: str) -> PushedDocument | None:
         """The latest push of a document named by its doc_key (the first 16 hex digits of its SHA-256),
         its full SHA-256, its `source` text, its path, or its file name."""

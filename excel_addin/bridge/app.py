@@ -36,7 +36,7 @@ from starlette.routing import Route
 
 from core.errors import DocRelayError, InputError, NotFoundError, UsageError
 from core.sources import EXTENSIONS, sniff_content_type
-from core.workbook.live import LiveService, PushItem, picked_file, resolve_items
+from core.workbook.live import LiveService, PushItem, picked_file
 from core.workbook.snapshot import state_from_snapshot
 from core.workbook.state import WorkbookState
 from excel_addin.bridge.guard import UPLOAD_LIMIT, BodyTooLarge, Guard
@@ -115,7 +115,8 @@ def create_app(service: LiveService, *, home: Path, port: int, token: str, addin
         sources = body.get("sources") or []
         if not isinstance(sources, list):
             raise UsageError("`sources` must be a list of paths", hint="Send the selected rows' sources.")
-        items = resolve_items([str(s) for s in sources if s is not None], _workbook_folder(body))
+        texts = [str(s) for s in sources if s is not None]
+        items = await run_in_threadpool(service.resolve_rows, workbook, texts, _workbook_folder(body))
         for upload_item in body.get("uploads") or []:
             items.append(_uploaded(uploads, upload_item))
         provider, model = _optional_text(body, "provider"), _optional_text(body, "model")
