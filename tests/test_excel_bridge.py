@@ -237,6 +237,9 @@ def test_a_picked_files_row_links_to_the_copy_the_bridge_stored(bridge: Bridge) 
     assert again["documents"][0]["status"] != "failed" and again["documents"][0]["doc_key"]
     other = bridge.api("POST", "/api/push", json={"workbook": workbook, "sources": ["other.pdf"]})
     assert other.status_code == 400 and "relative path" in other.json()["error"]["message"]
+    shutil.rmtree(opened.parent)  # the copy pruned (the bridge keeps picked files 90 days)
+    gone = bridge.api("POST", "/api/push", json={"workbook": workbook, "sources": [stored["name"]]})
+    assert gone.status_code == 404 and "Pick the file again" in gone.json()["error"]["message"]
 
 
 def test_bad_requests_get_clear_errors(bridge: Bridge) -> None:

@@ -427,10 +427,15 @@ class LiveService:
             shown = str(text).strip()
             earlier = picked.get(shown)
             beside = resolve_source(shown, base) if base is not None else None
-            if earlier and Path(earlier[0]).is_file() and not (beside and beside.is_file()):
-                items.append(PushItem(Path(earlier[0]), shown, earlier[1]))
-            else:
+            if not earlier or (beside and beside.is_file()):
                 items.extend(resolve_items([shown], base))
+            elif Path(earlier[0]).is_file():
+                items.append(PushItem(Path(earlier[0]), shown, earlier[1]))
+            else:  # its stored copy was removed (the bridge keeps picked files for a while only)
+                raise NotFoundError(
+                    f"{shown!r} was picked in the pane, and the bridge no longer has its copy",
+                    hint="Pick the file again with Push files.",
+                )
         return items
 
 
