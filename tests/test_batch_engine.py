@@ -53,6 +53,25 @@ def test_each_document_once_in_input_order(tmp_path: Path, make_cradl_emulator: 
     emu.assert_no_violations()
 
 
+def test_the_last_round_starts_the_remaining_documents_before_advancing_others(
+    tmp_path: Path, make_cradl_emulator: MakeEmulator
+) -> None:
+    """Documents are finished before more are started, except in the batch's last round: once the
+    documents not started fit in one round of workers, they are uploaded before any other document's
+    next step, so their chains do not run alone at the end."""
+    emu = make_cradl_emulator(engine="stub", latency_ms=50, async_delay=0)
+    docs = make_documents(tmp_path / "in", 6)
+    with cradl_client(emu, tmp_path) as client:
+        outcome = client.batch(docs, model=MODEL, concurrency=2, journal=tmp_path / "j.db")
+    assert outcome.summary["succeeded"] == 6
+    order = emu.request_order()
+    uploads = [i for i, endpoint in enumerate(order) if endpoint == "POST /documents"]
+    predictions = [i for i, endpoint in enumerate(order) if endpoint == "POST /predictions"]
+    assert len(uploads) == len(predictions) == 6
+    assert predictions[1] < uploads[2]  # the first round: documents 1 and 2 go on before 3 starts
+    assert uploads[5] < predictions[2]  # the last round: 3 to 6 are all uploaded, then predicted
+
+
 def test_a_rerun_makes_no_call_for_what_succeeded(
     tmp_path: Path, make_cradl_emulator: MakeEmulator, journal_target: str
 ) -> None:

@@ -7,6 +7,7 @@ envelope and exit code. Heavy modules are imported inside the commands so `--ver
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -93,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.secrets_stdin:
             _hand_over_stdin_settings(args)
         data = COMMANDS[args.command](args)
+        # The process ends after this line: spare the interpreter its final collection, a walk over
+        # every object left (about 0.1 s after a large batch).
+        gc.freeze()
         return emit(envelope(command, started, data), output)
     except (KeyboardInterrupt, Exception) as exc:  # anything else is a bug: logged, reported as one
         return emit(failure_envelope(command, started, exc, program=PROG), output)

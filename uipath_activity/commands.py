@@ -6,6 +6,7 @@ Thin on purpose: decisions about documents, providers and results live in core.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Callable
@@ -117,6 +118,9 @@ def _cmd_batch(args: argparse.Namespace) -> Any:
         check_workbook_target(args.xlsx)
     paths = collect_paths(args.paths, pattern=args.glob, files_from=args.files_from)
     progress = ProgressBar(len(paths), enabled=False if args.quiet else None)
+    # What is loaded now lives as long as the process: keep the collector from walking it again and
+    # again while the workers run (a full collection stalls every worker at once).
+    gc.freeze()
 
     def finished(result: Any) -> None:
         progress.update(result)

@@ -273,7 +273,7 @@ class BatchEngine:
                     if delay > 0:
                         heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), task))
                     else:
-                        heapq.heappush(self._ready, (task.stage.priority, next(self._seq), task))
+                        heapq.heappush(self._ready, (self._priority(task), next(self._seq), task))
                     self._cond.notify()
 
     def _watch(self, steps: Steps, groups: dict[str, list[Prepared]], results: list[Result | None]) -> None:
@@ -347,8 +347,18 @@ class BatchEngine:
                 self._waiting.appendleft(task)
             self._cond.notify_all()
 
+    def _endgame(self) -> bool:
+        """The documents not started yet fit in one round of workers. From then on the longest way to
+        go comes first: the last documents' chains (upload, prediction, first poll) then run alongside
+        the others' polls instead of alone at the end."""
+        return len(self._waiting) <= self.concurrency
+
+    def _priority(self, task: DocTask) -> int:
+        return -task.stage.priority if self._endgame() else task.stage.priority
+
     def _next_task(self) -> DocTask | None:
-        """The most advanced due step, else a new document; waits for one; None when all is done."""
+        """The most advanced due step, else a new document (in the last round: a new document first,
+        then the least advanced step); waits for one; None when all is done."""
         with self._cond:
             while True:
                 if self._stop.is_set() or self._unfinished == 0:
@@ -356,12 +366,15 @@ class BatchEngine:
                 now = time.monotonic()
                 while self._timers and self._timers[0][0] <= now:
                     _, seq, task = heapq.heappop(self._timers)
-                    heapq.heappush(self._ready, (task.stage.priority, seq, task))
-                if self._ready:
+                    heapq.heappush(self._ready, (self._priority(task), seq, task))
+                start_first = self._waiting and self._endgame()
+                if self._ready and not start_first:
                     return heapq.heappop(self._ready)[2]
                 if self._waiting and self._in_flight < self.max_in_flight:
                     self._in_flight += 1
                     return self._waiting.popleft()
+                if self._ready:
+                    return heapq.heappop(self._ready)[2]
                 timeout = self._timers[0][0] - now if self._timers else None
                 self._cond.wait(timeout)
 

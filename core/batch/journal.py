@@ -309,8 +309,10 @@ class Journal:
         now = time.time()
         values["updated"] = now
         assignments = ", ".join(f"{name}=?" for name in values)
-        with self._write() as db:
-            db.execute(
+        # One statement is its own transaction (autocommit): no BEGIN and COMMIT round around it,
+        # which matters when 16 workers write a few times per call.
+        with self._lock, self._damage_stops():
+            self._db.execute(
                 f"UPDATE documents SET {assignments} WHERE sha256=? AND provider=? AND model=?",
                 (*values.values(), entry.sha256, entry.provider, entry.model),
             )

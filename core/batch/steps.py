@@ -52,7 +52,8 @@ class Stage(Enum):
 
     @property
     def priority(self) -> int:
-        """Among steps due at once, the lower goes first: finish documents before starting more."""
+        """Among steps due at once, the lower goes first: finish documents before starting more (until
+        the batch's last round, see BatchEngine._endgame)."""
         return _PRIORITY[self]
 
 
@@ -108,7 +109,7 @@ class FirstPollDelay:
 
     SHORTER, LONGER = 0.7, 1.3
 
-    def __init__(self, initial: float, *, floor: float = 0.2, ceiling: float = 15.0) -> None:
+    def __init__(self, initial: float, *, floor: float = 0.1, ceiling: float = 15.0) -> None:
         self.floor, self.ceiling = floor, ceiling
         self._value = min(ceiling, max(floor, initial))
         self._lock = threading.Lock()

@@ -192,6 +192,10 @@ class Emulator:
             lines = "\n".join(f"  {v.kind} {v.endpoint}: {v.message}" for v in found)
             raise AssertionError(f"{len(found)} spec violation(s) at the {self.name} emulator:\n{lines}")
 
+    def request_order(self) -> list[str]:
+        """The endpoints requested, in the order the requests came in."""
+        return self._stats.order()
+
     def requests_to(self, endpoint: str) -> int:
         return int(self._stats.snapshot()["requests"].get(endpoint, 0))
 

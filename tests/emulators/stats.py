@@ -44,12 +44,19 @@ class Stats:
             # reads the span once at the end instead of polling the stats while it runs.
             self._first_request: float | None = None
             self._last_answer: float | None = None
+            self._order: list[str] = []  # endpoints in the order the requests came (the first 100,000)
 
     def request(self, endpoint: str) -> None:
         with self._lock:
             self._requests[endpoint] += 1
+            if len(self._order) < 100_000:
+                self._order.append(endpoint)
             if self._first_request is None:
                 self._first_request = time.time()
+
+    def order(self) -> list[str]:
+        with self._lock:
+            return list(self._order)
 
     def status(self, endpoint: str, status: int | str) -> None:
         with self._lock:
