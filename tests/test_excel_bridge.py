@@ -16,6 +16,8 @@ import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
 
 import pytest
 from cryptography import x509
@@ -205,6 +207,39 @@ def test_upload_sniffs_the_type_from_the_bytes(bridge: Bridge) -> None:
         "POST", "/api/push", json={"workbook": "wb-tests-upload", "uploads": [{"upload": "../x"}]}
     )
     assert bad.status_code == 400
+
+
+def test_a_picked_files_row_links_to_the_copy_the_bridge_stored(bridge: Bridge) -> None:
+    """The row shows the name picked; its hyperlink must open the document, which is only in the
+    bridge's folder (a link to the bare name opens nothing)."""
+    pdf = (SAMPLES / "facture-dupont-fr.pdf").read_bytes()
+    stored = bridge.ok("PUT", "/api/uploads", params={"name": "facture dupont é.pdf"}, data=pdf)
+    workbook = "wb-tests-picked-link"
+    upload = {"upload": stored["upload"], "name": stored["name"]}
+    bridge.wait_job(bridge.ok("POST", "/api/push", json={"workbook": workbook, "uploads": [upload]})["job"])
+    planned = bridge.ok("POST", "/api/plan", json={"workbook": workbook, "snapshot": EMPTY_SNAPSHOT})
+    book = Workbook()
+    apply_actions(book, planned["actions"])
+    sheet = book["Documents"]
+    headers = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=headers.index("source") + 1)
+    assert cell.value == "facture dupont é.pdf"  # the name picked stays what the row shows
+    links = [a for a in planned["actions"] if a["op"] == "setHyperlink" and a["column"] == cell.column]
+    assert len(links) == 1
+    target = links[0]["target"]
+    assert target.startswith("file:///") and " " not in target  # a URL Excel opens on Windows and Mac
+    opened = Path(url2pathname(unquote(urlparse(target).path)))
+    assert opened.is_absolute() and opened.read_bytes() == pdf
+    assert (bridge.home / "uploads") in opened.parents
+    assert opened.name == "facture dupont é.pdf"
+    # Its row selected and pushed again (the workbook never saved): the stored copy goes, same link.
+    again = bridge.ok("POST", "/api/push", json={"workbook": workbook, "sources": ["facture dupont é.pdf"]})
+    assert again["documents"][0]["status"] != "failed" and again["documents"][0]["doc_key"]
+    other = bridge.api("POST", "/api/push", json={"workbook": workbook, "sources": ["other.pdf"]})
+    assert other.status_code == 400 and "relative path" in other.json()["error"]["message"]
+    shutil.rmtree(opened.parent)  # the copy pruned (the bridge keeps picked files 90 days)
+    gone = bridge.api("POST", "/api/push", json={"workbook": workbook, "sources": [stored["name"]]})
+    assert gone.status_code == 404 and "Pick the file again" in gone.json()["error"]["message"]
 
 
 def test_bad_requests_get_clear_errors(bridge: Bridge) -> None:

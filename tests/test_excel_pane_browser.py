@@ -11,10 +11,13 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from openpyxl.utils import get_column_letter
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.bridge_helpers import Bridge, start_bridge
@@ -99,6 +102,11 @@ def test_push_three_documents_watch_them_and_pull_into_the_workbook(bridge: Brid
             assert cells[f"{failed},{headers['status']}"] == "failed"
             assert cells[f"{failed},{headers['error']}"]
             assert book["formats"]["Documents"][f"{failed},{headers['error']}"] == "@"
+            for name, row in sources.items():  # each row's link opens the copy the bridge stored
+                target = book["links"][f"Documents!{get_column_letter(headers['source'])}{row}"]
+                opened = Path(url2pathname(unquote(urlparse(target).path)))
+                assert target.startswith("file:///") and opened.name == name, target
+                assert (bridge.home / "uploads") in opened.parents and opened.is_file()
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
             # Pull again: nothing new since the cursor kept in the workbook's settings.

@@ -182,3 +182,15 @@ def test_a_document_under_review_gets_its_status_values_and_a_review_link() -> N
     assert len(cleared) == 1, "a row without a review has no link"
     written = json.dumps(plan.actions)
     assert "10.00" in written or "10.0" in written, "its values are written while a person looks"
+
+
+def test_a_source_links_to_its_text_unless_a_target_is_given_for_it() -> None:
+    picked = invoice("facture é.pdf", "A", "10.00")  # a file the pane uploaded: shown by its name
+    typed = invoice("in/b.pdf", "B", "2.00")  # a path typed into a row: relative to the workbook
+    stored = "file:///home/u/.local/share/docrelay/bridge/uploads/ab/facture%20%C3%A9.pdf"
+    plan = plan_workbook(WorkbookState.empty(), [picked, typed], now=NOW, links={"facture é.pdf": stored})
+    written = rows_written(plan.actions)
+    assert [written[2][0], written[3][0]] == ["facture é.pdf", "in/b.pdf"]  # the row shows the name
+    links = {a["row"]: a["target"] for a in plan.actions if a["op"] == "setHyperlink"}
+    assert links == {2: stored, 3: "in/b.pdf"}
+    assert {a["column"] for a in plan.actions if a["op"] == "setHyperlink"} == {1}  # `source` is first

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from core._version import __version__
@@ -47,14 +48,34 @@ REGISTRY_FILE = "bridge.sqlite3"
 JOURNAL_IDLE_S = 10.0  # the journal is closed after this long unused
 SHARED_OVERLAP_S = 5.0  # a shared journal's rows may commit out of clock order: look back this far
 MAX_PUSH_DOCUMENTS = 10_000
+# A job's status is kept until the registry changes. While the job runs, the queued/processing states
+# of its undelivered documents come from the journal, which other processes may write: re-read at
+# most this often (a pane polls each second).
+JOURNAL_STATES_TTL_S = 0.25
+JOB_CACHE_SIZE = 64
 
 
 @dataclass(frozen=True)
 class PushItem:
-    """One document to push: the file to read and the `source` text its row shows."""
+    """One document to push: the file to read, the `source` text its row shows, and where the row's
+    hyperlink points when not at that text (see `picked_file`)."""
 
     path: Path
     shown: str
+    link: str | None = None
+
+
+def picked_file(path: Path, name: str) -> PushItem:
+    """A file picked in the pane, stored in the bridge's folder: its row shows the name picked and
+    links to the stored copy, as the bare name would open nothing."""
+    return PushItem(path, name, link=file_link(path.resolve(), windows=os.name == "nt"))
+
+
+def file_link(path: PurePath, *, windows: bool) -> str:
+    """A hyperlink target that opens the file at the absolute `path` from any workbook: on Windows the
+    path itself (what Excel writes; a file URL would garble names that are not ASCII), elsewhere a
+    file URL (Excel for Mac opens those)."""
+    return str(PureWindowsPath(path)) if windows else PurePosixPath(path).as_uri()
 
 
 class _JournalHolder:
@@ -124,6 +145,8 @@ class LiveService:
         self._running: str | None = None
         self._stopping = threading.Event()
         self._fields: dict[tuple[str, str], tuple[list[FieldDef], list[FieldDef]]] = {}
+        self._jobs: dict[str, tuple[int, float | None, dict[str, Any]]] = {}
+        self._jobs_lock = threading.Lock()
         self._worker = threading.Thread(target=self._work, name="docrelay-bridge-jobs", daemon=True)
         self._reaper = threading.Thread(target=self._reap, name="docrelay-bridge-journal", daemon=True)
         for job in self.registry.unfinished():  # a stopped bridge's jobs carry on (never paid twice)
@@ -180,13 +203,13 @@ class LiveService:
         with Client(provider or self.provider, profile=self.profile) as client:
             provider_name = client.provider_name
             resolved = client.provider.resolve_model(model or self.model)  # a missing model costs nothing
-        documents: list[tuple[str, str, str | None, str | None]] = []
+        documents: list[tuple[str, str, str | None, str | None, str | None]] = []
         for item in items:
             try:
                 source = DocumentSource.from_path(item.path)
-                documents.append((item.shown, str(item.path), source.sha256, None))
+                documents.append((item.shown, str(item.path), source.sha256, None, item.link))
             except DocRelayError as exc:
-                documents.append((item.shown, str(item.path), None, exc.full_message))
+                documents.append((item.shown, str(item.path), None, exc.full_message, item.link))
         job_id = self.registry.add_job(workbook, provider_name, resolved or "", self.profile, documents)
         self._queue.put(job_id)
         return self.job(job_id)
@@ -243,7 +266,23 @@ class LiveService:
             self._queue.put(job.job_id)
 
     # -- job status ----------------------------------------------------------------------------
+    def cached_job(self, job_id: str) -> dict[str, Any] | None:
+        """The job's status as last read, while still true; None when it must be read again. No I/O, so
+        the bridge answers a pane's poll from here without leaving its event loop. Read only."""
+        cached = self._jobs.get(job_id)
+        if cached is None:
+            return None
+        version, expires, answer = cached
+        if version != self.registry.version or (expires is not None and time.monotonic() >= expires):
+            return None
+        return answer
+
     def job(self, job_id: str) -> dict[str, Any]:
+        """A push's documents and their statuses (the answer is shared: read only)."""
+        cached = self.cached_job(job_id)
+        if cached is not None:
+            return cached
+        version = self.registry.version  # read first: a write during the reads below outdates it
         record = self.registry.job(job_id)
         if record is None:
             raise NotFoundError(f"No job {job_id!r}", hint="Push the documents again from the pane.")
@@ -268,7 +307,7 @@ class LiveService:
                     "error": d.error,
                 }
             )
-        return {
+        answer = {
             "job": record.job_id,
             "state": record.state,
             "error": record.error,
@@ -277,14 +316,25 @@ class LiveService:
             "counts": counts,
             "documents": listed,
         }
+        expires = time.monotonic() + JOURNAL_STATES_TTL_S if states else None
+        with self._jobs_lock:
+            self._jobs.pop(job_id, None)
+            self._jobs[job_id] = (version, expires, answer)
+            while len(self._jobs) > JOB_CACHE_SIZE:  # the one read longest ago goes
+                self._jobs.pop(next(iter(self._jobs)))
+        return answer
 
     # -- results and plans ---------------------------------------------------------------------
     def changes(self, workbook: str, since: float = 0.0) -> tuple[list[Result], float]:
         """Results of the workbook's documents whose journal row (or push) changed after `since`, each
         with its row's `source` text; and the cursor for the next call."""
+        changed, cursor = self._changed(workbook, since)
+        return [result for _, result in changed], cursor
+
+    def _changed(self, workbook: str, since: float) -> tuple[list[tuple[PushedDocument, Result]], float]:
         documents = self.registry.workbook_documents(workbook)
         cursor = since
-        results: list[Result] = []
+        results: list[tuple[PushedDocument, Result]] = []
         if not documents:
             return results, cursor
         jobs = {job_id: self.registry.job(job_id) for job_id in {d.job_id for d in documents}}
@@ -298,19 +348,27 @@ class LiveService:
                 if changed <= since - overlap:
                     continue
                 cursor = max(cursor, changed)
-                results.append(_result_of(document, entry, jobs.get(document.job_id)))
+                results.append((document, _result_of(document, entry, jobs.get(document.job_id))))
         return results, cursor
 
     def plan(self, workbook: str, state: WorkbookState, since: float = 0.0) -> dict[str, Any]:
         """The actions that write the changes since `since` into the workbook (see module doc)."""
-        results, cursor = self.changes(workbook, since)
+        changed, cursor = self._changed(workbook, since)
+        results = [result for _, result in changed]
+        links = {document.shown: document.link for document, _ in changed if document.link}
         fields: Sequence[FieldDef] = ()
         line_fields: Sequence[FieldDef] = ()
         if results and not any(c.key.startswith("field:") for c in state.columns.get(DOCUMENTS, [])):
             fields, line_fields = self._model_fields(results[0].provider, results[0].model)
         settings = {"provider": self.provider, "model": self.model}
         plan = plan_workbook(
-            state, results, now=datetime.now(), fields=fields, line_fields=line_fields, settings=settings
+            state,
+            results,
+            now=datetime.now(),
+            fields=fields,
+            line_fields=line_fields,
+            settings=settings,
+            links=links,
         )
         return {
             "actions": plan.actions,
@@ -357,6 +415,28 @@ class LiveService:
             "error": result.error.message if result.error else None,
             "fields": fields,
         }
+
+    # -- rows to push -----------------------------------------------------------------------------
+    def resolve_rows(self, workbook: str, sources: Sequence[str], base: Path | None) -> list[PushItem]:
+        """Push items for the selected rows' `source` texts (see resolve_items). A row made by a file
+        picked in the pane shows only its name: unless the workbook's folder has a file of that name,
+        it is pushed again from the copy the bridge stored (to retry a failed one, say)."""
+        picked = self.registry.picked(workbook)
+        items: list[PushItem] = []
+        for text in sources:
+            shown = str(text).strip()
+            earlier = picked.get(shown)
+            beside = resolve_source(shown, base) if base is not None else None
+            if not earlier or (beside and beside.is_file()):
+                items.extend(resolve_items([shown], base))
+            elif Path(earlier[0]).is_file():
+                items.append(PushItem(Path(earlier[0]), shown, earlier[1]))
+            else:  # its stored copy was removed (the bridge keeps picked files for a while only)
+                raise NotFoundError(
+                    f"{shown!r} was picked in the pane, and the bridge no longer has its copy",
+                    hint="Pick the file again with Push files.",
+                )
+        return items
 
 
 def resolve_items(sources: Sequence[str], base: Path | None) -> list[PushItem]:

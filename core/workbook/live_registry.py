@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS documents (
     sha256 TEXT,                   -- NULL when the file could not be read
     status TEXT,                   -- the result's status once known (succeeded, failed, pending)
     error TEXT,
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    link TEXT                      -- the row's hyperlink when not its `shown` text (a picked file's copy)
 );
 CREATE INDEX IF NOT EXISTS documents_job ON documents (job_id, position);
 CREATE INDEX IF NOT EXISTS documents_workbook ON documents (workbook, seq);
@@ -61,6 +62,7 @@ class PushedDocument:
     updated: float
     provider: str = ""
     model: str = ""
+    link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,16 @@ class Registry:
         self._db = sqlite3.connect(path, timeout=30.0, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
+        # Counts this process's writes, bumped after each commits: a status read at version V is still
+        # true while the version is V (the bridge is the registry's only writer).
+        self.version = 0
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(documents)")}
+            if "link" not in columns:  # a registry from before links to picked files
+                self._db.execute("ALTER TABLE documents ADD COLUMN link TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -101,9 +109,9 @@ class Registry:
         provider: str,
         model: str,
         profile: str | None,
-        documents: list[tuple[str, str, str | None, str | None]],
+        documents: list[tuple[str, str, str | None, str | None, str | None]],
     ) -> str:
-        """A new queued job; `documents` as (shown, path, sha256, error) in the order pushed."""
+        """A new queued job; `documents` as (shown, path, sha256, error, link) in the order pushed."""
         job_id = uuid.uuid4().hex
         now = time.time()
         with self._lock:
@@ -115,16 +123,17 @@ class Registry:
                 )
                 self._db.executemany(
                     "INSERT INTO documents (job_id, workbook, position, shown, path, sha256, status, error, "
-                    "updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "updated, link) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (job_id, workbook, i, shown, path, sha, "failed" if error else None, error, now)
-                        for i, (shown, path, sha, error) in enumerate(documents)
+                        (job_id, workbook, i, shown, path, sha, "failed" if error else None, error, now, link)
+                        for i, (shown, path, sha, error, link) in enumerate(documents)
                     ],
                 )
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+            self.version += 1
         return job_id
 
     def set_job_state(self, job_id: str, state: str, error: str | None = None) -> None:
@@ -133,6 +142,7 @@ class Registry:
                 "UPDATE jobs SET state=?, error=?, updated=? WHERE job_id=?",
                 (state, error, time.time(), job_id),
             )
+            self.version += 1
 
     def job(self, job_id: str) -> JobRecord | None:
         with self._lock:
@@ -153,6 +163,7 @@ class Registry:
                 "UPDATE documents SET status=?, error=?, updated=? WHERE job_id=? AND sha256=?",
                 (status, error, time.time(), job_id, sha256),
             )
+            self.version += 1
 
     # -- documents -----------------------------------------------------------------------------
     def documents(self, job_id: str) -> list[PushedDocument]:
@@ -178,6 +189,15 @@ class Registry:
             latest.pop(document.shown, None)  # keep the order of the latest pushes
             latest[document.shown] = document
         return list(latest.values())
+
+    def picked(self, workbook: str) -> dict[str, tuple[str, str]]:
+        """The files picked in the workbook's pane, by the name their rows show: (stored path, link)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT shown, path, link FROM documents WHERE workbook=? AND link IS NOT NULL ORDER BY seq",
+                (workbook,),
+            ).fetchall()
+        return {row["shown"]: (row["path"], row["link"]) for row in rows}
 
     def find(self, key_or_source: str) -> PushedDocument | None:
         """The latest push of a document named by its doc_key (the first 16 hex digits of its SHA-256),

@@ -10,12 +10,14 @@
 - A document's line items are replaced as a block: in place when the count is unchanged, else the old
   rows are deleted and the new ones appended.
 - A failed or unfinished document gets its status and error; the values it had are kept.
+- A row's `source` is a hyperlink to the document: its source text (a path, absolute or relative to
+  the workbook), or the target `links` gives for it (a file the pane uploaded is stored elsewhere).
 - Planning the same state and results again gives the same actions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -105,8 +107,10 @@ def plan_workbook(
     line_fields: Sequence[FieldDef] = (),
     run: RunInfo | None = None,
     settings: dict[str, str | None] | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> Plan:
-    """The actions that write `results` into the workbook described by `state` (see module doc)."""
+    """The actions that write `results` into the workbook described by `state` (see module doc);
+    `links` maps a source text to its hyperlink's target where that is not the text itself."""
     missing = list(SHEETS) if state.is_new else [s for s in SHEETS if s not in state.sheets]
     plan = Plan(actions=repair_actions(missing, settings or {}))
     sheets = _Sheets(state, plan.actions)
@@ -116,7 +120,7 @@ def plan_workbook(
     documents.ensure_fields(doc_fields, per_field_threshold=True)
     line_defs = _field_defs(line_fields, (line.items() for r in results for line in _line_rows(r)))
     lines.ensure_fields(line_defs, per_field_threshold=False)
-    _write_documents(plan, documents, state, results, now)
+    _write_documents(plan, documents, state, results, now, links or {})
     _write_line_items(plan, lines, results)
     if run is not None:
         runs = sheets.table(RUNS, state.runs)
@@ -403,7 +407,12 @@ def _runs(keys: tuple[str, ...], position: dict[str, int]) -> list[list[str]]:
 
 # -- documents --------------------------------------------------------------------------------------
 def _write_documents(
-    plan: Plan, table: _Table, state: WorkbookState, results: Sequence[Result], now: datetime
+    plan: Plan,
+    table: _Table,
+    state: WorkbookState,
+    results: Sequence[Result],
+    now: datetime,
+    link_targets: Mapping[str, str],
 ) -> None:
     by_source: dict[str, int] = {}
     by_key: dict[str, int] = {}
@@ -447,7 +456,7 @@ def _write_documents(
             cells[REVIEW_COLUMN.key] = review_link
             review_links[row] = review_link
         written.setdefault(row, {}).update(cells)
-        links[row] = source
+        links[row] = link_targets.get(source, source)
     for start, group in _consecutive(written):
         table.write_rows(group, at=start)
     source_column = table.position["source"]

@@ -17,6 +17,7 @@ Every answer of the API is JSON; an error is {"error": {"type", "message"}} with
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -35,7 +36,7 @@ from starlette.routing import Route
 
 from core.errors import DocRelayError, InputError, NotFoundError, UsageError
 from core.sources import EXTENSIONS, sniff_content_type
-from core.workbook.live import LiveService, PushItem, resolve_items
+from core.workbook.live import LiveService, PushItem, picked_file
 from core.workbook.snapshot import state_from_snapshot
 from core.workbook.state import WorkbookState
 from excel_addin.bridge.guard import UPLOAD_LIMIT, BodyTooLarge, Guard
@@ -114,16 +115,28 @@ def create_app(service: LiveService, *, home: Path, port: int, token: str, addin
         sources = body.get("sources") or []
         if not isinstance(sources, list):
             raise UsageError("`sources` must be a list of paths", hint="Send the selected rows' sources.")
-        items = resolve_items([str(s) for s in sources if s is not None], _workbook_folder(body))
+        texts = [str(s) for s in sources if s is not None]
+        items = await run_in_threadpool(service.resolve_rows, workbook, texts, _workbook_folder(body))
         for upload_item in body.get("uploads") or []:
             items.append(_uploaded(uploads, upload_item))
         provider, model = _optional_text(body, "provider"), _optional_text(body, "model")
         job = await run_in_threadpool(service.push, workbook, items, provider=provider, model=model)
         return JSONResponse(job, headers=_api_headers())
 
+    encoded: dict[str, tuple[dict[str, Any], bytes]] = {}  # a job's last status, and it as JSON
+
     async def job(request: Request) -> Response:
-        found = await run_in_threadpool(service.job, request.path_params["job"])
-        return JSONResponse(found, headers=_api_headers())
+        # Panes poll this each second: a status still true is answered on the event loop, encoded once.
+        job_id = request.path_params["job"]
+        found = service.cached_job(job_id)
+        if found is None:
+            found = await run_in_threadpool(service.job, job_id)
+        last = encoded.get(job_id)
+        if last is None or last[0] is not found:
+            if len(encoded) >= 64:
+                encoded.clear()
+            last = encoded[job_id] = (found, _json_bytes(found))
+        return Response(last[1], media_type="application/json", headers=_api_headers())
 
     async def plan(request: Request) -> Response:
         body = await _json_body(request)
@@ -189,6 +202,11 @@ def _error(status: int, kind: str, message: str) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=_api_headers())
 
 
+def _json_bytes(data: Any) -> bytes:
+    """JSON as JSONResponse writes it."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
 def _api_headers() -> dict[str, str]:
     return {"cache-control": "no-store"}
 
@@ -200,8 +218,6 @@ def _page_headers() -> dict[str, str]:
 async def _json_body(request: Request) -> dict[str, Any]:
     if "application/json" not in request.headers.get("content-type", ""):
         raise UsageError("The request must be JSON", hint="Send Content-Type: application/json.")
-    import json
-
     try:
         data = json.loads(await request.body())
     except ValueError as exc:
@@ -318,7 +334,7 @@ def _uploaded(folder: Path, item: Any) -> PushItem:
     named = folder / str(item["upload"]) / name
     if not named.is_file():
         raise NotFoundError("An uploaded file is no longer on the bridge", hint="Pick the files again.")
-    return PushItem(named, name)
+    return picked_file(named, name)
 
 
 def _prune_uploads(folder: Path) -> None:

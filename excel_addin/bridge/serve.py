@@ -37,7 +37,10 @@ def _server_class() -> type[Any]:
 
 def bind(port: int) -> socket.socket:
     """A listening socket on 127.0.0.1:port; a clear error when the port is taken."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP named outright: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on sockets that
+    # say they are TCP, and with it on, an answer written as two TLS records (head, then body) waited
+    # for the pane's delayed ACK: 40 ms for every request on a busy kept-alive connection.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     if sys.platform != "win32":  # on Windows this option would let two bridges share the port
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -87,6 +90,7 @@ def serve(
             app,
             ssl_certfile=str(pki.server_cert),
             ssl_keyfile=str(pki.server_key),
+            http="httptools",  # a dependency, named so that a bundle missing it fails at once
             log_level="info" if verbose else "warning",
             access_log=verbose,
             lifespan="off",
