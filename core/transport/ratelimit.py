@@ -107,6 +107,9 @@ class AdaptiveRateLimiter:
     FIRST_SAMPLE = 20  # calls: before the first slow-down, fewer in the window are a small sample...
     FIRST_OVER_LIMIT = 0.25  # ...whose share of 429s must be this high to mean "over the limit"
     FORGIVE_AFTER = 2  # sparse 429s after a slow-down, at a pace a limit accepts: it was no limit
+    EASE = 0.97  # a stray 429 at the limit found: this much slower
+    KNEE = 0.97  # of the limit found: above this the pace climbs ten times slower...
+    LIMIT_MEMORY = 60.0  # ...for this many seconds after the limit was found
 
     def __init__(
         self,
@@ -139,6 +142,9 @@ class AdaptiveRateLimiter:
         self._refused: deque[float] = deque()
         self._answers: deque[float] = deque()  # calls answered (released), 429s among them
         self._through_before = 0.0  # the rate that got through before the last slow-down
+        self._limit: float | None = None  # the rate the service was found to refuse above, if known
+        self._limit_found = float("-inf")  # when
+        self._paused: deque[tuple[float, float]] = deque()  # (from, to): nobody could go
         self._probed = False  # sparse 429s after the last slow-down have already slowed it one step more
         self.slowdowns = 0
         self.forgiven = 0  # slow-downs undone: the 429s were random, not a limit
@@ -148,7 +154,16 @@ class AdaptiveRateLimiter:
         now = self._clock() if now is None else now
         if self._base is None:
             return self.rate_per_second  # None: not paced (the slow start's window holds the first burst)
-        rate = self._base * (1.0 + self._recovery * max(0.0, now - self._since_climb))
+        climbed = max(0.0, now - self._since_climb)
+        rate = self._base * (1.0 + self._recovery * climbed)
+        if self._limit is not None and rate > self.KNEE * self._limit:
+            # Near the limit found, the climb slows to a tenth for a while: probing above it costs every
+            # worker a Retry-After per 429, staying just under it costs nothing.
+            knee = self.KNEE * self._limit
+            reached = max(0.0, (knee / self._base - 1.0) / self._recovery)
+            slow_until = max(reached, self._limit_found + self.LIMIT_MEMORY - self._since_climb)
+            rate = max(knee, self._base) * (1.0 + 0.1 * self._recovery * (min(climbed, slow_until) - reached))
+            rate *= 1.0 + self._recovery * max(0.0, climbed - slow_until)
         if self.rate_per_second is not None:
             return min(rate, self.rate_per_second)
         return None if rate > self.UNPACED_ABOVE else rate
@@ -226,8 +241,9 @@ class AdaptiveRateLimiter:
             self._refused.append(now)
             self._forget(now)
             sent = [moment for moment in self._sent if moment <= now]
-            if not self._over_limit(sent, now):  # a stray 429: the pause only, the pace stays
+            if not self._over_limit(sent, now):  # a stray 429: the pause only...
                 self._forgive_if_random(now)
+                self._ease_at_the_limit(now)  # ...or, at the limit found before, a small step back
                 return
             guessing = self.slowdowns == 0 and self._slow_start(now)
             self._slow_start_over = True
@@ -242,6 +258,7 @@ class AdaptiveRateLimiter:
             if now < self._round_end:  # another answer of the same round: lower still, never higher
                 if self._base is not None:
                     self._base = min(self._base, max(self._lowest, self._decrease * through))
+                    self._limit = min(self._limit or through, through)
                 return
             pace = self.pace(now)
             # After the first round, at most a tenth of the pace per round: a window that caught only
@@ -249,7 +266,11 @@ class AdaptiveRateLimiter:
             tenth = 0.1 * pace if pace and self._base is not None else 0.0
             self._lowest = max(self._floor, min(asked, self.rate_per_second or asked), tenth)
             self._through_before, self._probed = through, False
-            self._base = max(self._lowest, self._decrease * min(through, pace or float("inf")))
+            self._limit, self._limit_found = through, until
+            # Far above what got through, the pace was far over the limit: start from what got through.
+            # Near it, what got through is short of the pace by the pauses 429s impose: start from the pace.
+            reference = pace if pace and self._base is not None and through >= 0.7 * pace else through
+            self._base = max(self._lowest, self._decrease * min(reference, pace or float("inf")))
             self._since_climb = until
             self._round_end = until + max(1.0, 1.0 / self._base)
             self.slowdowns += 1
@@ -258,8 +279,26 @@ class AdaptiveRateLimiter:
     def _restart_schedule(self, until: float) -> None:
         """Nobody goes before `until`. Slots already given to waiting callers were given at the old pace
         (with many workers they reach seconds ahead): those callers take new ones when they wake."""
+        now = self._clock()
+        if self._paused and now <= self._paused[-1][1]:  # overlapping pauses are one
+            self._paused[-1] = (self._paused[-1][0], max(until, self._paused[-1][1]))
+        elif until > now:
+            self._paused.append((now, until))
         self._next = until
         self._generation += 1
+
+    def _ease_at_the_limit(self, now: float) -> None:
+        """A 429 near the limit found is that limit: it is where this pace is, a little lower. Step back a
+        little (each such 429 costs every worker its Retry-After) and climb on slowly from there."""
+        pace = self.pace(now)
+        if self._base is None or self._limit is None or pace is None or now < self._round_end:
+            return
+        if pace < self.KNEE * self._limit:
+            return
+        self._limit, self._limit_found = pace, now
+        self._base = max(self._lowest, self.EASE * pace)
+        self._since_climb = now
+        logger.debug("A 429 at the limit found before: pacing at %.2f requests/s", self._base)
 
     def _over_limit(self, sent: list[float], now: float) -> bool:
         """Whether the 429s say we are over the service's limit: at least `OVER_LIMIT` of the calls
@@ -311,6 +350,7 @@ class AdaptiveRateLimiter:
         doubled = 2.0 * pace
         self._base = None if doubled > self.UNPACED_ABOVE else doubled
         self._through_before = float("inf")  # until a slow-down, sparse 429s may double it again
+        self._limit = None
         self._probed = True
         if self._base is not None:
             self._since_climb = now
@@ -324,7 +364,9 @@ class AdaptiveRateLimiter:
         """Requests per second the service accepted lately: the calls answered minus those refused,
         over the window (calls still in flight are not known to be accepted: counting them would put
         a slow start's whole flight through). A caller that never releases is counted by what it sent."""
-        span = max(shortest, now - sent[0])
+        # Time nobody could go (the pauses 429s imposed) is not time the service refused anything in.
+        paused = sum(max(0.0, min(end, now) - max(begin, sent[0])) for begin, end in self._paused)
+        span = max(shortest, now - sent[0] - paused)
         answered = len(self._answers) if self._answers else len(sent)
         return max(0.0, answered - len(self._refused)) / span
 
@@ -332,3 +374,5 @@ class AdaptiveRateLimiter:
         for events in (self._sent, self._refused, self._answers):
             while events and events[0] < now - self.WINDOW:
                 events.popleft()
+        while self._paused and self._paused[0][1] < now - self.WINDOW:
+            self._paused.popleft()
