@@ -209,6 +209,26 @@ def test_the_pace_recovers_slowly_up_to_the_ceiling() -> None:
     assert limiter.pace(fake.now + 120.0) == 10.0
 
 
+def test_near_the_limit_found_a_stray_429_steps_back_a_little_and_the_climb_slows() -> None:
+    """At a whole-second Retry-After every 429 costs each worker a second: once a limit is found, the
+    pace climbs to just under it and stays there, instead of climbing on into more 429s."""
+    fake = FakeTime()
+    limiter = _limiter(fake, ceiling=10.0)
+    for _ in range(10):
+        limiter.acquire()
+    for _ in range(3):
+        limiter.penalize(1.0)  # over the limit: slowed down
+    fake.sleep(2.5)  # past the slow-down's round
+    before = limiter.pace()
+    limiter.penalize(1.0)  # one stray 429: the limit is about here
+    after = limiter.pace()
+    assert before is not None and after == pytest.approx(0.97 * before)
+    assert limiter.slowdowns == 1  # a step back, not a slow-down
+    assert limiter.pace(fake.now + 10.0) == pytest.approx(after * (1 + 0.003 * 10))  # a tenth as fast
+    a_minute_later = after * (1 + 0.003 * 60) * (1 + 0.03 * 10)  # then as fast as before
+    assert limiter.pace(fake.now + 70.0) == pytest.approx(a_minute_later)
+
+
 def test_a_low_service_limit_makes_documents_wait_not_fail(
     tmp_path: Path, make_cradl_emulator: MakeEmulator
 ) -> None:

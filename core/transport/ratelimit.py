@@ -93,7 +93,10 @@ class AdaptiveRateLimiter:
     the pace climbs back by `recovery` of itself per second, up to the ceiling, never below one call
     per Retry-After (what the service asked for). 429s that keep coming, sparse, at a pace below what
     got through before the slow-down double the pace (`_forgive_if_random`): a real limit refuses nothing
-    there, so the service sheds load at random and slowing down only costs time. Callers are released
+    there, so the service sheds load at random and slowing down only costs time. The pace a slow-down
+    came from is remembered as the limit for `LIMIT_MEMORY` seconds: the climb slows to a tenth just
+    under it, and a stray 429 then moves the mark to the pace it came at and steps back `EASE` (at a
+    whole-second Retry-After each 429 costs every worker a second). Callers are released
     one interval apart, after a pause too, never all at once. Thread-safe; waiting happens outside
     the lock, in order of arrival (virtual scheduling).
     """
@@ -116,7 +119,7 @@ class AdaptiveRateLimiter:
         ceiling: float | None = None,
         *,
         decrease: float = 0.85,
-        recovery: float = 0.01,
+        recovery: float = 0.03,
         floor: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -258,7 +261,6 @@ class AdaptiveRateLimiter:
             if now < self._round_end:  # another answer of the same round: lower still, never higher
                 if self._base is not None:
                     self._base = min(self._base, max(self._lowest, self._decrease * through))
-                    self._limit = min(self._limit or through, through)
                 return
             pace = self.pace(now)
             # After the first round, at most a tenth of the pace per round: a window that caught only
@@ -266,7 +268,9 @@ class AdaptiveRateLimiter:
             tenth = 0.1 * pace if pace and self._base is not None else 0.0
             self._lowest = max(self._floor, min(asked, self.rate_per_second or asked), tenth)
             self._through_before, self._probed = through, False
-            self._limit, self._limit_found = through, until
+            # The pace that drew the 429s is over the limit (unknown when unpaced): the climb back slows
+            # near it. What got through can read low (a burst's first second), so it is not the mark.
+            self._limit, self._limit_found = pace, until
             # Far above what got through, the pace was far over the limit: start from what got through.
             # Near it, what got through is short of the pace by the pauses 429s impose: start from the pace.
             reference = pace if pace and self._base is not None and through >= 0.7 * pace else through
@@ -274,7 +278,13 @@ class AdaptiveRateLimiter:
             self._since_climb = until
             self._round_end = until + max(1.0, 1.0 / self._base)
             self.slowdowns += 1
-            logger.debug("The service refused calls (429): pacing at %.2f requests/s", self._base)
+            logger.debug(
+                "The service refused calls (429): pacing at %.2f requests/s (%.2f/s got through lately, "
+                "the pace was %s)",
+                self._base,
+                through,
+                f"{pace:.2f}/s" if pace else "none",
+            )
 
     def _restart_schedule(self, until: float) -> None:
         """Nobody goes before `until`. Slots already given to waiting callers were given at the old pace
@@ -288,12 +298,10 @@ class AdaptiveRateLimiter:
         self._generation += 1
 
     def _ease_at_the_limit(self, now: float) -> None:
-        """A 429 near the limit found is that limit: it is where this pace is, a little lower. Step back a
-        little (each such 429 costs every worker its Retry-After) and climb on slowly from there."""
+        """Once a limit has been found, a stray 429 says where it is now: at this pace, a little lower.
+        Step back a little (each such 429 costs every worker its Retry-After) and climb on slowly."""
         pace = self.pace(now)
         if self._base is None or self._limit is None or pace is None or now < self._round_end:
-            return
-        if pace < self.KNEE * self._limit:
             return
         self._limit, self._limit_found = pace, now
         self._base = max(self._lowest, self.EASE * pace)
@@ -324,7 +332,7 @@ class AdaptiveRateLimiter:
     def _forgive_if_random(self, now: float) -> None:
         """Undo the last slow-down when 429s keep coming, sparse, at a pace below what got through
         before it: under a real limit that pace draws none, so these are refused at random whatever
-        our rate (a service shedding load), and the slow-down only cost time (its 1 %/s climb back
+        our rate (a service shedding load), and the slow-down only cost time (its 3 %/s climb back
         would take minutes)."""
         if self._base is None or now < self._round_end:
             return
