@@ -109,8 +109,9 @@ class AdaptiveRateLimiter:
     DOUBLING = 0.1  # seconds: the slow start's window at most doubles this often (64 calls after 0.4 s)
     FIRST_SAMPLE = 20  # calls: before the first slow-down, fewer in the window are a small sample...
     FIRST_OVER_LIMIT = 0.25  # ...whose share of 429s must be this high to mean "over the limit"
+    SMALL_OVER_LIMIT = 0.2  # the same after a slow-down
     FORGIVE_AFTER = 2  # sparse 429s after a slow-down, at a pace a limit accepts: it was no limit
-    EASE = 0.97  # a stray 429 at the limit found: this much slower
+    EASE = 0.95  # a stray 429 at the limit found: this much slower
     KNEE = 0.97  # of the limit found: above this the pace climbs ten times slower...
     LIMIT_MEMORY = 60.0  # ...for this many seconds after the limit was found
 
@@ -263,10 +264,11 @@ class AdaptiveRateLimiter:
                     self._base = min(self._base, max(self._lowest, self._decrease * through))
                 return
             pace = self.pace(now)
-            # After the first round, at most a tenth of the pace per round: a window that caught only
-            # refusals must not stall every worker.
-            tenth = 0.1 * pace if pace and self._base is not None else 0.0
-            self._lowest = max(self._floor, min(asked, self.rate_per_second or asked), tenth)
+            # After the first round, at most half the pace per round: what got through reads low in a
+            # window full of the pauses 429s impose, and one that caught only refusals must not stall
+            # every worker.
+            half = 0.5 * pace if pace and self._base is not None else 0.0
+            self._lowest = max(self._floor, min(asked, self.rate_per_second or asked), half)
             self._through_before, self._probed = through, False
             # The pace that drew the 429s is over the limit (unknown when unpaced): the climb back slows
             # near it. What got through can read low (a burst's first second), so it is not the mark.
@@ -298,13 +300,18 @@ class AdaptiveRateLimiter:
         self._generation += 1
 
     def _ease_at_the_limit(self, now: float) -> None:
-        """Once a limit has been found, a stray 429 says where it is now: at this pace, a little lower.
-        Step back a little (each such 429 costs every worker its Retry-After) and climb on slowly."""
+        """Once a limit has been found, a stray 429 says where it is now: at this pace or lower, about
+        what got through lately. Step back under it (each such 429 costs every worker its Retry-After)
+        and climb on slowly."""
         pace = self.pace(now)
         if self._base is None or self._limit is None or pace is None or now < self._round_end:
             return
-        self._limit, self._limit_found = pace, now
-        self._base = max(self._lowest, self.EASE * pace)
+        sent = [moment for moment in self._sent if moment <= now]
+        through = self._through(sent, now) if sent else pace
+        # What got through, unless it reads far below the pace (a window of pauses reads low).
+        mark = max(self._decrease * pace, min(pace, through))
+        self._limit, self._limit_found = mark, now
+        self._base = max(self._lowest, self.EASE * mark)
         self._since_climb = now
         logger.debug("A 429 at the limit found before: pacing at %.2f requests/s", self._base)
 
@@ -321,7 +328,10 @@ class AdaptiveRateLimiter:
         refused, calls = len(self._refused), len(sent)
         if now >= self._round_end:
             refused, calls = self._since(self._round_end, now)
-        share = self.OVER_LIMIT if calls >= self.FIRST_SAMPLE else self.FIRST_OVER_LIMIT  # 2 of 12 is luck
+        # 2 of 12 is luck before any slow-down; after one, at a low pace (a few calls in the window,
+        # each 429 a pause), 2 of 10 is the limit again.
+        small = self.FIRST_OVER_LIMIT if self.slowdowns == 0 else self.SMALL_OVER_LIMIT
+        share = self.OVER_LIMIT if calls >= self.FIRST_SAMPLE else small
         return refused >= 2 and refused >= share * max(1, calls)
 
     def _since(self, moment: float, now: float) -> tuple[int, int]:
