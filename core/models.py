@@ -199,17 +199,14 @@ class JobHandle(_Model):
 
     def encode(self) -> str:
         """A compact, copy-pasteable token: `drjob1.` + base64url(JSON)."""
-        payload = json.dumps(self.model_dump(mode="json"), separators=(",", ":"), sort_keys=True)
-        return JOB_PREFIX + base64.urlsafe_b64encode(payload.encode("utf-8")).decode("ascii").rstrip("=")
+        return encode_token(JOB_PREFIX, self)
 
     @classmethod
     def decode(cls, token: str) -> JobHandle:
         text = token.strip()
         try:
             if text.startswith(JOB_PREFIX):
-                body = text[len(JOB_PREFIX) :]
-                body += "=" * (-len(body) % 4)
-                data = json.loads(base64.urlsafe_b64decode(body.encode("ascii")).decode("utf-8"))
+                data = decode_token(JOB_PREFIX, text)
             else:
                 data = json.loads(text)
                 if isinstance(data, dict) and isinstance(data.get("job"), str):
@@ -220,6 +217,21 @@ class JobHandle(_Model):
                 "That is not a docrelay job handle",
                 hint="Pass the `job` value printed by `docrelay submit` (it starts with 'drjob1.').",
             ) from exc
+
+
+def encode_token(prefix: str, model: BaseModel) -> str:
+    """`prefix` + base64url of the model's compact JSON: a handle one can copy and paste anywhere."""
+    payload = json.dumps(model.model_dump(mode="json"), separators=(",", ":"), sort_keys=True)
+    return prefix + base64.urlsafe_b64encode(payload.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_token(prefix: str, text: str) -> Any:
+    """The JSON inside a handle `encode_token` made; ValueError when `text` is not one."""
+    if not text.startswith(prefix):
+        raise ValueError("no prefix")
+    body = text[len(prefix) :]
+    body += "=" * (-len(body) % 4)
+    return json.loads(base64.urlsafe_b64decode(body.encode("ascii")).decode("utf-8"))
 
 
 def is_job_handle(text: str) -> bool:

@@ -16,7 +16,6 @@ from core.batch import DEFAULT_CONCURRENCY, BatchEngine, BatchOutcome, open_jour
 from core.checks import with_arithmetic_checks
 from core.config import Settings, resolve_settings
 from core.errors import DocRelayError, JobFailedError, JobTimeoutError, UsageError
-from core.hints import setting
 from core.instantjobs import InstantJobs
 from core.models import (
     CheckResult,
@@ -409,11 +408,7 @@ class Client(ReviewMethods):
 
     def _handle(self, job: JobHandle | str) -> JobHandle:
         handle = job if isinstance(job, JobHandle) else JobHandle.decode(job)
-        if handle.provider != self.settings.provider:
-            raise UsageError(
-                f"This job belongs to provider {handle.provider!r}, not {self.settings.provider!r}",
-                hint=f"Add {setting('provider', handle.provider)} (and its profile).",
-            )
+        self._require_provider(handle.provider, "job")
         return handle
 
     def journal_result(

@@ -124,13 +124,19 @@ def test_a_review_not_finished_in_time_exits_10_with_its_handle(
     assert waited.error["job"] == handle and "docrelay review wait" in waited.error["message"]
 
 
+def extract_saved(spec: Service, env: dict[str, str], tmp_path: Path) -> tuple[Run, Path]:
+    """`docrelay extract`, its result saved to a file as a robot would keep it."""
+    done = extract(spec, env)
+    saved = tmp_path / "result.json"
+    saved.write_text(done.stdout, encoding="utf-8")
+    return done, saved
+
+
 def test_feedback_goes_back_or_is_refused_clearly(
     service: tuple[Service, Emulator, dict[str, str]], tmp_path: Path
 ) -> None:
     spec, emu, env = service
-    done = extract(spec, env)
-    saved = tmp_path / "result.json"
-    saved.write_text(done.stdout, encoding="utf-8")
+    done, saved = extract_saved(spec, env, tmp_path)
     sent = run_docrelay("feedback", str(saved), "--field", f"total_amount={CORRECTED}", env=env)
     if not spec.feedback:
         assert sent.exit_code == 2 and "does not take feedback" in sent.error["message"]
@@ -165,9 +171,7 @@ def test_review_start_sends_a_saved_result_to_review(
     service: tuple[Service, Emulator, dict[str, str]], tmp_path: Path
 ) -> None:
     spec, emu, env = service
-    done = extract(spec, env)
-    saved = tmp_path / "result.json"
-    saved.write_text(done.stdout, encoding="utf-8")
+    _, saved = extract_saved(spec, env, tmp_path)
     started = run_docrelay("review", "start", "--result", str(saved), "--reason", "spot check", env=env)
     assert started.exit_code == 0, started.stdout
     result = started.document["data"]

@@ -92,18 +92,18 @@ class ReviewMethods:
         service; one that takes none answers UsageError (not supported)."""
         values = review_service.parse_corrections(corrections)
         found = review_service.feedback_target(target)
-        if found.provider != self.settings.provider:
-            raise UsageError(
-                f"This document belongs to provider {found.provider!r}, not {self.settings.provider!r}",
-                hint=f"Add {setting('provider', found.provider)} (and its profile).",
-            )
+        self._require_provider(found.provider, "document")
         return review_service.send_feedback(self.provider, found, values)
 
     def _review_handle(self, review: ReviewHandle | str) -> ReviewHandle:
         handle = review if isinstance(review, ReviewHandle) else ReviewHandle.decode(review)
-        if handle.provider != self.settings.provider:
-            raise UsageError(
-                f"This review belongs to provider {handle.provider!r}, not {self.settings.provider!r}",
-                hint=f"Add {setting('provider', handle.provider)} (and its profile).",
-            )
+        self._require_provider(handle.provider, "review")
         return handle
+
+    def _require_provider(self, owner: str, what: str) -> None:
+        """UsageError unless a handle's (or result's) provider is this client's."""
+        if owner != self.settings.provider:
+            raise UsageError(
+                f"This {what} belongs to provider {owner!r}, not {self.settings.provider!r}",
+                hint=f"Add {setting('provider', owner)} (and its profile).",
+            )

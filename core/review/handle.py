@@ -7,14 +7,12 @@ changed without asking the service for the prediction again.
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.errors import UsageError
-from core.models import DocumentInfo
+from core.models import DocumentInfo, decode_token, encode_token
 
 REVIEW_PREFIX = "drrev1."
 
@@ -34,19 +32,13 @@ class ReviewHandle(BaseModel):
     predicted: dict[str, str | None] = Field(default_factory=dict)
 
     def encode(self) -> str:
-        payload = json.dumps(self.model_dump(mode="json"), separators=(",", ":"), sort_keys=True)
-        return REVIEW_PREFIX + base64.urlsafe_b64encode(payload.encode("utf-8")).decode("ascii").rstrip("=")
+        return encode_token(REVIEW_PREFIX, self)
 
     @classmethod
     def decode(cls, token: str) -> ReviewHandle:
         text = str(token).strip()
         try:
-            if not text.startswith(REVIEW_PREFIX):
-                raise ValueError("no prefix")
-            body = text[len(REVIEW_PREFIX) :]
-            body += "=" * (-len(body) % 4)
-            data = json.loads(base64.urlsafe_b64decode(body.encode("ascii")).decode("utf-8"))
-            return cls.model_validate(data)
+            return cls.model_validate(decode_token(REVIEW_PREFIX, text))
         except (ValueError, TypeError, RecursionError) as exc:
             raise UsageError(
                 "That is not a docrelay review handle",

@@ -247,7 +247,7 @@ class AdaptiveRateLimiter:
             sent = [moment for moment in self._sent if moment <= now]
             if not self._over_limit(sent, now):  # a stray 429: the pause only...
                 self._forgive_if_random(now)
-                self._ease_at_the_limit(now)  # ...or, at the limit found before, a small step back
+                self._ease_at_the_limit(sent, now)  # ...or, at the limit found before, a step back
                 return
             guessing = self.slowdowns == 0 and self._slow_start(now)
             self._slow_start_over = True
@@ -299,14 +299,13 @@ class AdaptiveRateLimiter:
         self._next = until
         self._generation += 1
 
-    def _ease_at_the_limit(self, now: float) -> None:
+    def _ease_at_the_limit(self, sent: list[float], now: float) -> None:
         """Once a limit has been found, a stray 429 says where it is now: at this pace or lower, about
         what got through lately. Step back under it (each such 429 costs every worker its Retry-After)
         and climb on slowly."""
         pace = self.pace(now)
         if self._base is None or self._limit is None or pace is None or now < self._round_end:
             return
-        sent = [moment for moment in self._sent if moment <= now]
         through = self._through(sent, now) if sent else pace
         # What got through, unless it reads far below the pace (a window of pauses reads low).
         mark = max(self._decrease * pace, min(pace, through))

@@ -20,6 +20,7 @@ from excel_addin.bridge.home import write_private
 
 if TYPE_CHECKING:
     from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 CA_CERT = "ca.crt"
 CA_KEY = "ca.key"
@@ -86,7 +87,7 @@ def _issued_by(server_cert: Path, ca_cert: Path) -> bool:
 
 def _make_ca(home: Path, now: dt.datetime) -> None:
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
@@ -120,13 +121,22 @@ def _make_ca(home: Path, now: dt.datetime) -> None:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
+    _write_pair(home / CA_KEY, key, home / CA_CERT, cert)
+
+
+def _write_pair(
+    key_path: Path, key: ec.EllipticCurvePrivateKey, cert_path: Path, cert: x509.Certificate
+) -> None:
+    """A private key (PKCS#8 PEM) and its certificate (PEM), both readable by this user only."""
+    from cryptography.hazmat.primitives import serialization
+
     write_private(
-        home / CA_KEY,
+        key_path,
         key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ),
     )
-    write_private(home / CA_CERT, cert.public_bytes(serialization.Encoding.PEM))
+    write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
 
 
 def _make_server_cert(home: Path, now: dt.datetime) -> None:
@@ -162,13 +172,7 @@ def _make_server_cert(home: Path, now: dt.datetime) -> None:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    write_private(
-        home / SERVER_KEY,
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ),
-    )
-    write_private(home / SERVER_CERT, cert.public_bytes(serialization.Encoding.PEM))
+    _write_pair(home / SERVER_KEY, key, home / SERVER_CERT, cert)
 
 
 def _key_usage(*, ca: bool) -> x509.KeyUsage:

@@ -198,13 +198,22 @@ def _register(
         )
 
 
+def _remove_entry(seam: OsSeam, entry: dict[str, str]) -> str | None:
+    """Undo what install recorded (a registry value or a file); where it was, or None if nothing."""
+    if "registry" in entry:
+        seam.registry_delete(entry["registry"], entry["name"])
+        return f"HKCU\\{entry['registry']}"
+    if "file" in entry:
+        Path(entry["file"]).unlink(missing_ok=True)
+        return entry["file"]
+    return None
+
+
 def _unregister(seam: OsSeam, registered: dict[str, str], outcome: InstallOutcome) -> None:
-    if "registry" in registered:
-        seam.registry_delete(registered["registry"], registered["name"])
-        outcome.steps.append(f"removed the manifest's registration under HKCU\\{registered['registry']}")
-    elif "file" in registered:
-        Path(registered["file"]).unlink(missing_ok=True)
-        outcome.steps.append(f"removed {registered['file']}")
+    where = _remove_entry(seam, registered)
+    if where is not None:
+        under = "the manifest's registration under " if "registry" in registered else ""
+        outcome.steps.append(f"removed {under}{where}")
 
 
 # -- start at login ---------------------------------------------------------------------------------
@@ -238,12 +247,10 @@ def _autostart(seam: OsSeam, port: int, outcome: InstallOutcome, record: dict[st
 
 
 def _remove_autostart(seam: OsSeam, autostart: dict[str, str], outcome: InstallOutcome) -> None:
-    if "registry" in autostart:
-        seam.registry_delete(autostart["registry"], autostart["name"])
-        outcome.steps.append(f"the bridge no longer starts at login (HKCU\\{autostart['registry']})")
-    elif "file" in autostart:
-        Path(autostart["file"]).unlink(missing_ok=True)
-        outcome.steps.append(f"the bridge no longer starts at login (removed {autostart['file']})")
+    where = _remove_entry(seam, autostart)
+    if where is not None:
+        removed = "" if "registry" in autostart else "removed "
+        outcome.steps.append(f"the bridge no longer starts at login ({removed}{where})")
 
 
 def _xml(text: str) -> str:
