@@ -80,6 +80,10 @@ class Emulator:
         result: dict[str, Any] = self.control("stats")
         return result
 
+    def timeline(self) -> list[tuple[float, float]]:
+        """(arrived, answered) epoch seconds of each answered request since the last reset."""
+        return [(float(a), float(b)) for a, b in self.control("timeline")["spans"]]
+
     def reset(self, **faults: Any) -> None:
         """Forget documents, jobs and counters; set these faults (the others keep their values)."""
         self.control("reset", {"state": True})

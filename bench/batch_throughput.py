@@ -65,6 +65,28 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
+def where_the_time_went(
+    spans: list[tuple[float, float]], began: float, ended: float, *, concurrency: int
+) -> str:
+    """The process's time split by what the emulator saw: start-up until the first request arrived,
+    the requests (how many were in flight on average, and how long until `concurrency` were at once),
+    and the exit after the last answer."""
+    first, last = min(a for a, _ in spans), max(b for _, b in spans)
+    busy = sum(b - a for a, b in spans)
+    level, full = 0, last
+    for moment, step in sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans]):
+        level += step
+        if level >= concurrency:
+            full = moment
+            break
+    return (
+        f"start-up {first - began:.2f} s to the first request; requests {last - first:.2f} s, "
+        f"{busy / (last - first):.1f} of {concurrency} in flight on average (all {concurrency} after "
+        f"{full - first:.2f} s), {1000 * busy / len(spans):.0f} ms each at the emulator; "
+        f"exit {ended - last:.2f} s after the last answer"
+    )
+
+
 def load_text() -> str:
     """The machine's load averages, and how long `docrelay --version` takes now (0.056 s on an idle
     machine, docs/benchmarks.md): other work on the same cores slows every program measured."""
@@ -83,6 +105,7 @@ class Bench:
         self.args = args
         self.work = work
         self.first = 1  # invoice number of the next document made
+        self.last_process = (0.0, 0.0)  # epoch seconds the last docrelay process started and ended
 
     def documents(self, name: str, count: int) -> Path:
         folder = self.work / name
@@ -110,9 +133,10 @@ class Bench:
         journal = self.work / f"journal-{folder.name}.sqlite3"
         argv = [DOCRELAY, "batch", str(folder), "--model", MODEL, "--journal", str(journal), "--quiet"]
         argv += ["--concurrency", str(self.args.concurrency), *extra]
-        started = time.perf_counter()
+        began, started = time.time(), time.perf_counter()
         proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=1800)
         seconds = time.perf_counter() - started
+        self.last_process = (began, began + seconds)
         envelope = json.loads(proc.stdout.strip().splitlines()[-1])
         if proc.returncode not in (0, 11):
             raise RuntimeError(f"docrelay batch failed ({proc.returncode}): {envelope.get('error')}")
@@ -143,6 +167,7 @@ class Bench:
                 emulator.reset()
                 seconds, data = self.docrelay(emulator, token, self.documents(label, n), *extra)
                 runs[label] = (seconds, data["summary"]["succeeded"], emulator.stats()["total_requests"])
+            where = where_the_time_went(emulator.timeline(), *self.last_process, concurrency=c)
         finally:
             emulator.stop()
         print(f"1. {n} one-page PDFs, {LATENCY * 1000:g} ms latency per request; load {load_text()}")
@@ -162,6 +187,7 @@ class Bench:
             )
             if label == "async":
                 ok = speedup >= SPEEDUP_TARGET and seconds <= BOUND_TARGET * bound and succeeded == n
+                print(f"     where the time went: {where}")
         print(
             f"   target, default mode: >= {SPEEDUP_TARGET:g}x the SDK and <= {BOUND_TARGET:g}x the physical "
             f"bound: {verdict(ok)}"

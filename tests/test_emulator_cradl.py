@@ -519,6 +519,10 @@ def test_concurrent_clients_are_served_in_parallel(make_cradl_emulator: Make) ->
     assert statuses == [200] * 16
     assert time.perf_counter() - began < 1.0  # serial would take 1.6 s
     assert emu.requests_to("GET /models") == 16
+    # The timeline a benchmark reads: each answered request's arrival and answer, the latency between.
+    spans = requests.get(emu.root_url + "/_emulator/timeline", timeout=5).json()["spans"]
+    assert len(spans) == 16 and all(0.1 <= answered - arrived < 1.0 for arrived, answered in spans)
+    assert max(arrived for arrived, _ in spans) < min(answered for _, answered in spans)  # all at once
 
 
 def test_control_endpoints_steer_and_report(cradl_emulator: CradlEmulator) -> None:

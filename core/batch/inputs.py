@@ -4,6 +4,7 @@ each opened, checked and hashed before anything is sent."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,10 @@ from core.files import read_small_text
 from core.sources import DocumentInput, DocumentSource, open_source, shown_name
 
 FILE_LIST_LIMIT = 16 * 1024 * 1024  # about 100,000 paths
+# Inputs read in turn before deciding whether threads would help, and the mean seconds per input above
+# which they do (a local one-page PDF takes about 0.15 ms on a slow machine).
+PROBE_READS = 8
+SLOW_READ_SECONDS = 0.002
 
 
 def read_file_list(list_path: str | os.PathLike[str]) -> list[str]:
@@ -98,8 +103,15 @@ class Prepared:
     original: DocumentInput | None = field(default=None, repr=False)
 
 
-def prepare(documents: Sequence[DocumentInput], *, workers: int = 4) -> list[Prepared]:
-    """Open, check and hash every input (in parallel: this is file I/O); failures are kept per input."""
+def prepare(
+    documents: Sequence[DocumentInput], *, workers: int = 4, slow_read: float = SLOW_READ_SECONDS
+) -> list[Prepared]:
+    """Open, check and hash every input; failures are kept per input.
+
+    Inputs are read in turn while that is quick: for small local files a thread pool costs three times
+    what it saves (measured on two cores, docs/benchmarks.md). Once the first `PROBE_READS` took more
+    than `slow_read` seconds each on average (a network share, large files), the rest is read by
+    `workers` threads, whose waits then overlap."""
 
     def one(item: tuple[int, DocumentInput]) -> Prepared:
         index, document = item
@@ -110,10 +122,19 @@ def prepare(documents: Sequence[DocumentInput], *, workers: int = 4) -> list[Pre
             return Prepared(index, shown, error=exc, original=document)
         return Prepared(index, shown, source=source, original=document)
 
-    if len(documents) <= 1 or workers <= 1:
-        return [one(item) for item in enumerate(documents)]
-    # Imported here, not at the top: `docrelay extract` loads this module but never hashes in parallel.
+    items = list(enumerate(documents))
+    done: list[Prepared] = []
+    started = time.perf_counter()
+    for item in items:
+        done.append(one(item))
+        count = len(done)
+        if workers > 1 and count >= PROBE_READS and (time.perf_counter() - started) / count > slow_read:
+            break
+    rest = items[len(done) :]
+    if not rest:
+        return done
+    # Imported here, not at the top: most batches never read in parallel.
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=min(workers, 8), thread_name_prefix="docrelay-hash") as pool:
-        return list(pool.map(one, enumerate(documents)))
+        return done + list(pool.map(one, rest))

@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from core._version import __version__
 from core.errors import DocRelayError, InputError, NetworkError, RateLimitError
@@ -26,7 +25,7 @@ from core.transport.failures import (
     request_id_of,
     safe_url,
 )
-from core.transport.guard import check_secure_target, has_credential_header, redirect_guard
+from core.transport.guard import check_secure_target, has_credential_header, origin_of, redirect_guard
 from core.transport.ratelimit import Limiter
 from core.transport.retry import (
     UNPROCESSED_STATUSES,
@@ -115,33 +114,6 @@ class _Call:
     reauthenticated: bool = False  # ... and it did: one more attempt was sent
 
 
-def _session_reading_environment_once() -> requests.Session:
-    """A requests Session that reads the proxy and CA-bundle variables once per origin.
-
-    With `trust_env`, requests scans the whole environment for proxy variables on every call (about a
-    quarter of a small call's CPU in a batch); the variables do not change while docrelay runs."""
-    import requests
-
-    session = requests.Session()
-    merge = session.merge_environment_settings
-    cache: dict[Any, Any] = {}
-
-    def merge_once(url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
-        key = (_origin(str(url)), tuple(sorted((proxies or {}).items())), stream, verify, cert)
-        settings = cache.get(key)
-        if settings is None:
-            settings = cache[key] = merge(url, proxies, stream, verify, cert)
-        return {**settings, "proxies": dict(settings["proxies"])}
-
-    session.merge_environment_settings = merge_once  # type: ignore[method-assign]
-    return session
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
-
-
 class HttpClient:
     """The transport for one provider: timeouts, retries, auth, TLS, proxies, pacing, error mapping.
 
@@ -169,6 +141,8 @@ class HttpClient:
     ) -> None:
         from requests.adapters import HTTPAdapter
 
+        from core.transport.session import ServiceSession
+
         self.base_url = base_url.rstrip("/")
         self.provider = provider
         self.auth = auth
@@ -183,11 +157,11 @@ class HttpClient:
         self._sleep = sleep
         self._clock = clock
         self._rng = rng
-        self._origin = _origin(self.base_url)
+        self._origin = origin_of(self.base_url)
         # A custom bundle is passed per request: a session-level `verify` loses to REQUESTS_CA_BUNDLE.
         self._verify: bool | str = self.ca_bundle or True
 
-        session = _session_reading_environment_once()
+        session = ServiceSession()
         session.trust_env = True  # HTTPS_PROXY / NO_PROXY / REQUESTS_CA_BUNDLE, as users expect
         session.headers["User-Agent"] = USER_AGENT
         self._extra_headers = dict(headers or {})
@@ -339,7 +313,7 @@ class HttpClient:
             body=body,
             files=files,
             headers=dict(headers or {}),
-            send_auth=_origin(full_url) == self._origin if send_auth is None else send_auth,
+            send_auth=origin_of(full_url) == self._origin if send_auth is None else send_auth,
             connect_timeout=self.timeouts.connect,
             read_timeout=read_timeout or self.timeouts.read,
             stream=stream,

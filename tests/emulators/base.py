@@ -254,7 +254,7 @@ class Emulator:
             request.endpoint = f"{request.method} {request.path}"
             group = "api" if self.api_prefix and request.path.startswith(self.api_prefix + "/") else "other"
         request.path_params = params
-        self._stats.request(request.endpoint)
+        arrived = self._stats.request(request.endpoint)
         delay = self._injector.latency()
         if delay:
             time.sleep(delay)
@@ -266,13 +266,13 @@ class Emulator:
                 raise Drop()
             if decision.action == "status":
                 response = self._fault_response(decision)
-                self._finish(request, response, started)
+                self._finish(request, response, started, arrived)
                 return response
         response = self._process(request, route, group, path_known)
         if decision is not None and decision.action == "drop_after":
             self._log(request, f"{response.status} then dropped", started)
             raise Drop()
-        self._finish(request, response, started)
+        self._finish(request, response, started, arrived)
         return response
 
     def _fault_response(self, decision: FaultDecision) -> HttpResponse:
@@ -281,8 +281,8 @@ class Emulator:
             headers["Retry-After"] = format_seconds(decision.retry_after)
         return self.error_response(decision.status, self.fault_message(decision), headers)
 
-    def _finish(self, request: HttpRequest, response: HttpResponse, started: float) -> None:
-        self._stats.status(request.endpoint, response.status)
+    def _finish(self, request: HttpRequest, response: HttpResponse, started: float, arrived: float) -> None:
+        self._stats.status(request.endpoint, response.status, arrived)
         self._log(request, str(response.status), started)
 
     def _log(self, request: HttpRequest, outcome: str, started: float) -> None:
@@ -375,6 +375,8 @@ class Emulator:
                 return HttpResponse.json(200, {"ok": True, "emulator": self.name, "base_url": self.base_url})
             if action == "stats" and request.method == "GET":
                 return HttpResponse.json(200, self.stats)
+            if action == "timeline" and request.method == "GET":
+                return HttpResponse.json(200, {"spans": self._stats.spans()})
             if action == "faults":
                 if request.method == "POST":
                     self.set_faults(**(body or {}))

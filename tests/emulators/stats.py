@@ -45,23 +45,36 @@ class Stats:
             self._first_request: float | None = None
             self._last_answer: float | None = None
             self._order: list[str] = []  # endpoints in the order the requests came (the first 100,000)
+            # (arrived, answered) epoch seconds of the first 100,000 answered requests: a benchmark
+            # tells from them how many calls were in flight, and when the first and the last were.
+            self._spans: list[tuple[float, float]] = []
 
-    def request(self, endpoint: str) -> None:
+    def request(self, endpoint: str) -> float:
+        """Count a request; returns when it arrived (epoch seconds), for `status()`."""
+        arrived = time.time()
         with self._lock:
             self._requests[endpoint] += 1
             if len(self._order) < 100_000:
                 self._order.append(endpoint)
             if self._first_request is None:
-                self._first_request = time.time()
+                self._first_request = arrived
+        return arrived
 
     def order(self) -> list[str]:
         with self._lock:
             return list(self._order)
 
-    def status(self, endpoint: str, status: int | str) -> None:
+    def status(self, endpoint: str, status: int | str, arrived: float | None = None) -> None:
+        answered = time.time()
         with self._lock:
             self._statuses[f"{endpoint} {status}"] += 1
-            self._last_answer = time.time()
+            self._last_answer = answered
+            if arrived is not None and len(self._spans) < 100_000:
+                self._spans.append((arrived, answered))
+
+    def spans(self) -> list[tuple[float, float]]:
+        with self._lock:
+            return list(self._spans)
 
     def fault(self, kind: str) -> None:
         with self._lock:
