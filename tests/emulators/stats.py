@@ -64,12 +64,13 @@ class Stats:
         with self._lock:
             return list(self._order)
 
-    def status(self, endpoint: str, status: int | str, arrived: float | None = None) -> None:
+    def status(self, endpoint: str, status: int | str, arrived: float) -> None:
+        """Count an answer to a request that arrived at `arrived` (what `request()` returned)."""
         answered = time.time()
         with self._lock:
             self._statuses[f"{endpoint} {status}"] += 1
             self._last_answer = answered
-            if arrived is not None and len(self._spans) < 100_000:
+            if len(self._spans) < 100_000:
                 self._spans.append((arrived, answered))
 
     def spans(self) -> list[tuple[float, float]]:
